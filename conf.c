@@ -1,0 +1,275 @@
+/* conf.c: directive table, create/merge, defaults and validation. */
+#include <stdint.h>
+#include <string.h>
+
+#include "apr_strings.h"
+#include "librdkafka/rdkafka.h"
+
+#include "conf.h"
+
+typedef struct {
+    const char *directive;
+    int def, min, max;
+} ku_num_spec_t;
+
+typedef struct {
+    const char *directive;
+    int def;
+} ku_flag_spec_t;
+
+/* The defaults table: Kong's defaults where Kong has the field. */
+#define KU_NUM_SPEC(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
+#define KU_FLAG_SPEC(id, name, def, help) [KU_FLAG_##id] = { name, def },
+static const ku_num_spec_t num_specs[KU_NUM_COUNT] = { KU_NUM_DIRECTIVES(KU_NUM_SPEC) };
+static const ku_flag_spec_t flag_specs[KU_FLAG_COUNT] = { KU_FLAG_DIRECTIVES(KU_FLAG_SPEC) };
+
+/* A sync Location must not wait for a batch to fill (SPEC §2.1). */
+#define KU_SYNC_LINGER_MS 1
+
+void *ku_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    ku_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
+    int i;
+
+    for (i = 0; i < KU_NUM_COUNT; i++)
+        c->num[i] = -1;
+    for (i = 0; i < KU_FLAG_COUNT; i++)
+        c->flag[i] = -1;
+    c->section = dir;
+    return c;
+}
+
+void *ku_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
+{
+    const ku_dir_conf_t *base = base_, *add = add_;
+    ku_dir_conf_t *c = apr_palloc(p, sizeof(*c));
+    int i;
+
+    for (i = 0; i < KU_NUM_COUNT; i++)
+        c->num[i] = add->num[i] != -1 ? add->num[i] : base->num[i];
+    for (i = 0; i < KU_FLAG_COUNT; i++)
+        c->flag[i] = add->flag[i] != -1 ? add->flag[i] : base->flag[i];
+    for (i = 0; i < KU_STR_COUNT; i++)
+        c->str[i] = add->str[i] ? add->str[i] : base->str[i];
+    c->section = add->section ? add->section : base->section;
+    return c;
+}
+
+int ku_conf_num(const ku_dir_conf_t *c, ku_num_t n)
+{
+    return c->num[n] != -1 ? c->num[n] : num_specs[n].def;
+}
+
+int ku_conf_flag(const ku_dir_conf_t *c, ku_flag_t f)
+{
+    return c->flag[f] != -1 ? c->flag[f] : flag_specs[f].def;
+}
+
+const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
+{
+    static const char *const defaults[KU_STR_COUNT] = {
+        [KU_STR_ACKS] = "1",
+    };
+    return c->str[s] ? c->str[s] : defaults[s];
+}
+
+int ku_conf_is_complete(const ku_dir_conf_t *c)
+{
+    return c->str[KU_STR_BOOTSTRAP_SERVERS] && c->str[KU_STR_TOPIC];
+}
+
+/* --- setters ------------------------------------------------------------ */
+
+static const char *set_num(cmd_parms *cmd, void *conf, const char *arg)
+{
+    ku_num_t n = (ku_num_t)(intptr_t)cmd->info;
+    const ku_num_spec_t *spec = &num_specs[n];
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (end == arg || *end || v < spec->min || v > spec->max)
+        return apr_psprintf(cmd->pool, "%s: invalid value '%s': a whole number "
+                            "from %d to %d is allowed", spec->directive, arg,
+                            spec->min, spec->max);
+    ((ku_dir_conf_t *)conf)->num[n] = (int)v;
+    return NULL;
+}
+
+static const char *set_flag(cmd_parms *cmd, void *conf, int on)
+{
+    ((ku_dir_conf_t *)conf)->flag[(ku_flag_t)(intptr_t)cmd->info] = on;
+    return NULL;
+}
+
+/* host:port with a port from 1 to 65535; a bracketed IPv6 host is fine. */
+static int is_host_port(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    apr_int64_t port;
+
+    if (!colon || colon == s || strchr(s, ',') || strchr(s, '/'))
+        return 0;
+    port = apr_strtoi64(colon + 1, &end, 10);
+    return end != colon + 1 && !*end && port >= 1 && port <= 65535;
+}
+
+/* The whole line: host:port entries separated by spaces or commas. */
+static const char *set_bootstrap_servers(cmd_parms *cmd, void *conf, const char *args)
+{
+    char *list = apr_pstrdup(cmd->temp_pool, args), *last, *piece;
+    const char *servers = NULL;
+
+    for (piece = apr_strtok(list, ", \t", &last); piece;
+         piece = apr_strtok(NULL, ", \t", &last)) {
+        if (!is_host_port(piece))
+            return apr_psprintf(cmd->pool, "KafkaUpstreamBootstrapServers: invalid "
+                                "value '%s': host:port (port 1-65535) is allowed",
+                                piece);
+        servers = servers ? apr_pstrcat(cmd->pool, servers, ",", piece, NULL)
+                          : apr_pstrdup(cmd->pool, piece);
+    }
+    if (!servers)
+        return "KafkaUpstreamBootstrapServers: at least one host:port is required";
+    ((ku_dir_conf_t *)conf)->str[KU_STR_BOOTSTRAP_SERVERS] = servers;
+    return NULL;
+}
+
+/* Kafka topic names: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
+static const char *set_topic(cmd_parms *cmd, void *conf, const char *arg)
+{
+    size_t len = strlen(arg);
+
+    if (len == 0 || len > 249 || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len
+        || !strcmp(arg, ".") || !strcmp(arg, ".."))
+        return apr_psprintf(cmd->pool, "KafkaUpstreamTopic: invalid value '%s': "
+                            "1 to 249 of the characters a-z A-Z 0-9 . _ - are "
+                            "allowed", arg);
+    ((ku_dir_conf_t *)conf)->str[KU_STR_TOPIC] = arg;
+    return NULL;
+}
+
+static const char *set_acks(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const char *acks = NULL;
+
+    if (!strcmp(arg, "all") || !strcmp(arg, "-1"))
+        acks = "all";
+    else if (!strcmp(arg, "0") || !strcmp(arg, "1"))
+        acks = arg;
+    if (!acks)
+        return apr_psprintf(cmd->pool, "KafkaUpstreamAcks: invalid value '%s': "
+                            "-1, 0, 1 or all is allowed", arg);
+    ((ku_dir_conf_t *)conf)->str[KU_STR_ACKS] = acks;
+    return NULL;
+}
+
+/* --- the directive table -------------------------------------------------- */
+
+#define KU_CONTEXT (RSRC_CONF | ACCESS_CONF)
+#define KU_NUM_CMD(id, name, def, min, max, help) \
+    AP_INIT_TAKE1(name, set_num, (void *)(intptr_t)KU_NUM_##id, KU_CONTEXT, help),
+#define KU_FLAG_CMD(id, name, def, help) \
+    AP_INIT_FLAG(name, set_flag, (void *)(intptr_t)KU_FLAG_##id, KU_CONTEXT, help),
+
+const command_rec ku_cmds[] = {
+    AP_INIT_RAW_ARGS("KafkaUpstreamBootstrapServers", set_bootstrap_servers, NULL,
+                     KU_CONTEXT, "host:port ...: the Kafka brokers to bootstrap "
+                     "from (Kong bootstrap_servers)"),
+    AP_INIT_TAKE1("KafkaUpstreamTopic", set_topic, NULL, KU_CONTEXT,
+                  "the topic messages go to (Kong topic)"),
+    AP_INIT_TAKE1("KafkaUpstreamAcks", set_acks, NULL, KU_CONTEXT,
+                  "-1|0|1|all: acknowledgements the broker gives (Kong "
+                  "producer_request_acks)"),
+    KU_NUM_DIRECTIVES(KU_NUM_CMD)
+    KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
+    { NULL }
+};
+
+/* --- producer properties -------------------------------------------------- */
+
+static void push_prop(apr_array_header_t *props, const char *name, const char *value)
+{
+    ku_prop_t *prop = apr_array_push(props);
+    prop->name = name;
+    prop->value = value;
+}
+
+static void push_num(apr_pool_t *p, apr_array_header_t *props, const char *name, int v)
+{
+    push_prop(props, name, apr_itoa(p, v));
+}
+
+apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c)
+{
+    apr_array_header_t *props = apr_array_make(p, 16, sizeof(ku_prop_t));
+    int async = ku_conf_flag(c, KU_FLAG_ASYNC);
+
+    push_prop(props, "client.id", "mod_kafka_upstream");
+    push_prop(props, "bootstrap.servers", ku_conf_str(c, KU_STR_BOOTSTRAP_SERVERS));
+    push_num(p, props, "socket.timeout.ms", ku_conf_num(c, KU_NUM_TIMEOUT));
+    push_num(p, props, "connections.max.idle.ms", ku_conf_num(c, KU_NUM_KEEPALIVE));
+    push_prop(props, "socket.keepalive.enable",
+              ku_conf_flag(c, KU_FLAG_KEEPALIVE_ENABLED) ? "true" : "false");
+    push_prop(props, "acks", ku_conf_str(c, KU_STR_ACKS));
+    push_num(p, props, "request.timeout.ms", ku_conf_num(c, KU_NUM_REQUEST_TIMEOUT));
+    push_num(p, props, "batch.num.messages", ku_conf_num(c, KU_NUM_BATCH_MESSAGES));
+    push_num(p, props, "batch.size", ku_conf_num(c, KU_NUM_BATCH_BYTES));
+    push_num(p, props, "retries", ku_conf_num(c, KU_NUM_RETRIES));
+    push_num(p, props, "retry.backoff.ms", ku_conf_num(c, KU_NUM_RETRY_BACKOFF));
+    push_num(p, props, "linger.ms",
+             async ? ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT) : KU_SYNC_LINGER_MS);
+    push_num(p, props, "queue.buffering.max.messages", ku_conf_num(c, KU_NUM_BUFFER_MESSAGES));
+    push_num(p, props, "message.timeout.ms", ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT));
+    /* Java-compatible key placement (SPEC §2.2 default). */
+    push_prop(props, "partitioner", "murmur2_random");
+    /* A topic that does not exist fails within a second instead of being
+     * held for librdkafka's default 30 s. */
+    push_num(p, props, "topic.metadata.propagation.max.ms",
+             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) < 1000
+                 ? ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) : 1000);
+    return props;
+}
+
+const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c)
+{
+    const apr_array_header_t *props = ku_conf_producer_props(p, c);
+    const ku_prop_t *prop = (const ku_prop_t *)props->elts;
+    char *key = apr_psprintf(p, "shutdown=%d", ku_conf_num(c, KU_NUM_SHUTDOWN_TIMEOUT));
+    int i;
+
+    for (i = 0; i < props->nelts; i++)
+        key = apr_pstrcat(p, key, "\n", prop[i].name, "=", prop[i].value, NULL);
+    return key;
+}
+
+const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
+{
+    rd_kafka_conf_t *scratch;
+    const apr_array_header_t *props;
+    const ku_prop_t *prop;
+    char errstr[512];
+    const char *error = NULL;
+    int i;
+
+    if (!ku_conf_is_complete(c))
+        return NULL; /* checked per request: 500 where the handler runs */
+    if (ku_conf_flag(c, KU_FLAG_ASYNC)
+        && ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT) >= ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT))
+        return apr_psprintf(p, "KafkaUpstreamAsyncFlushTimeout (%d) must be lower "
+                            "than KafkaUpstreamDeliveryTimeout (%d)",
+                            ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT),
+                            ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT));
+    /* Let librdkafka judge every value; a scratch conf starts no thread. */
+    scratch = rd_kafka_conf_new();
+    props = ku_conf_producer_props(p, c);
+    prop = (const ku_prop_t *)props->elts;
+    for (i = 0; i < props->nelts && !error; i++)
+        if (rd_kafka_conf_set(scratch, prop[i].name, prop[i].value, errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
+            error = apr_psprintf(p, "librdkafka refuses %s=%s: %s", prop[i].name,
+                                 prop[i].value, errstr);
+    rd_kafka_conf_destroy(scratch);
+    return error;
+}

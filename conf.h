@@ -1,0 +1,102 @@
+/* conf.h: the KafkaUpstream* directives, their defaults and validation.
+ *
+ * Each directive family is one X-macro list that drives the enum, the
+ * defaults/limits table and the directive table, and the per-dir config
+ * keeps each family in an array, so create and merge are loops: a new
+ * directive cannot be forgotten by the merge. */
+#ifndef KU_CONF_H
+#define KU_CONF_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "apr_tables.h"
+
+/* id, directive, default, min, max, help */
+#define KU_NUM_DIRECTIVES(X) \
+    X(TIMEOUT, "KafkaUpstreamTimeout", 10000, 10, 300000, \
+      "ms: broker socket timeout (Kong timeout; socket.timeout.ms)") \
+    X(KEEPALIVE, "KafkaUpstreamKeepalive", 60000, 0, 2147483647, \
+      "ms: close idle broker connections after this (Kong keepalive; connections.max.idle.ms)") \
+    X(REQUEST_TIMEOUT, "KafkaUpstreamRequestTimeout", 2000, 1, 900000, \
+      "ms: broker ack timeout (Kong producer_request_timeout; request.timeout.ms)") \
+    X(BATCH_MESSAGES, "KafkaUpstreamBatchMessages", 200, 1, 1000000, \
+      "messages per produce request (Kong producer_request_limits_messages_per_request)") \
+    X(BATCH_BYTES, "KafkaUpstreamBatchBytes", 1048576, 1, 2147483647, \
+      "bytes per produce request (Kong producer_request_limits_bytes_per_request)") \
+    X(RETRIES, "KafkaUpstreamRetries", 10, 0, 2147483647, \
+      "send retries (Kong producer_request_retries_max_attempts)") \
+    X(RETRY_BACKOFF, "KafkaUpstreamRetryBackoff", 100, 1, 300000, \
+      "ms between retries (Kong producer_request_retries_backoff_timeout)") \
+    X(ASYNC_FLUSH_TIMEOUT, "KafkaUpstreamAsyncFlushTimeout", 1000, 0, 900000, \
+      "ms an async message may wait for its batch (Kong producer_async_flush_timeout; linger.ms)") \
+    X(BUFFER_MESSAGES, "KafkaUpstreamBufferMessages", 50000, 1, 10000000, \
+      "messages the local queue holds (Kong producer_async_buffering_limits_messages_in_memory)") \
+    X(MAX_BODY_SIZE, "KafkaUpstreamMaxBodySize", 1048576, 0, 2147483647, \
+      "bytes: larger request bodies get 413") \
+    X(DELIVERY_TIMEOUT, "KafkaUpstreamDeliveryTimeout", 5000, 1, 2147483647, \
+      "ms a message may take to be acknowledged (message.timeout.ms)") \
+    X(SHUTDOWN_TIMEOUT, "KafkaUpstreamShutdownTimeout", 2000, 0, 600000, \
+      "ms a stopping child waits to flush its queue")
+
+/* id, directive, default, help */
+#define KU_FLAG_DIRECTIVES(X) \
+    X(KEEPALIVE_ENABLED, "KafkaUpstreamKeepaliveEnabled", 0, \
+      "TCP keepalive on broker sockets (Kong keepalive_enabled)") \
+    X(FORWARD_METHOD, "KafkaUpstreamForwardMethod", 0, "put the method in the message") \
+    X(FORWARD_URI, "KafkaUpstreamForwardURI", 0, "put uri and uri_args in the message") \
+    X(FORWARD_HEADERS, "KafkaUpstreamForwardHeaders", 0, "put the request headers in the message") \
+    X(FORWARD_BODY, "KafkaUpstreamForwardBody", 1, "put body, body_args, body_base64 in the message") \
+    X(ASYNC, "KafkaUpstreamAsync", 1, \
+      "On: answer once queued; Off: answer after the broker acknowledged (Kong producer_async)")
+
+#define KU_ENUM_NUM(id, ...) KU_NUM_##id,
+#define KU_ENUM_FLAG(id, ...) KU_FLAG_##id,
+typedef enum { KU_NUM_DIRECTIVES(KU_ENUM_NUM) KU_NUM_COUNT } ku_num_t;
+typedef enum { KU_FLAG_DIRECTIVES(KU_ENUM_FLAG) KU_FLAG_COUNT } ku_flag_t;
+
+/* Directives with a string value, each validated by its own setter. */
+typedef enum {
+    KU_STR_BOOTSTRAP_SERVERS, /* comma-joined host:port list */
+    KU_STR_TOPIC,
+    KU_STR_ACKS,              /* "all", "0" or "1" */
+    KU_STR_COUNT
+} ku_str_t;
+
+typedef struct {
+    int num[KU_NUM_COUNT];          /* -1: unset */
+    int flag[KU_FLAG_COUNT];        /* -1: unset */
+    const char *str[KU_STR_COUNT];  /* NULL: unset */
+    const char *section;            /* the <Location>/<Directory> path, for errors */
+} ku_dir_conf_t;
+
+/* A librdkafka property as the producer will be given it. */
+typedef struct {
+    const char *name;
+    const char *value;
+} ku_prop_t;
+
+extern const command_rec ku_cmds[];
+
+void *ku_create_dir_conf(apr_pool_t *p, char *dir);
+void *ku_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+
+/* Values with the defaults applied. */
+int ku_conf_num(const ku_dir_conf_t *c, ku_num_t n);
+int ku_conf_flag(const ku_dir_conf_t *c, ku_flag_t f);
+const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s);
+
+/* True when the conf names a cluster and a topic: it can produce. */
+int ku_conf_is_complete(const ku_dir_conf_t *c);
+
+/* The librdkafka producer properties this conf asks for, in a fixed order. */
+apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c);
+
+/* A string that is equal for two confs exactly when they need the same
+ * producer (same properties and shutdown timeout). */
+const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c);
+
+/* Checks what single directives cannot: the combination, on the merged
+ * conf. Returns NULL or an error naming the directives. */
+const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c);
+
+#endif

@@ -1,0 +1,334 @@
+/* mod_kafka_upstream: every request to a `SetHandler kafka-upstream`
+ * location becomes a Kafka message (SPEC.md). This file holds the module
+ * record, the hooks and the handler; conf.c the directives, encoder.c the
+ * message, producer.c the librdkafka producers. */
+#include <string.h>
+
+#include "apr_atomic.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+#include <json-c/json.h>
+
+#include "mod_kafka_upstream.h"
+#include "conf.h"
+#include "encoder.h"
+#include "producer.h"
+
+/* A sync request waits this much beyond the delivery timeout, so that
+ * librdkafka's own timeout report normally comes first. */
+#define KU_WAIT_MARGIN_MS 1000
+
+static const char ku_sent_body[] = "{\"message\":\"message sent\"}";
+
+/* --- responses --------------------------------------------------------------- */
+
+static int respond(request_rec *r, int status, const char *body)
+{
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, strlen(body));
+    if (!r->header_only)
+        ap_rputs(body, r);
+    return OK;
+}
+
+/* {"message":"<reason phrase>","error":"<detail>"}; 503 adds Retry-After. */
+static int respond_error(request_rec *r, int status, const char *detail)
+{
+    json_object *o = json_object_new_object();
+    const char *body;
+
+    /* A body we have not read must not be taken for the next request. */
+    r->status = status;
+    ap_discard_request_body(r);
+
+    json_object_object_add(o, "message",
+                           json_object_new_string(ap_get_status_line(status) + 4));
+    json_object_object_add(o, "error", json_object_new_string(detail));
+    body = apr_pstrdup(r->pool, json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    if (status == HTTP_SERVICE_UNAVAILABLE)
+        apr_table_setn(r->headers_out, "Retry-After", "1");
+    return respond(r, status, body);
+}
+
+/* Send failures are counted and logged at most once a second per child. */
+static apr_uint32_t failure_logged_sec;
+static apr_uint32_t failures_unlogged;
+
+static void log_send_failure(request_rec *r, const char *topic,
+                             const ku_send_result_t *res)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint32_t last = apr_atomic_read32(&failure_logged_sec);
+
+    if (now == last || apr_atomic_cas32(&failure_logged_sec, now, last) != last) {
+        apr_atomic_inc32(&failures_unlogged);
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "KU00007: answered %d for topic %s: %s (%s); %u earlier "
+                  "failure(s) not logged", res->status, topic, res->error,
+                  res->kafka_error ? res->kafka_error : "-",
+                  apr_atomic_xchg32(&failures_unlogged, 0));
+}
+
+/* --- the request body, read like mod_reflector ------------------------------- */
+
+typedef struct {
+    char *data;
+    apr_size_t len, cap;
+} ku_buffer_t;
+
+static void buffer_append(apr_pool_t *p, ku_buffer_t *buf, const char *data,
+                          apr_size_t n)
+{
+    if (buf->len + n + 1 > buf->cap) {
+        apr_size_t cap = buf->cap ? buf->cap : 8192;
+        char *grown;
+
+        while (cap < buf->len + n + 1)
+            cap *= 2;
+        grown = apr_palloc(p, cap);
+        if (buf->len)
+            memcpy(grown, buf->data, buf->len);
+        buf->data = grown;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->len, data, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+}
+
+/* A declared length over the limit is refused before anything is read, so
+ * a client that sent `Expect: 100-continue` is not invited to send it. */
+static int declared_too_large(request_rec *r, apr_off_t limit)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t len;
+    char *end;
+
+    return cl && apr_strtoff(&len, cl, &end, 10) == APR_SUCCESS && !*end && len > limit;
+}
+
+static int read_body(request_rec *r, apr_off_t limit, ku_buffer_t *buf)
+{
+    apr_bucket_brigade *bb;
+    apr_bucket *b;
+    apr_status_t rv;
+    int seen_eos = 0;
+
+    if (declared_too_large(r, limit))
+        return HTTP_REQUEST_ENTITY_TOO_LARGE;
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    do {
+        rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                            APR_BLOCK_READ, HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS)
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+             b = APR_BUCKET_NEXT(b)) {
+            const char *data;
+            apr_size_t n;
+
+            if (APR_BUCKET_IS_EOS(b)) {
+                seen_eos = 1;
+                break;
+            }
+            if (APR_BUCKET_IS_METADATA(b))
+                continue;
+            if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
+                apr_brigade_cleanup(bb);
+                return HTTP_BAD_REQUEST;
+            }
+            if ((apr_off_t)(buf->len + n) > limit) {
+                apr_brigade_cleanup(bb);
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
+            buffer_append(r->pool, buf, data, n);
+        }
+        apr_brigade_cleanup(bb);
+    } while (!seen_eos);
+    return OK;
+}
+
+/* --- the handler ---------------------------------------------------------------- */
+
+static int encode(request_rec *r, const ku_dir_conf_t *conf, const ku_buffer_t *body,
+                  const char **msg, apr_size_t *msg_len, const char **error)
+{
+    ku_request_t req = {
+        .method = r->method,
+        .uri = r->unparsed_uri,
+        .query = r->args,
+        .headers = r->headers_in,
+        .content_type = apr_table_get(r->headers_in, "Content-Type"),
+        .body = body->data ? body->data : "",
+        .body_len = body->len,
+    };
+    ku_encode_opts_t opts = {
+        .forward_method = ku_conf_flag(conf, KU_FLAG_FORWARD_METHOD),
+        .forward_uri = ku_conf_flag(conf, KU_FLAG_FORWARD_URI),
+        .forward_headers = ku_conf_flag(conf, KU_FLAG_FORWARD_HEADERS),
+        .forward_body = ku_conf_flag(conf, KU_FLAG_FORWARD_BODY),
+    };
+
+    return ku_encode_envelope(r->pool, &req, &opts, msg, msg_len, error) == KU_ENC_OK
+               ? OK : HTTP_BAD_REQUEST;
+}
+
+static void set_delivery_headers(request_rec *r, const char *topic,
+                                 const ku_send_result_t *res)
+{
+    apr_table_setn(r->headers_out, "Kafka-Topic", topic);
+    apr_table_setn(r->headers_out, "Kafka-Partition", apr_itoa(r->pool, res->partition));
+    apr_table_setn(r->headers_out, "Kafka-Offset",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)res->offset));
+}
+
+static int kafka_upstream_handler(request_rec *r)
+{
+    const ku_dir_conf_t *conf;
+    ku_buffer_t body = { 0 };
+    ku_producer_t *kp;
+    ku_send_result_t res = { 0 };
+    const char *topic, *msg, *error = NULL;
+    apr_size_t msg_len;
+    int status, sync;
+
+    if (!r->handler || strcmp(r->handler, "kafka-upstream"))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
+    if (!ku_conf_is_complete(conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
+                      "handler without KafkaUpstreamBootstrapServers and "
+                      "KafkaUpstreamTopic for %s", r->uri);
+        return respond_error(r, HTTP_INTERNAL_SERVER_ERROR,
+                             "location not configured for Kafka");
+    }
+    status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
+        return respond_error(r, status, "request body too large");
+    if (status != OK)
+        return respond_error(r, status, "request body could not be read");
+    if (encode(r, conf, &body, &msg, &msg_len, &error) != OK)
+        return respond_error(r, HTTP_BAD_REQUEST, error);
+
+    topic = ku_conf_str(conf, KU_STR_TOPIC);
+    if (!(kp = ku_producer_for(r->pool, conf, &error))) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
+                      "topic %s: %s", topic, error);
+        return respond_error(r, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
+    }
+    sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
+    ku_producer_send(kp, topic, msg, msg_len, sync,
+                     ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS, &res);
+    if (res.status != HTTP_OK) {
+        log_send_failure(r, topic, &res);
+        return respond_error(r, res.status, res.error);
+    }
+    if (sync)
+        set_delivery_headers(r, topic, &res);
+    return respond(r, HTTP_OK, ku_sent_body);
+}
+
+/* --- configuration walk: every section the module is configured in ------------- */
+
+typedef int (*ku_conf_visitor)(const ku_dir_conf_t *conf, server_rec *s,
+                               apr_pool_t *p);
+
+static int visit_sections(apr_array_header_t *sections, const ku_dir_conf_t *server_conf,
+                          server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
+{
+    ap_conf_vector_t **elts = (ap_conf_vector_t **)sections->elts;
+    int i, rv = OK;
+
+    for (i = 0; i < sections->nelts && rv == OK; i++) {
+        const ku_dir_conf_t *c = ap_get_module_config(elts[i], &kafka_upstream_module);
+        if (c)
+            rv = visit(ku_merge_dir_conf(p, (void *)server_conf, (void *)c), s, p);
+    }
+    return rv;
+}
+
+/* Visits each server's conf and each <Location>/<Directory> merged onto it. */
+static int walk_confs(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
+{
+    int rv = OK;
+
+    for (; s && rv == OK; s = s->next) {
+        core_server_config *core = ap_get_core_module_config(s->module_config);
+        const ku_dir_conf_t *server_conf =
+            ap_get_module_config(s->lookup_defaults, &kafka_upstream_module);
+
+        rv = visit(server_conf, s, p);
+        if (rv == OK)
+            rv = visit_sections(core->sec_url, server_conf, s, p, visit);
+        if (rv == OK)
+            rv = visit_sections(core->sec_dir, server_conf, s, p, visit);
+    }
+    return rv;
+}
+
+static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
+{
+    const char *error = ku_conf_check(p, conf);
+
+    if (!error)
+        return OK;
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, NULL, "KU00010: %s%s%s", error,
+                 conf->section ? " in the section for " : "",
+                 conf->section ? conf->section : "");
+    return !OK;
+}
+
+/* Runs before `apachectl -t` reports: combinations fail the syntax check. */
+static int kafka_upstream_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                       apr_pool_t *ptemp, server_rec *s)
+{
+    return walk_confs(s, ptemp, check_one);
+}
+
+static int create_producer(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
+{
+    const char *error = NULL;
+
+    if (ku_conf_is_complete(conf) && !ku_producer_for(p, conf, &error))
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "KU00011: cannot create the "
+                     "producer for %s: %s",
+                     ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS), error);
+    return OK;
+}
+
+/* Producers are made after the fork: librdkafka's threads do not survive one. */
+static void kafka_upstream_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_pool_t *scratch;
+
+    ku_producers_init(pchild, s);
+    apr_pool_create(&scratch, pchild);
+    walk_confs(s, scratch, create_producer);
+    apr_pool_destroy(scratch);
+}
+
+static void kafka_upstream_register_hooks(apr_pool_t *p)
+{
+    ap_hook_check_config(kafka_upstream_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+/* Not AP_DECLARE_MODULE: mod_kafka_upstream.h already says APLOG_USE_MODULE. */
+module AP_MODULE_DECLARE_DATA kafka_upstream_module = {
+    STANDARD20_MODULE_STUFF,
+    ku_create_dir_conf,
+    ku_merge_dir_conf,
+    NULL,
+    NULL,
+    ku_cmds,
+    kafka_upstream_register_hooks
+};

@@ -1,0 +1,392 @@
+/* producer.c: per-child librdkafka producers (SPEC §5).
+ *
+ * Memory ownership: producers live in pchild; a sync request waits on a
+ * malloc'd waiter shared by reference count with the delivery callback,
+ * so nothing the callback can reach lives in a request pool. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "apr_thread_proc.h"
+#include "apr_thread_rwlock.h"
+#include "httpd.h"
+#include "http_log.h"
+#include "librdkafka/rdkafka.h"
+
+#include "mod_kafka_upstream.h"
+#include "producer.h"
+
+/* How often async delivery failures may be logged, once each. */
+#define KU_FAILURE_LOG_INTERVAL apr_time_from_sec(10)
+
+struct ku_producer {
+    rd_kafka_t *rk;
+    const char *bootstrap;      /* for log lines: never a secret */
+    int shutdown_timeout_ms;
+    apr_thread_t *poll_thread;
+    volatile int stopping;
+    volatile int fatal;         /* librdkafka raised a fatal error */
+    /* Touched by the poll thread only: */
+    apr_uint64_t failed_unlogged;
+    apr_time_t failure_logged_at;
+};
+
+/* A sync request's wait for its delivery report. */
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int refs;                   /* the request and the delivery callback */
+    int done;
+    rd_kafka_resp_err_t err;
+    rd_kafka_msg_status_t status;
+    int32_t partition;
+    int64_t offset;
+} ku_waiter_t;
+
+static struct {
+    apr_pool_t *pool;           /* pchild */
+    server_rec *server;
+    apr_hash_t *by_key;         /* producer key -> ku_producer_t */
+    apr_thread_rwlock_t *lock;
+} registry;
+
+/* --- sync waiters ---------------------------------------------------------- */
+
+static ku_waiter_t *waiter_new(void)
+{
+    ku_waiter_t *w = calloc(1, sizeof(*w));
+    pthread_condattr_t attr;
+
+    if (!w)
+        return NULL;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&w->mutex, NULL);
+    w->refs = 2;
+    return w;
+}
+
+/* Drops one reference; the last one frees. Called with the mutex held. */
+static void waiter_release_locked(ku_waiter_t *w)
+{
+    if (--w->refs > 0) {
+        pthread_mutex_unlock(&w->mutex);
+        return;
+    }
+    pthread_mutex_unlock(&w->mutex);
+    pthread_mutex_destroy(&w->mutex);
+    pthread_cond_destroy(&w->cond);
+    free(w);
+}
+
+static void waiter_complete(ku_waiter_t *w, const rd_kafka_message_t *m)
+{
+    pthread_mutex_lock(&w->mutex);
+    w->err = m->err;
+    w->status = rd_kafka_message_status(m);
+    w->partition = m->partition;
+    w->offset = m->offset;
+    w->done = 1;
+    pthread_cond_signal(&w->cond);
+    waiter_release_locked(w);
+}
+
+/* Waits until done or wait_ms passed; returns whether it is done. */
+static int waiter_wait(ku_waiter_t *w, int wait_ms)
+{
+    struct timespec deadline;
+    int rc = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += wait_ms / 1000;
+    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mutex);
+    while (!w->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->cond, &w->mutex, &deadline);
+    return w->done; /* the mutex stays held for the caller to read, then release */
+}
+
+/* --- librdkafka callbacks (poll thread, or librdkafka's own for logs) -------- */
+
+static void log_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
+{
+    apr_time_t now = apr_time_now();
+
+    kp->failed_unlogged++;
+    if (now - kp->failure_logged_at < KU_FAILURE_LOG_INTERVAL)
+        return;
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, registry.server,
+                 "KU00001: %" APR_UINT64_T_FMT " accepted message(s) could not be "
+                 "delivered to %s (last: topic %s: %s)", kp->failed_unlogged,
+                 kp->bootstrap, rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+    kp->failed_unlogged = 0;
+    kp->failure_logged_at = now;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    ku_producer_t *kp = opaque;
+
+    if (m->_private)
+        waiter_complete(m->_private, m);
+    else if (m->err)
+        log_async_failure(kp, m);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    ku_producer_t *kp = opaque;
+    char fatal_reason[512];
+
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        kp->fatal = 1;
+        rd_kafka_fatal_error(rk, fatal_reason, sizeof(fatal_reason));
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, registry.server,
+                     "KU00002: producer for %s failed fatally: %s", kp->bootstrap,
+                     fatal_reason);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, registry.server,
+                 "KU00003: kafka %s: %s: %s", kp->bootstrap,
+                 rd_kafka_err2name(err), reason);
+}
+
+/* librdkafka's syslog levels match httpd's APLOG levels one to one. */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    ap_log_error(APLOG_MARK, level, 0, registry.server,
+                 "KU00004: librdkafka %s: %s", fac, buf);
+}
+
+static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
+{
+    ku_producer_t *kp = data;
+
+    while (!kp->stopping)
+        rd_kafka_poll(kp->rk, 100);
+    return NULL;
+}
+
+/* --- lifecycle ------------------------------------------------------------- */
+
+/* Stop the poll thread, flush (bounded), purge, destroy; log what is lost. */
+static apr_status_t producer_close(void *data)
+{
+    ku_producer_t *kp = data;
+    apr_status_t ignored;
+    int undelivered;
+
+    kp->stopping = 1;
+    apr_thread_join(&ignored, kp->poll_thread);
+    rd_kafka_flush(kp->rk, kp->shutdown_timeout_ms);
+    undelivered = rd_kafka_outq_len(kp->rk);
+    rd_kafka_purge(kp->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(kp->rk, 0); /* sync waiters learn of the purge */
+    rd_kafka_destroy(kp->rk);
+    ap_log_error(APLOG_MARK, undelivered ? APLOG_WARNING : APLOG_INFO, 0,
+                 registry.server,
+                 "KU00005: producer for %s closed, %d message(s) left undelivered",
+                 kp->bootstrap, undelivered);
+    return APR_SUCCESS;
+}
+
+static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
+                                      ku_producer_t *kp, const char **error)
+{
+    rd_kafka_conf_t *rkc = rd_kafka_conf_new();
+    const apr_array_header_t *props = ku_conf_producer_props(p, conf);
+    const ku_prop_t *prop = (const ku_prop_t *)props->elts;
+    char errstr[512];
+    int i;
+
+    for (i = 0; i < props->nelts; i++) {
+        if (rd_kafka_conf_set(rkc, prop[i].name, prop[i].value, errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+            *error = apr_psprintf(p, "%s: %s", prop[i].name, errstr);
+            rd_kafka_conf_destroy(rkc);
+            return NULL;
+        }
+    }
+    rd_kafka_conf_set_opaque(rkc, kp);
+    rd_kafka_conf_set_dr_msg_cb(rkc, on_delivery);
+    rd_kafka_conf_set_error_cb(rkc, on_error);
+    rd_kafka_conf_set_log_cb(rkc, on_log);
+    return rkc;
+}
+
+/* Creates a producer in the registry pool. Caller holds the write lock. */
+static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
+                                      const char **error)
+{
+    apr_pool_t *p = registry.pool;
+    ku_producer_t *kp = apr_pcalloc(p, sizeof(*kp));
+    rd_kafka_conf_t *rkc;
+    char errstr[512];
+
+    kp->bootstrap = ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS);
+    kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
+    if (!(rkc = producer_conf(p, conf, kp, error)))
+        return NULL;
+    kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkc, errstr, sizeof(errstr));
+    if (!kp->rk) {
+        rd_kafka_conf_destroy(rkc);
+        *error = apr_pstrdup(p, errstr);
+        return NULL;
+    }
+    if (apr_thread_create(&kp->poll_thread, NULL, poll_loop, kp, p) != APR_SUCCESS) {
+        rd_kafka_destroy(kp->rk);
+        *error = "cannot start the poll thread";
+        return NULL;
+    }
+    apr_pool_cleanup_register(p, kp, producer_close, apr_pool_cleanup_null);
+    apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, registry.server,
+                 "KU00006: producer for %s created", kp->bootstrap);
+    return kp;
+}
+
+void ku_producers_init(apr_pool_t *pchild, server_rec *s)
+{
+    registry.pool = pchild;
+    registry.server = s;
+    registry.by_key = apr_hash_make(pchild);
+    apr_thread_rwlock_create(&registry.lock, pchild);
+}
+
+ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
+                               const char **error)
+{
+    const char *key = ku_conf_producer_key(p, conf);
+    ku_producer_t *kp;
+
+    apr_thread_rwlock_rdlock(registry.lock);
+    kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
+    apr_thread_rwlock_unlock(registry.lock);
+    if (kp)
+        return kp;
+
+    apr_thread_rwlock_wrlock(registry.lock);
+    kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
+    if (!kp)
+        kp = producer_create(conf, key, error);
+    apr_thread_rwlock_unlock(registry.lock);
+    return kp;
+}
+
+/* --- sending ----------------------------------------------------------------- */
+
+static void set_result(ku_send_result_t *res, int status, const char *error,
+                       rd_kafka_resp_err_t err)
+{
+    res->status = status;
+    res->error = error;
+    res->kafka_error = err ? rd_kafka_err2str(err) : NULL;
+}
+
+/* producev refused the message: nothing was queued. */
+static void refused(ku_send_result_t *res, rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+        set_result(res, HTTP_SERVICE_UNAVAILABLE, "local queue full", err);
+        break;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        set_result(res, HTTP_REQUEST_ENTITY_TOO_LARGE, "message too large", err);
+        break;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        set_result(res, HTTP_BAD_GATEWAY, "unknown topic", err);
+        break;
+    default:
+        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unavailable", err);
+    }
+}
+
+/* The delivery report of a sync message, as the answer to give. */
+static void delivered(ku_send_result_t *res, const ku_waiter_t *w)
+{
+    switch (w->err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+        set_result(res, HTTP_OK, NULL, 0);
+        res->partition = w->partition;
+        res->offset = w->offset;
+        break;
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+        /* Never sent: the brokers could not be reached; nothing will arrive. */
+        if (w->status == RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
+            set_result(res, HTTP_SERVICE_UNAVAILABLE, "brokers unreachable", w->err);
+        else
+            set_result(res, HTTP_GATEWAY_TIME_OUT, "no acknowledgement in time", w->err);
+        break;
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer shutting down", w->err);
+        break;
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        set_result(res, HTTP_BAD_GATEWAY, "unknown topic", w->err);
+        break;
+    default:
+        if (w->status == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
+            set_result(res, HTTP_GATEWAY_TIME_OUT, "delivery uncertain", w->err);
+        else
+            set_result(res, HTTP_BAD_GATEWAY, "rejected by the broker", w->err);
+    }
+}
+
+static rd_kafka_resp_err_t produce(ku_producer_t *kp, const char *topic,
+                                   const void *value, size_t len, void *opaque)
+{
+    return rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(topic),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_VALUE((void *)value, len),
+                             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+}
+
+void ku_producer_send(ku_producer_t *kp, const char *topic, const void *value,
+                      size_t len, int sync, int wait_ms, ku_send_result_t *res)
+{
+    rd_kafka_resp_err_t err;
+    ku_waiter_t *w;
+
+    if (kp->fatal) {
+        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
+                   RD_KAFKA_RESP_ERR__FATAL);
+        return;
+    }
+    if (!sync) {
+        err = produce(kp, topic, value, len, NULL);
+        if (err)
+            refused(res, err);
+        else
+            set_result(res, HTTP_OK, NULL, 0);
+        return;
+    }
+    if (!(w = waiter_new())) {
+        set_result(res, HTTP_SERVICE_UNAVAILABLE, "out of memory", 0);
+        return;
+    }
+    err = produce(kp, topic, value, len, w);
+    if (err) {
+        pthread_mutex_lock(&w->mutex);
+        w->refs = 1; /* no delivery report will come */
+        waiter_release_locked(w);
+        refused(res, err);
+        return;
+    }
+    if (waiter_wait(w, wait_ms))
+        delivered(res, w);
+    else
+        set_result(res, HTTP_GATEWAY_TIME_OUT, "no acknowledgement in time",
+                   RD_KAFKA_RESP_ERR__TIMED_OUT);
+    waiter_release_locked(w);
+}

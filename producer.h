@@ -1,0 +1,35 @@
+/* producer.h: one librdkafka producer per distinct cluster configuration
+ * per child, its poll thread, sends and the bounded shutdown (SPEC §5). */
+#ifndef KU_PRODUCER_H
+#define KU_PRODUCER_H
+
+#include <stdint.h>
+#include "httpd.h"
+#include "conf.h"
+
+typedef struct ku_producer ku_producer_t;
+
+/* What a send came to, as the HTTP answer it calls for. */
+typedef struct {
+    int status;              /* 200, or the SPEC §4 error status */
+    const char *error;       /* short, safe detail when status != 200 */
+    const char *kafka_error; /* librdkafka's own text, or NULL */
+    int32_t partition;       /* sync success only */
+    int64_t offset;          /* sync success only */
+} ku_send_result_t;
+
+/* Sets up this child's (empty) registry; call from child_init. */
+void ku_producers_init(apr_pool_t *pchild, server_rec *s);
+
+/* The producer for this conf: created at child_init for every configured
+ * section, or now for a combination of sections first seen at request time.
+ * NULL when it cannot be created; *error then says why. */
+ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
+                               const char **error);
+
+/* Queues one message (the value is copied). Async: returns once queued.
+ * Sync: waits for the delivery report, at most wait_ms. */
+void ku_producer_send(ku_producer_t *kp, const char *topic, const void *value,
+                      size_t len, int sync, int wait_ms, ku_send_result_t *res);
+
+#endif

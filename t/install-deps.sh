@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what building and testing mod_kafka_upstream needs on Debian 12
+# (run as root; idempotent).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    build-essential autoconf automake libtool pkg-config \
+    apache2 apache2-dev librdkafka-dev libjson-c-dev libssl-dev libsasl2-dev \
+    libapache2-mod-perl2 libapache2-mod-perl2-dev libwww-perl \
+    kcat curl nghttp2-client wrk \
+    default-jdk-headless maven >/dev/null

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# A real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1
+# for the test suite, fetched from Maven Central (t/kafka/pom.xml), no distribution tarball.
+#
+#   kafka.sh fetch                          jars -> $KU_KAFKA_HOME/libs (once; idempotent)
+#   kafka.sh start [DIR]                    fresh broker in DIR, returns when it serves metadata
+#   kafka.sh stop [DIR]                     stop it (idempotent)
+#   kafka.sh create-topics NAME[:PARTS]...  create topics (RF 1) and wait for their leaders
+#   kafka.sh delete-topics NAME...          delete topics (missing ones are fine)
+#   kafka.sh env                            print the bootstrap address
+#
+# Environment: KU_KAFKA_HOME (jar cache, default ~/.cache/mod_kafka_upstream/kafka),
+# KU_KAFKA_DIR (data dir, default /tmp/ku-kafka-$USER), KU_KAFKA_PORT (19092),
+# KU_KAFKA_CONTROLLER_PORT (19093), KU_M2_REPO (Maven local repo, default ~/.m2/repository),
+# KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+USER=${USER:-$(id -un)}
+CACHE=${KU_KAFKA_HOME:-$HOME/.cache/mod_kafka_upstream/kafka}
+LIBS=$CACHE/libs
+JSA=$CACHE/kafka.jsa
+PORT=${KU_KAFKA_PORT:-19092}
+CPORT=${KU_KAFKA_CONTROLLER_PORT:-19093}
+BOOTSTRAP=127.0.0.1:$PORT
+JAVA=${JAVA:-java}
+DUMP=()
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+
+fetch() {
+    # Complete = the marker holds the pom the jars came from; a changed pom fetches again.
+    if [ -f "$LIBS/.complete" ] && cmp -s "$HERE/pom.xml" "$LIBS/.complete"; then
+        cds_ok "$JSA" || cds_archive   # none yet (ports were busy) or stale (JDK upgraded)
+        return 0
+    fi
+    command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
+    mkdir -p "$CACHE"
+    # Run Maven on a copy in the cache: the work tree may not be writable by this user.
+    cp "$HERE/pom.xml" "$CACHE/pom.xml"
+    rm -rf "$LIBS.tmp" "$JSA"
+    mvn -q -B -f "$CACHE/pom.xml" ${KU_M2_REPO:+-Dmaven.repo.local="$KU_M2_REPO"} \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" \
+        >"$CACHE/fetch.log" 2>&1 || { cat "$CACHE/fetch.log" >&2; die "mvn failed"; }
+    cp "$HERE/pom.xml" "$LIBS.tmp/.complete"
+    rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"   # swap in whole, so a killed fetch leaves no half cache
+    cds_archive
+}
+
+# Start a throw-away broker once and dump the classes it loaded into an AppCDS archive
+# (JDK 17 -XX:ArchiveClassesAtExit): every later start maps them, ~1 s faster.
+# Optional: without the archive (busy ports, other JDK) starts are just slower.
+cds_archive() {
+    local dir=$CACHE/warmup pid rc=0
+    rm -f "$JSA" "$JSA.tmp"
+    if port_open "$PORT" || port_open "$CPORT"; then
+        echo "kafka.sh: ports $PORT/$CPORT busy, not making the CDS archive now" >&2; return 0
+    fi
+    DUMP=(-XX:ArchiveClassesAtExit="$JSA.tmp" -Xlog:cds=off)
+    start "$dir"
+    DUMP=()
+    pid=$(cat "$dir/kafka.pid")
+    stop "$dir"
+    wait "$pid" || rc=$?   # our child: 143 = exited on SIGTERM (dump written), 137 = killed
+    if [ "$rc" = 143 ] && cds_ok "$JSA.tmp"; then mv "$JSA.tmp" "$JSA"; fi
+    rm -rf "$dir" "$JSA.tmp"
+}
+
+# The archive maps with this JVM and these jars (a damaged archive crashes the JVM with
+# SIGBUS, a stale one is ignored with a warning: check before use).
+cds_ok() {
+    [ -f "$1" ] && ("$JAVA" -Xshare:on -XX:SharedArchiveFile="$1" -XX:ErrorFile=/dev/null \
+        -XX:-CreateCoredumpOnCrash -cp "$LIBS/*" -version >/dev/null 2>&1) 2>/dev/null
+}
+
+need_libs() { [ -f "$LIBS/.complete" ] || die "no Kafka jars in $LIBS: run '$0 fetch' first"; }
+
+# Class data sharing archive made by cds_archive, if there is one (it matches "$LIBS/*" as
+# the classpath prefix, so the tool JVMs below can map it too). Quiet: if the JDK changed
+# since, it is just not used; 'fetch' remakes it.
+cds_opt() { CDS=(); [ ! -f "$JSA" ] || CDS=(-XX:SharedArchiveFile="$JSA" -Xlog:cds=off,cds+dynamic=off); }
+
+# Short-lived tool JVMs (format, TopicAdmin): C1 only, serial GC and the CDS archive take
+# storage format from 1.1 s to 0.5 s. $1 is appended to the classpath.
+kjava() {
+    local cp=$1; shift
+    cds_opt
+    "$JAVA" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "${CDS[@]}" -Djava.awt.headless=true \
+        -Dlog4j2.configurationFile="$HERE/log4j2.properties" -Dku.log.level=WARN \
+        -cp "$LIBS/*$cp" "$@"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Ready = the broker answers a metadata request and lists itself (it is registered and
+# unfenced), which is what a producer needs. kcat if there is one, else a TCP connect.
+broker_ready() {
+    # The TCP check first: kcat on a closed port waits out librdkafka's reconnect backoff.
+    port_open "$PORT" || return 1
+    ! command -v kcat >/dev/null || kcat -L -b "$BOOTSTRAP" -m 2 2>/dev/null | grep -q "broker 1 at"
+}
+
+# PID is a running broker of DIR: checked on its command line, so a stale kafka.pid whose
+# number was reused is never killed, and a zombie counts as gone (a broker whose kafka.sh
+# has exited is reparented to pid 1, which in some sandboxes reaps it only seconds later).
+is_broker() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF "$2/server.properties"; }
+pid_alive() { [ -f "$1/kafka.pid" ] && is_broker "$(cat "$1/kafka.pid")" "$1"; }
+data_dir() { realpath -m "${1:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$USER}}"; }
+
+stop() {
+    local dir pid i
+    dir=$(data_dir "${1:-}")
+    pid_alive "$dir" || { rm -f "$dir/kafka.pid"; return 0; }
+    pid=$(cat "$dir/kafka.pid")
+    kill -TERM "$pid"
+    for i in $(seq 200); do is_broker "$pid" "$dir" || break; sleep 0.05; done  # 10 s to shut down cleanly
+    ! is_broker "$pid" "$dir" || kill -KILL "$pid"
+    rm -f "$dir/kafka.pid"
+}
+
+start() {
+    local dir id i
+    dir=$(data_dir "${1:-}")
+    need_libs
+    stop "$dir"
+    # Fresh state every start; only wipe a dir that is empty or was made by us.
+    if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ] && [ ! -f "$dir/server.properties" ]; then
+        die "$dir is not empty and not a kafka.sh data dir; refusing to wipe it"
+    fi
+    rm -rf "$dir" && mkdir -p "$dir"
+    port_open "$PORT" && die "127.0.0.1:$PORT is already in use (another broker? set KU_KAFKA_PORT)"
+    port_open "$CPORT" && die "127.0.0.1:$CPORT is already in use (set KU_KAFKA_CONTROLLER_PORT)"
+
+    cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+# KRaft 4.x style dynamic quorum; 'format --standalone' makes this node the only voter.
+controller.quorum.bootstrap.servers=127.0.0.1:$CPORT
+log.dirs=$dir/data
+# Tests create their topics explicitly: a typo must fail, not create a topic.
+auto.create.topics.enable=false
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Single node, fast tests: no rebalance delay, few internal-topic partitions
+# (the 50 default makes the first consumer group / transaction slow to start).
+group.initial.rebalance.delay.ms=0
+offsets.topic.num.partitions=1
+transaction.state.log.num.partitions=1
+share.coordinator.state.topic.num.partitions=1
+# Faster registration/unfencing at start-up (default 2000 ms heartbeat).
+broker.heartbeat.interval.ms=200
+EOF
+    # A cluster id as 'kafka-storage random-uuid' makes one (16 random bytes, base64url,
+    # unpadded, not starting with '-'), without paying for a JVM start.
+    id=-; while [ "${id#-}" != "$id" ]; do
+        id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    done
+    kjava "" kafka.tools.StorageTool format --standalone \
+        -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+        || { cat "$dir/format.log" >&2; die "storage format failed"; }
+
+    # setsid: own session, so the broker outlives the caller's shell and terminal.
+    # KU_KAFKA_JAVA_OPTS: extra JVM options, e.g. -XX:TieredStopAtLevel=1 (~0.4 s faster start,
+    # slower broker). DUMP: set only by cds_archive.
+    cds_opt
+    # shellcheck disable=SC2086
+    setsid "$JAVA" -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${CDS[@]}" \
+        "${DUMP[@]}" ${KU_KAFKA_JAVA_OPTS:-} -Djava.awt.headless=true \
+        -Dlog4j2.configurationFile="$HERE/log4j2.properties" -cp "$LIBS/*" \
+        kafka.Kafka "$dir/server.properties" >"$dir/server.log" 2>&1 </dev/null &
+    echo $! >"$dir/kafka.pid"
+
+    for i in $(seq $((${KU_KAFKA_START_TIMEOUT:-60} * 20))); do
+        broker_ready && return 0
+        pid_alive "$dir" || break
+        sleep 0.05
+    done
+    tail -n 40 "$dir/server.log" >&2
+    stop "$dir"
+    die "broker did not come up on $BOOTSTRAP (log: $dir/server.log)"
+}
+
+topics() {  # create|delete NAME...
+    local cls=$CACHE/topicadmin
+    need_libs
+    # 'java TopicAdmin.java' (single-file launch) works too, but compiles every time (+1 s);
+    # so compile once per change of the source and run the class.
+    if ! cmp -s "$HERE/TopicAdmin.java" "$cls/TopicAdmin.java"; then
+        rm -rf "$cls.$$" && mkdir -p "$cls.$$"
+        "${JAVAC:-javac}" -d "$cls.$$" -cp "$LIBS/*" "$HERE/TopicAdmin.java"
+        cp "$HERE/TopicAdmin.java" "$cls.$$/" && rm -rf "$cls" && mv "$cls.$$" "$cls"
+    fi
+    kjava ":$cls" TopicAdmin "$BOOTSTRAP" "$@"
+}
+
+case ${1:-} in
+    fetch) fetch ;;
+    start) start "${2:-}" ;;
+    stop) stop "${2:-}" ;;
+    create-topics) shift; [ $# -gt 0 ] || die "create-topics NAME[:PARTITIONS]..."; topics create "$@" ;;
+    delete-topics) shift; [ $# -gt 0 ] || die "delete-topics NAME..."; topics delete "$@" ;;
+    env) echo "$BOOTSTRAP" ;;
+    *) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,60 @@
+package KafkaTest;
+# What the tests need from Kafka: the end offset of a partition before a
+# request, and the records that arrived after it, read with kcat -J.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use JSON::PP ();
+
+our @EXPORT = qw(broker end_offset consume consume_one decode_value json);
+
+# kcat prints UTF-8 bytes; the payload inside is then a character string.
+my $kcat_json = JSON::PP->new->utf8;
+my $json = JSON::PP->new->canonical;
+
+sub json { $json }
+
+sub broker { $ENV{KU_BROKER} or die "KU_BROKER is not set: run t/run-tests.sh\n" }
+
+# The offset the next record of topic/partition will get.
+sub end_offset {
+    my ($topic, $partition) = @_;
+    $partition //= 0;
+    my $b = broker();
+    my $out = `kcat -Q -b $b -t $topic:$partition:-1 2>&1`;
+    $out =~ /\[$partition\]\s+offset\s+(-?\d+)/
+        or die "kcat -Q $topic: $out";
+    return $1;
+}
+
+# Up to $count records of topic/partition from $offset on, waiting at most
+# $timeout seconds for them; each a hash as kcat -J prints it
+# (key, payload, headers, partition, offset).
+sub consume {
+    my ($topic, $offset, $count, %opt) = @_;
+    my $partition = $opt{partition} // 0;
+    my $timeout = $opt{timeout} // 15;
+    my $b = broker();
+    my @cmd = ('timeout', $timeout, 'kcat', '-C', '-q', '-J', '-b', $b,
+               '-t', $topic, '-p', $partition, '-o', $offset, '-c', $count);
+    open(my $fh, '-|', @cmd) or die "kcat: $!";
+    my @records = map { $kcat_json->decode($_) } grep { /\S/ } <$fh>;
+    close $fh;
+    return @records;
+}
+
+sub consume_one {
+    my ($topic, $offset, %opt) = @_;
+    my ($record) = consume($topic, $offset, 1, %opt);
+    return $record;
+}
+
+# The record's value as the envelope it holds.
+sub decode_value {
+    my ($record) = @_;
+    return undef unless $record && defined $record->{payload};
+    return $json->decode($record->{payload});
+}
+
+1;
