@@ -186,6 +186,7 @@ static apr_status_t producer_close(void *data)
     int undelivered;
 
     kp->stopping = 1;
+    rd_kafka_yield(kp->rk); /* ends the poll thread's current wait */
     apr_thread_join(&ignored, kp->poll_thread);
     rd_kafka_flush(kp->rk, kp->shutdown_timeout_ms);
     undelivered = rd_kafka_outq_len(kp->rk);

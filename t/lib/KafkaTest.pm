@@ -6,8 +6,11 @@ use warnings FATAL => 'all';
 
 use Exporter 'import';
 use JSON::PP ();
+use IO::Socket::INET ();
+use Apache::Test ();
 
-our @EXPORT = qw(broker end_offset consume consume_one decode_value json);
+our @EXPORT = qw(broker end_offset consume consume_one decode_value json
+                 raw_request);
 
 # kcat prints UTF-8 bytes; the payload inside is then a character string.
 my $kcat_json = JSON::PP->new->utf8;
@@ -55,6 +58,47 @@ sub decode_value {
     my ($record) = @_;
     return undef unless $record && defined $record->{payload};
     return $json->decode($record->{payload});
+}
+
+# Sends $head (request line and headers, "\r\n"-separated, without the
+# blank line) and $body exactly as given on a new connection to the test
+# server, so the headers httpd sees are known to the byte. With
+# expect_100 => 1 it waits for "100 Continue" before sending the body.
+# Returns a hash: status, headers (lower-case names), body, interim (the
+# interim status line, if any).
+sub raw_request {
+    my ($head, $body, %opt) = @_;
+    $body //= '';
+    my $hostport = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30)
+        or die "connect $hostport: $!";
+    binmode $sock;
+    my %res;
+    $sock->print("$head\r\n\r\n");
+    if ($opt{expect_100}) {
+        my $interim = <$sock>;
+        <$sock>;    # the blank line after it
+        $interim =~ s/\r?\n$//;
+        $res{interim} = $interim;
+        return _read_response($sock, \%res) if $interim !~ /^HTTP\/1\.1 100/;
+    }
+    $sock->print($body);
+    return _read_response($sock, \%res);
+}
+
+sub _read_response {
+    my ($sock, $res) = @_;
+    my $status_line = <$sock> // '';
+    ($res->{status}) = $status_line =~ m{^HTTP/1\.\d (\d{3})};
+    while (my $line = <$sock>) {
+        last if $line =~ /^\r?\n$/;
+        my ($name, $value) = $line =~ /^([^:]+):\s*(.*?)\r?\n$/ or next;
+        $res->{headers}{lc $name} = $value;
+    }
+    local $/;
+    $res->{body} = <$sock> // '';
+    close $sock;
+    return $res;
 }
 
 1;
