@@ -4,6 +4,7 @@
 //   java -cp "$KU_KAFKA_HOME/libs/*" t/kafka/TopicAdmin.java BOOTSTRAP delete NAME ...
 // create: replication factor 1; existing topics are fine; returns once every partition has a
 // leader in the broker's metadata, i.e. once a producer can use the topic.
+// delete: missing topics are fine; returns once the broker no longer lists them.
 
 import java.util.*;
 import java.util.concurrent.ExecutionException;
@@ -34,6 +35,12 @@ public class TopicAdmin {
                     } catch (ExecutionException x) {
                         if (!(x.getCause() instanceof UnknownTopicOrPartitionException)) throw x;
                     }
+                }
+                // Gone from the broker's metadata too, so a re-create right after works.
+                long end = System.currentTimeMillis() + DEADLINE_MS;
+                while (!Collections.disjoint(admin.listTopics().names().get(), names)) {
+                    if (System.currentTimeMillis() > end) throw new IllegalStateException("topics not deleted: " + names);
+                    Thread.sleep(50);
                 }
                 return;
             }

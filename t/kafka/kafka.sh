@@ -78,7 +78,7 @@ need_libs() { [ -f "$LIBS/.complete" ] || die "no Kafka jars in $LIBS: run '$0 f
 # Class data sharing archive made by cds_archive, if there is one (it matches "$LIBS/*" as
 # the classpath prefix, so the tool JVMs below can map it too). Quiet: if the JDK changed
 # since, it is just not used; 'fetch' remakes it.
-cds_opt() { CDS=(); [ ! -f "$JSA" ] || CDS=(-XX:SharedArchiveFile="$JSA" -Xlog:cds=off,cds+dynamic=off); }
+cds_opt() { CDS=(); [ ! -f "$JSA" ] || CDS=(-XX:SharedArchiveFile="$JSA" '-Xlog:cds=off,cds+dynamic=off'); }
 
 # Short-lived tool JVMs (format, TopicAdmin): C1 only, serial GC and the CDS archive take
 # storage format from 1.1 s to 0.5 s. $1 is appended to the classpath.
@@ -103,23 +103,23 @@ broker_ready() {
 # PID is a running broker of DIR: checked on its command line, so a stale kafka.pid whose
 # number was reused is never killed, and a zombie counts as gone (a broker whose kafka.sh
 # has exited is reparented to pid 1, which in some sandboxes reaps it only seconds later).
-is_broker() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF "$2/server.properties"; }
+is_broker() { tr '\0' '\n' 2>/dev/null <"/proc/$1/cmdline" | grep -qxF "$2/server.properties"; }
 pid_alive() { [ -f "$1/kafka.pid" ] && is_broker "$(cat "$1/kafka.pid")" "$1"; }
 data_dir() { realpath -m "${1:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$USER}}"; }
 
 stop() {
-    local dir pid i
+    local dir pid
     dir=$(data_dir "${1:-}")
     pid_alive "$dir" || { rm -f "$dir/kafka.pid"; return 0; }
     pid=$(cat "$dir/kafka.pid")
     kill -TERM "$pid"
-    for i in $(seq 200); do is_broker "$pid" "$dir" || break; sleep 0.05; done  # 10 s to shut down cleanly
+    for _ in $(seq 200); do is_broker "$pid" "$dir" || break; sleep 0.05; done  # 10 s to shut down cleanly
     ! is_broker "$pid" "$dir" || kill -KILL "$pid"
     rm -f "$dir/kafka.pid"
 }
 
 start() {
-    local dir id i
+    local dir id
     dir=$(data_dir "${1:-}")
     need_libs
     stop "$dir"
@@ -180,7 +180,7 @@ EOF
         kafka.Kafka "$dir/server.properties" >"$dir/server.log" 2>&1 </dev/null &
     echo $! >"$dir/kafka.pid"
 
-    for i in $(seq $((${KU_KAFKA_START_TIMEOUT:-60} * 20))); do
+    for _ in $(seq $((${KU_KAFKA_START_TIMEOUT:-60} * 20))); do
         broker_ready && return 0
         pid_alive "$dir" || break
         sleep 0.05

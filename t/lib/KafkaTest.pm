@@ -76,19 +76,19 @@ sub raw_request {
     my %res;
     $sock->print("$head\r\n\r\n");
     if ($opt{expect_100}) {
-        my $interim = <$sock>;
-        <$sock>;    # the blank line after it
-        $interim =~ s/\r?\n$//;
-        $res{interim} = $interim;
-        return _read_response($sock, \%res) if $interim !~ /^HTTP\/1\.1 100/;
+        my $first = <$sock> // '';
+        $res{interim} = $first =~ s/\r?\n$//r;
+        # A final answer instead of "100 Continue": the body is never sent.
+        return _read_response($sock, \%res, $first) if $first !~ m{^HTTP/1\.1 100};
+        <$sock>;    # the blank line after the interim response
     }
     $sock->print($body);
     return _read_response($sock, \%res);
 }
 
 sub _read_response {
-    my ($sock, $res) = @_;
-    my $status_line = <$sock> // '';
+    my ($sock, $res, $status_line) = @_;
+    $status_line //= <$sock> // '';
     ($res->{status}) = $status_line =~ m{^HTTP/1\.\d (\d{3})};
     while (my $line = <$sock>) {
         last if $line =~ /^\r?\n$/;

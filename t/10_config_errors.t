@@ -1,0 +1,247 @@
+# Configuration errors are caught when the configuration is read: for each
+# case below a small httpd.conf loads the module and `apache2 -t` must either
+# fail with a message naming the directive, the bad value and what is
+# allowed, or pass. Needs neither the Kafka broker nor the test server:
+# nothing is started (-t binds no port).
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use File::Spec;
+use File::Temp qw(tempdir);
+use FindBin;
+use POSIX ();
+
+my $t_dir = File::Spec->rel2abs($FindBin::Bin);
+my $so = "$t_dir/../.libs/mod_kafka_upstream.so";
+my $conf_h = "$t_dir/../conf.h";
+
+# --- the cases -----------------------------------------------------------
+
+# KU_NUM_DIRECTIVES in conf.h: directive, min, max (checked against conf.h
+# below, so a new directive cannot go untested).
+my @numeric = (
+    [KafkaUpstreamTimeout           => 10, 300000],
+    [KafkaUpstreamKeepalive         => 0,  2147483647],
+    [KafkaUpstreamRequestTimeout    => 1,  900000],
+    [KafkaUpstreamBatchMessages     => 1,  1000000],
+    [KafkaUpstreamBatchBytes        => 1,  2147483647],
+    [KafkaUpstreamRetries           => 0,  2147483647],
+    [KafkaUpstreamRetryBackoff      => 1,  300000],
+    [KafkaUpstreamAsyncFlushTimeout => 0,  900000],
+    [KafkaUpstreamBufferMessages    => 1,  10000000],
+    [KafkaUpstreamMaxBodySize       => 0,  2147483647],
+    [KafkaUpstreamDeliveryTimeout   => 1,  2147483647],
+    [KafkaUpstreamShutdownTimeout   => 0,  600000],
+);
+
+# What a limit value needs beside it to pass: an async Location's flush
+# timeout must stay below its delivery timeout (defaults 1000 and 5000).
+my %companion = (
+    'KafkaUpstreamAsyncFlushTimeout 900000' => 'KafkaUpstreamDeliveryTimeout 900001',
+    'KafkaUpstreamDeliveryTimeout 1'        => 'KafkaUpstreamAsyncFlushTimeout 0',
+);
+
+# KU_FLAG_DIRECTIVES in conf.h.
+my @flags = qw(KafkaUpstreamKeepaliveEnabled KafkaUpstreamForwardMethod
+    KafkaUpstreamForwardURI KafkaUpstreamForwardHeaders KafkaUpstreamForwardBody
+    KafkaUpstreamAsync);
+
+# Config snippets: a Location of the module, and one that names a cluster
+# and a topic, so that the check_config hook (ku_conf_check) judges it too.
+sub section {
+    my ($open, $close, @lines) = @_;
+    return join '', "$open\n", (map { "    $_\n" } @lines), "$close\n";
+}
+
+sub location { section('<Location /x>', '</Location>', 'SetHandler kafka-upstream', @_) }
+
+sub complete {
+    return location('KafkaUpstreamBootstrapServers 127.0.0.1:9092',
+                    'KafkaUpstreamTopic ku-config', @_);
+}
+
+# A case: a name, the config text and, for a failing case, the patterns its
+# output must match (one assertion each, plus one that -t exits 1).
+my @cases;
+sub passes { my ($name, $conf) = @_; push @cases, { name => $name, conf => $conf } }
+sub fails {
+    my ($name, $conf, @messages) = @_;
+    push @cases, { name => $name, conf => $conf, messages => \@messages };
+}
+
+for (@numeric) {
+    my ($dir, $min, $max) = @$_;
+    for my $bad ('abc', $min - 1, $max + 1) {
+        fails "$dir $bad", location("$dir $bad"),
+            qr/^\Q$dir: invalid value '$bad': a whole number from $min to $max is allowed\E$/m;
+    }
+    for my $good ($min, $max) {
+        my $line = "$dir $good";
+        passes $line, complete($line, $companion{$line} // ());
+    }
+}
+
+for my $dir (@flags) {
+    fails "$dir maybe", location("$dir maybe"), qr/^\Q$dir must be On or Off\E$/m;
+    passes "$dir $_", complete("$dir $_") for qw(On Off);
+}
+
+for my $bad (qw(2 any)) {
+    fails "KafkaUpstreamAcks $bad", location("KafkaUpstreamAcks $bad"),
+        qr/^\QKafkaUpstreamAcks: invalid value '$bad': -1, 0, 1 or all is allowed\E$/m;
+}
+passes "KafkaUpstreamAcks $_", complete("KafkaUpstreamAcks $_") for qw(-1 0 1 all);
+
+# [servers, the piece the message must name]
+for (['localhost', 'localhost'], ['host:0', 'host:0'], ['host:99999', 'host:99999'],
+     ['host:abc', 'host:abc'], ['a:1 b:0', 'b:0']) {
+    my ($servers, $piece) = @$_;
+    fails "KafkaUpstreamBootstrapServers $servers",
+        location("KafkaUpstreamBootstrapServers $servers"),
+        qr/^\QKafkaUpstreamBootstrapServers: invalid value '$piece': host:port (port 1-65535) is allowed\E$/m;
+}
+fails 'KafkaUpstreamBootstrapServers without an argument',
+    location('KafkaUpstreamBootstrapServers'),
+    qr/^\QKafkaUpstreamBootstrapServers: at least one host:port is required\E$/m;
+for my $servers ('a:1 b:2', 'a:1,b:2', '[::1]:9092') {
+    passes "KafkaUpstreamBootstrapServers $servers",
+        location("KafkaUpstreamBootstrapServers $servers", 'KafkaUpstreamTopic ku-config');
+}
+
+# [topic, its name in the test output]
+for (['bad/topic', 'bad/topic'], ['t' x 250, '250 characters'], ['.', '.'], ['..', '..']) {
+    my ($topic, $name) = @$_;
+    fails "KafkaUpstreamTopic $name", location("KafkaUpstreamTopic $topic"),
+        qr/^\QKafkaUpstreamTopic: invalid value '$topic': 1 to 249 of the characters a-z A-Z 0-9 . _ - are allowed\E$/m;
+}
+for (['ok.topic_name-1', 'ok.topic_name-1'], ['t' x 249, '249 characters']) {
+    my ($topic, $name) = @$_;
+    passes "KafkaUpstreamTopic $name",
+        location('KafkaUpstreamBootstrapServers 127.0.0.1:9092', "KafkaUpstreamTopic $topic");
+}
+
+# Combinations, judged by the check_config hook on the merged conf.
+my @slow_flush = ('KafkaUpstreamAsyncFlushTimeout 5000', 'KafkaUpstreamDeliveryTimeout 5000');
+fails 'async flush timeout = delivery timeout', complete(@slow_flush),
+    qr/^AH00014: Configuration check failed$/m,
+    qr/KU00010: \QKafkaUpstreamAsyncFlushTimeout (5000) must be lower than KafkaUpstreamDeliveryTimeout (5000) in the section for \/x\E$/m;
+passes 'async flush timeout < delivery timeout',
+    complete('KafkaUpstreamAsyncFlushTimeout 4999', 'KafkaUpstreamDeliveryTimeout 5000');
+passes 'sync ignores the flush timeout', complete(@slow_flush, 'KafkaUpstreamAsync Off');
+# A sync Location lingers 1 ms, and librdkafka wants linger.ms < message.timeout.ms.
+fails 'sync delivery timeout 1', complete('KafkaUpstreamAsync Off', 'KafkaUpstreamDeliveryTimeout 1'),
+    qr/KU00010: \QKafkaUpstreamDeliveryTimeout (1) must be greater than 1 with KafkaUpstreamAsync Off in the section for \/x\E$/m;
+passes 'sync delivery timeout 2', complete('KafkaUpstreamAsync Off', 'KafkaUpstreamDeliveryTimeout 2');
+
+# Contexts: the directives are RSRC_CONF|ACCESS_CONF, so server level and
+# <Directory> are fine (and .htaccess, being neither, is not).
+passes 'server level', join '', map { "$_\n" } 'KafkaUpstreamBootstrapServers 127.0.0.1:9092',
+    'KafkaUpstreamTopic ku-config', 'KafkaUpstreamTimeout 500', 'KafkaUpstreamAsync Off';
+my $directory = sub {
+    section('<Directory "/srv/ku">', '</Directory>', 'KafkaUpstreamBootstrapServers 127.0.0.1:9092',
+            'KafkaUpstreamTopic ku-config', @_);
+};
+passes 'in <Directory>', $directory->('KafkaUpstreamTimeout 500', 'KafkaUpstreamForwardBody Off');
+fails 'combination in <Directory>', $directory->(@slow_flush),
+    qr/KU00010: .*must be lower than .* in the section for \/srv\/ku\/$/m;
+fails 'unknown directive KafkaUpstreamTopics', location('KafkaUpstreamTopics x'),
+    qr/^Invalid command 'KafkaUpstreamTopics', perhaps misspelled/m;
+
+# --- running apache2 -t ----------------------------------------------------
+
+sub find_httpd {
+    # Apache::Test knows it once t/TEST.PL configured the tree; asking it
+    # before that makes it probe (slowly, noisily) for a configuration.
+    if (-e "$t_dir/conf/apache_test_config.pm") {
+        my $httpd = eval { Apache::Test::vars('httpd') };
+        return $httpd if $httpd && -x $httpd;
+    }
+    for my $dir (File::Spec->path, '/usr/sbin', '/usr/local/sbin') {
+        for my $name (qw(apache2 httpd)) {
+            return "$dir/$name" if -f "$dir/$name" && -x _;
+        }
+    }
+    return undef;
+}
+
+my $httpd = find_httpd();
+my ($moddir) = grep { -e "$_/mod_mpm_event.so" }
+    '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
+
+my $tests = 2;
+$tests += $_->{messages} ? 1 + @{ $_->{messages} } : 1 for @cases;
+plan tests => $tests, need {
+    'mod_kafka_upstream.so is built (make)' => -e $so,
+    'apache2 or httpd is installed'         => defined $httpd,
+    'mod_mpm_event.so is installed'         => defined $moddir,
+};
+
+my $tmp = tempdir('ku-config-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $base = <<"EOF";
+ServerRoot "$t_dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:8599
+PidFile "$tmp/httpd.pid"
+ErrorLog "$tmp/error_log"
+DefaultRuntimeDir "$tmp"
+LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
+LoadModule authz_core_module "$moddir/mod_authz_core.so"
+LoadModule kafka_upstream_module "$so"
+EOF
+
+# Writes the config and runs `httpd -t -f` on it: (status, stdout+stderr).
+my $conf_count = 0;
+sub config_test {
+    my ($text) = @_;
+    my $conf = sprintf '%s/case%03d.conf', $tmp, ++$conf_count;
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh $base, $text;
+    close $fh or die "$conf: $!";
+
+    my $pid = open my $out, '-|';
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        open STDERR, '>&', \*STDOUT or POSIX::_exit(127);
+        { exec $httpd, '-t', '-f', $conf }
+        print "cannot run $httpd: $!\n";
+        POSIX::_exit(127);
+    }
+    my $output = do { local $/; <$out> } // '';
+    close $out;
+    my $status = $? == 0 ? 'exit 0' : $? & 127 ? 'signal ' . ($? & 127) : 'exit ' . ($? >> 8);
+    return ($status, $output);
+}
+
+# The tables above are conf.h's X-macro lists.
+{
+    open my $fh, '<', $conf_h or die "$conf_h: $!";
+    my $h = do { local $/; <$fh> };
+    my ($num_list) = $h =~ /#define KU_NUM_DIRECTIVES\(X\)(.*?)\n\n/s;
+    my ($flag_list) = $h =~ /#define KU_FLAG_DIRECTIVES\(X\)(.*?)\n\n/s;
+    my @h_num;
+    push @h_num, "$1 $3..$4"
+        while ($num_list // '') =~ /X\(\w+,\s*"(\w+)",\s*(-?\d+),\s*(-?\d+),\s*(-?\d+),/g;
+    ok t_cmp(join(', ', map { "$_->[0] $_->[1]..$_->[2]" } @numeric), join(', ', @h_num),
+             'the numeric table is KU_NUM_DIRECTIVES of conf.h');
+    ok t_cmp(join(', ', @flags), join(', ', ($flag_list // '') =~ /X\(\w+,\s*"(\w+)"/g),
+             'the flag table is KU_FLAG_DIRECTIVES of conf.h');
+}
+
+for my $case (@cases) {
+    my ($status, $output) = config_test($case->{conf});
+    my @results;
+    if (!$case->{messages}) {
+        push @results, ok t_cmp("$status: $output", "exit 0: Syntax OK\n", "$case->{name}: passes");
+    }
+    else {
+        push @results, ok t_cmp($status, 'exit 1', "$case->{name}: fails");
+        push @results, ok t_cmp($output, $_, "$case->{name}: message") for @{ $case->{messages} };
+    }
+    # Enough to see what went wrong without -verbose.
+    if (grep { !$_ } @results) {
+        (my $said = "config:\n$case->{conf}$httpd -t said ($status):\n$output") =~ s/^/# /mg;
+        print STDERR $said;
+    }
+}
