@@ -261,6 +261,14 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
                             "than KafkaUpstreamDeliveryTimeout (%d)",
                             ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT),
                             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT));
+    /* rd_kafka_new() refuses linger.ms >= message.timeout.ms, which the
+     * scratch conf below does not check; a sync Location lingers
+     * KU_SYNC_LINGER_MS. */
+    if (!ku_conf_flag(c, KU_FLAG_ASYNC)
+        && ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) <= KU_SYNC_LINGER_MS)
+        return apr_psprintf(p, "KafkaUpstreamDeliveryTimeout (%d) must be greater "
+                            "than %d with KafkaUpstreamAsync Off",
+                            ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT), KU_SYNC_LINGER_MS);
     /* Let librdkafka judge every value; a scratch conf starts no thread. */
     scratch = rd_kafka_conf_new();
     props = ku_conf_producer_props(p, c);
