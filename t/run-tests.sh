@@ -4,14 +4,14 @@
 # the Apache::Test suite once per MPM. Apache::Test will not run as root,
 # so the build and the suite run as the unprivileged user kutest in a copy
 # of the tree.
-#   t/run-tests.sh                 everything (MPMs: event prefork)
+#   t/run-tests.sh                 everything (MPMs: event worker prefork)
 #   KU_MPMS="event" t/run-tests.sh only one MPM
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEST_USER=${KU_TEST_USER:-kutest}
 WORK=${KU_TEST_WORK:-/tmp/ku-test}
-MPMS=${KU_MPMS:-event prefork}
+MPMS=${KU_MPMS:-event worker prefork}
 
 if [ "$(id -u)" = 0 ]; then
     "$SRC/t/install-deps.sh"
