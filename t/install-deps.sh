@@ -3,8 +3,8 @@
 # (run as root; idempotent).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     apache2 apache2-dev librdkafka-dev libjson-c-dev libssl-dev libsasl2-dev \
     libapache2-mod-perl2 libapache2-mod-perl2-dev libwww-perl \

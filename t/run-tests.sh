@@ -6,12 +6,16 @@
 # of the tree.
 #   t/run-tests.sh                 everything (MPMs: event worker prefork)
 #   KU_MPMS="event" t/run-tests.sh only one MPM
+# KU_TEST_PORT (8529) is the test httpd's port; KU_TEST_WORK (/tmp/ku-test)
+# the copy; KU_KAFKA_PORT, KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see
+# t/kafka/kafka.sh. Set them all to run two suites side by side.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEST_USER=${KU_TEST_USER:-kutest}
 WORK=${KU_TEST_WORK:-/tmp/ku-test}
 MPMS=${KU_MPMS:-event worker prefork}
+PORT=${KU_TEST_PORT:-8529}
 
 if [ "$(id -u)" = 0 ]; then
     "$SRC/t/install-deps.sh"
@@ -24,7 +28,11 @@ if [ "$(id -u)" = 0 ]; then
         | (cd "$SRC" && xargs -0 cp --parents -t "$WORK")
     chown -R "$TEST_USER:" "$WORK"
     exec runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
-        KU_MPMS="$MPMS" bash "$WORK/t/run-tests.sh"
+        KU_MPMS="$MPMS" KU_TEST_PORT="$PORT" \
+        ${KU_KAFKA_PORT:+KU_KAFKA_PORT=$KU_KAFKA_PORT} \
+        ${KU_KAFKA_CONTROLLER_PORT:+KU_KAFKA_CONTROLLER_PORT=$KU_KAFKA_CONTROLLER_PORT} \
+        ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
+        bash "$WORK/t/run-tests.sh"
 fi
 
 cd "$SRC"
@@ -35,7 +43,7 @@ autoreconf -fi >/dev/null 2>&1
 make -s >/dev/null
 echo "== unit tests"
 make -s check || { cat t/unit/*.log 2>/dev/null; exit 1; }
-cat t/unit/test_encoder.log | tail -1
+tail -1 t/unit/test_encoder.log
 
 echo "== kafka"
 KAFKA="t/kafka/kafka.sh"
@@ -45,16 +53,29 @@ bash $KAFKA start
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2
 export KU_BROKER=$(bash $KAFKA env)
 
+# Counts for the closing "N passed, N failed" line.
+passed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_encoder.log)
+failed=0
 fail=0
 for mpm in $MPMS; do
     echo "== Apache::Test, mpm_$mpm"
     base=$(t/httpd-base.sh "$mpm")
+    out=t/logs-$mpm.out
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
-    if ! KU_MPM=$mpm perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
-            -port 8529 -servername 127.0.0.1 -verbose=0; then
+    status=0
+    KU_MPM=$mpm perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
+        -port "$PORT" -servername 127.0.0.1 -verbose=0 > "$out" 2>&1 || status=$?
+    cat "$out"
+    total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")
+    bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out")
+    if [ "$status" != 0 ]; then
         fail=1
+        [ -n "$bad" ] || bad=1   # the suite died before counting
         echo "---- t/logs/error_log (mpm_$mpm)"; tail -50 t/logs/error_log || true
     fi
+    passed=$(( passed + ${total:-0} - ${bad:-0} ))
+    failed=$(( failed + ${bad:-0} ))
 done
-echo "== done in $(( $(date +%s) - start )) s"
+echo "== done in $(( $(date +%s) - start )) s (MPMs: $MPMS)"
+echo "$passed passed, $failed failed"
 exit $fail
