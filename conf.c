@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "apr_file_io.h"
 #include "apr_strings.h"
 #include "librdkafka/rdkafka.h"
 
@@ -52,6 +53,8 @@ void *ku_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
     for (i = 0; i < KU_STR_COUNT; i++)
         c->str[i] = add->str[i] ? add->str[i] : base->str[i];
     c->section = add->section ? add->section : base->section;
+    c->props = add->props && base->props ? apr_array_append(p, base->props, add->props)
+             : add->props ? add->props : base->props;
     return c;
 }
 
@@ -165,6 +168,221 @@ static const char *set_acks(cmd_parms *cmd, void *conf, const char *arg)
     return NULL;
 }
 
+/* --- TLS and SASL --------------------------------------------------------------- */
+
+/* Reads a whole small file into the pool; NULL and *error on failure. */
+static const char *read_small_file(cmd_parms *cmd, const char *path, const char **error)
+{
+    apr_file_t *f;
+    apr_finfo_t info;
+    apr_size_t len;
+    char *data, msg[120];
+    apr_status_t rv;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, cmd->temp_pool);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_info_get(&info, APR_FINFO_SIZE, f);
+    if (rv == APR_SUCCESS && info.size > 1024 * 1024)
+        rv = APR_EINVAL;
+    if (rv != APR_SUCCESS) {
+        *error = apr_strerror(rv, msg, sizeof(msg));
+        *error = apr_pstrdup(cmd->pool, *error);
+        return NULL;
+    }
+    len = (apr_size_t)info.size;
+    data = apr_palloc(cmd->pool, len + 1);
+    rv = apr_file_read_full(f, data, len, &len);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        *error = apr_pstrdup(cmd->pool, apr_strerror(rv, msg, sizeof(msg)));
+        return NULL;
+    }
+    data[len] = '\0';
+    return data;
+}
+
+/* The CA and certificate files: librdkafka reads them in each child, so
+ * they are only checked here (readable, PEM). */
+static const char *set_pem_file(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *error = NULL, *data;
+
+    data = path ? read_small_file(cmd, path, &error) : NULL;
+    if (!data)
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name,
+                            arg, error ? error : "invalid path");
+    if (!strstr(data, "-----BEGIN CERTIFICATE-----"))
+        return apr_psprintf(cmd->pool, "%s: '%s' holds no PEM certificate",
+                            cmd->cmd->name, arg);
+    ((ku_dir_conf_t *)conf)->str[(ku_str_t)(intptr_t)cmd->info] = path;
+    return NULL;
+}
+
+/* The private key is read here, by the parent (as mod_ssl does), so the
+ * file may stay readable by root only; the children get its contents. */
+static const char *set_key_file(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *error = NULL, *pem;
+
+    pem = path ? read_small_file(cmd, path, &error) : NULL;
+    if (!pem)
+        return apr_psprintf(cmd->pool, "KafkaUpstreamSSLCertificateKeyFile: cannot "
+                            "read '%s': %s", arg, error ? error : "invalid path");
+    if (!strstr(pem, "PRIVATE KEY-----") || strstr(pem, "ENCRYPTED"))
+        return apr_psprintf(cmd->pool, "KafkaUpstreamSSLCertificateKeyFile: '%s' "
+                            "holds no unencrypted PEM private key", arg);
+    ((ku_dir_conf_t *)conf)->str[KU_STR_SSL_KEY_PEM] = pem;
+    return NULL;
+}
+
+static const char *set_sasl_mechanism(cmd_parms *cmd, void *conf, const char *arg)
+{
+    static const char *const mechanisms[] = { "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512" };
+    int i;
+
+    for (i = 0; i < 3; i++)
+        if (!strcasecmp(arg, mechanisms[i])) {
+            ((ku_dir_conf_t *)conf)->str[KU_STR_SASL_MECHANISM] = mechanisms[i];
+            return NULL;
+        }
+    return apr_psprintf(cmd->pool, "KafkaUpstreamSASLMechanism: invalid value '%s': "
+                        "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 is allowed", arg);
+}
+
+static const char *set_sasl_user(cmd_parms *cmd, void *conf, const char *arg)
+{
+    if (!*arg)
+        return "KafkaUpstreamSASLUser: the user name must not be empty";
+    ((ku_dir_conf_t *)conf)->str[KU_STR_SASL_USER] = arg;
+    return NULL;
+}
+
+/* A secret given literally, as file:/path (its first line) or env:NAME.
+ * Error messages name the source, never the secret. */
+static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **secret)
+{
+    const char *error = NULL, *path, *data;
+
+    if (!strncmp(arg, "env:", 4)) {
+        if (!(*secret = getenv(arg + 4)) || !**secret)
+            return apr_psprintf(cmd->pool, "%s: environment variable '%s' is not set "
+                                "or empty", cmd->cmd->name, arg + 4);
+        *secret = apr_pstrdup(cmd->pool, *secret);
+        return NULL;
+    }
+    if (strncmp(arg, "file:", 5)) {
+        *secret = arg;
+        return NULL;
+    }
+    path = ap_server_root_relative(cmd->pool, arg + 5);
+    data = path ? read_small_file(cmd, path, &error) : NULL;
+    if (!data)
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name,
+                            arg + 5, error ? error : "invalid path");
+    *secret = apr_pstrndup(cmd->pool, data, strcspn(data, "\r\n"));
+    if (!**secret)
+        return apr_psprintf(cmd->pool, "%s: the first line of '%s' is empty",
+                            cmd->cmd->name, arg + 5);
+    return NULL;
+}
+
+static const char *set_sasl_password(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const char *secret = NULL, *error = resolve_secret(cmd, arg, &secret);
+
+    if (error)
+        return error;
+    /* mod_info shows the configuration's arguments: never a literal secret. */
+    if (strncmp(arg, "env:", 4) && strncmp(arg, "file:", 5))
+        ((ap_directive_t *)cmd->directive)->args = "[redacted]";
+    ((ku_dir_conf_t *)conf)->str[KU_STR_SASL_PASSWORD] = secret;
+    return NULL;
+}
+
+/* --- KafkaUpstreamProperty ---------------------------------------------------- */
+
+/* Properties that load code or run commands. */
+static const char *const refused_props[] = {
+    "plugin.library.paths", "sasl.kerberos.kinit.cmd", "ssl.engine.location",
+    "ssl.engine.id", "interceptors", NULL
+};
+
+/* Properties a directive sets: set them with the directive. */
+static const struct { const char *prop, *directive; } owned_props[] = {
+    { "bootstrap.servers", "KafkaUpstreamBootstrapServers" },
+    { "metadata.broker.list", "KafkaUpstreamBootstrapServers" },
+    { "socket.timeout.ms", "KafkaUpstreamTimeout" },
+    { "connections.max.idle.ms", "KafkaUpstreamKeepalive" },
+    { "socket.keepalive.enable", "KafkaUpstreamKeepaliveEnabled" },
+    { "acks", "KafkaUpstreamAcks" },
+    { "request.required.acks", "KafkaUpstreamAcks" },
+    { "request.timeout.ms", "KafkaUpstreamRequestTimeout" },
+    { "batch.num.messages", "KafkaUpstreamBatchMessages" },
+    { "batch.size", "KafkaUpstreamBatchBytes" },
+    { "retries", "KafkaUpstreamRetries" },
+    { "message.send.max.retries", "KafkaUpstreamRetries" },
+    { "retry.backoff.ms", "KafkaUpstreamRetryBackoff" },
+    { "linger.ms", "KafkaUpstreamAsyncFlushTimeout" },
+    { "queue.buffering.max.ms", "KafkaUpstreamAsyncFlushTimeout" },
+    { "queue.buffering.max.messages", "KafkaUpstreamBufferMessages" },
+    { "message.timeout.ms", "KafkaUpstreamDeliveryTimeout" },
+    { "delivery.timeout.ms", "KafkaUpstreamDeliveryTimeout" },
+    { "security.protocol", "KafkaUpstreamSSL and KafkaUpstreamSASLMechanism" },
+    { "enable.ssl.certificate.verification", "KafkaUpstreamSSLVerify" },
+    { "ssl.endpoint.identification.algorithm", "KafkaUpstreamSSLVerify" },
+    { "ssl.ca.location", "KafkaUpstreamSSLCACertificateFile" },
+    { "ssl.certificate.location", "KafkaUpstreamSSLCertificateFile" },
+    { "ssl.key.location", "KafkaUpstreamSSLCertificateKeyFile" },
+    { "ssl.key.pem", "KafkaUpstreamSSLCertificateKeyFile" },
+    { "sasl.mechanisms", "KafkaUpstreamSASLMechanism" },
+    { "sasl.mechanism", "KafkaUpstreamSASLMechanism" },
+    { "sasl.username", "KafkaUpstreamSASLUser" },
+    { "sasl.password", "KafkaUpstreamSASLPassword" },
+    { NULL, NULL }
+};
+
+int ku_prop_is_secret(const char *name)
+{
+    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem");
+}
+
+static const char *set_property(cmd_parms *cmd, void *conf_, const char *name,
+                                const char *value)
+{
+    ku_dir_conf_t *conf = conf_;
+    rd_kafka_conf_t *scratch;
+    char errstr[512];
+    rd_kafka_conf_res_t res;
+    ku_prop_t *prop;
+    int i;
+
+    for (i = 0; refused_props[i]; i++)
+        if (!strcmp(name, refused_props[i]))
+            return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is refused: "
+                                "it loads code or runs commands", name);
+    for (i = 0; owned_props[i].prop; i++)
+        if (!strcmp(name, owned_props[i].prop))
+            return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is set with %s",
+                                name, owned_props[i].directive);
+    /* A scratch conf checks name and value; it starts no thread. */
+    scratch = rd_kafka_conf_new();
+    res = rd_kafka_conf_set(scratch, name, value, errstr, sizeof(errstr));
+    rd_kafka_conf_destroy(scratch);
+    if (res != RD_KAFKA_CONF_OK)
+        return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: %s", errstr);
+    if (ku_prop_is_secret(name))
+        ((ap_directive_t *)cmd->directive)->args = apr_pstrcat(cmd->pool, name,
+                                                                " [redacted]", NULL);
+    if (!conf->props)
+        conf->props = apr_array_make(cmd->pool, 4, sizeof(ku_prop_t));
+    prop = apr_array_push(conf->props);
+    prop->name = name;
+    prop->value = value;
+    return NULL;
+}
+
 /* --- the directive table -------------------------------------------------- */
 
 #define KU_CONTEXT (RSRC_CONF | ACCESS_CONF)
@@ -182,6 +400,22 @@ const command_rec ku_cmds[] = {
     AP_INIT_TAKE1("KafkaUpstreamAcks", set_acks, NULL, KU_CONTEXT,
                   "-1|0|1|all: acknowledgements the broker gives (Kong "
                   "producer_request_acks)"),
+    AP_INIT_TAKE1("KafkaUpstreamSSLCACertificateFile", set_pem_file,
+                  (void *)(intptr_t)KU_STR_SSL_CA_FILE, KU_CONTEXT,
+                  "PEM file of the CA(s) that signed the brokers' certificates"),
+    AP_INIT_TAKE1("KafkaUpstreamSSLCertificateFile", set_pem_file,
+                  (void *)(intptr_t)KU_STR_SSL_CERT_FILE, KU_CONTEXT,
+                  "PEM client certificate for mTLS (Kong security.certificate_id)"),
+    AP_INIT_TAKE1("KafkaUpstreamSSLCertificateKeyFile", set_key_file, NULL, KU_CONTEXT,
+                  "PEM private key of the client certificate, unencrypted"),
+    AP_INIT_TAKE1("KafkaUpstreamSASLMechanism", set_sasl_mechanism, NULL, KU_CONTEXT,
+                  "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 (Kong authentication.mechanism)"),
+    AP_INIT_TAKE1("KafkaUpstreamSASLUser", set_sasl_user, NULL, KU_CONTEXT,
+                  "SASL user name (Kong authentication.user)"),
+    AP_INIT_TAKE1("KafkaUpstreamSASLPassword", set_sasl_password, NULL, KU_CONTEXT,
+                  "SASL password, or file:/path or env:NAME (Kong authentication.password)"),
+    AP_INIT_TAKE2("KafkaUpstreamProperty", set_property, NULL, RSRC_CONF,
+                  "name value: any librdkafka producer property (server config only)"),
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
     { NULL }
@@ -199,6 +433,37 @@ static void push_prop(apr_array_header_t *props, const char *name, const char *v
 static void push_num(apr_pool_t *p, apr_array_header_t *props, const char *name, int v)
 {
     push_prop(props, name, apr_itoa(p, v));
+}
+
+static const char *security_protocol(const ku_dir_conf_t *c)
+{
+    int ssl = ku_conf_flag(c, KU_FLAG_SSL), sasl = c->str[KU_STR_SASL_MECHANISM] != NULL;
+
+    return sasl ? (ssl ? "sasl_ssl" : "sasl_plaintext") : (ssl ? "ssl" : "plaintext");
+}
+
+static void push_security_props(apr_pool_t *p, apr_array_header_t *props,
+                                const ku_dir_conf_t *c)
+{
+    int verify = ku_conf_flag(c, KU_FLAG_SSL_VERIFY);
+    static const struct { ku_str_t str; const char *prop; } copied[] = {
+        { KU_STR_SSL_CA_FILE, "ssl.ca.location" },
+        { KU_STR_SSL_CERT_FILE, "ssl.certificate.location" },
+        { KU_STR_SSL_KEY_PEM, "ssl.key.pem" },
+        { KU_STR_SASL_MECHANISM, "sasl.mechanisms" },
+        { KU_STR_SASL_USER, "sasl.username" },
+        { KU_STR_SASL_PASSWORD, "sasl.password" },
+    };
+    size_t i;
+
+    push_prop(props, "security.protocol", security_protocol(c));
+    if (ku_conf_flag(c, KU_FLAG_SSL)) {
+        push_prop(props, "enable.ssl.certificate.verification", verify ? "true" : "false");
+        push_prop(props, "ssl.endpoint.identification.algorithm", verify ? "https" : "none");
+    }
+    for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+        if (c->str[copied[i].str])
+            push_prop(props, copied[i].prop, c->str[copied[i].str]);
 }
 
 apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c)
@@ -229,6 +494,9 @@ apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c
     push_num(p, props, "topic.metadata.propagation.max.ms",
              ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) < 1000
                  ? ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) : 1000);
+    push_security_props(p, props, c);
+    if (c->props)
+        apr_array_cat(props, c->props);
     return props;
 }
 
@@ -242,6 +510,33 @@ const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c)
     for (i = 0; i < props->nelts; i++)
         key = apr_pstrcat(p, key, "\n", prop[i].name, "=", prop[i].value, NULL);
     return key;
+}
+
+/* Settings that only make sense together. */
+static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
+{
+    const char *const *str = c->str;
+    int ssl = ku_conf_flag(c, KU_FLAG_SSL);
+
+    if (str[KU_STR_SSL_KEY_PEM] && !str[KU_STR_SSL_CERT_FILE])
+        return "KafkaUpstreamSSLCertificateKeyFile is set without "
+               "KafkaUpstreamSSLCertificateFile";
+    if (str[KU_STR_SSL_CERT_FILE] && !str[KU_STR_SSL_KEY_PEM])
+        return "KafkaUpstreamSSLCertificateFile is set without "
+               "KafkaUpstreamSSLCertificateKeyFile";
+    if (!ssl && (str[KU_STR_SSL_CA_FILE] || str[KU_STR_SSL_CERT_FILE]))
+        return apr_psprintf(p, "%s is set but KafkaUpstreamSSL is Off",
+                            str[KU_STR_SSL_CA_FILE] ? "KafkaUpstreamSSLCACertificateFile"
+                                                    : "KafkaUpstreamSSLCertificateFile");
+    if (str[KU_STR_SASL_MECHANISM] && !str[KU_STR_SASL_USER])
+        return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLUser";
+    if (str[KU_STR_SASL_MECHANISM] && !str[KU_STR_SASL_PASSWORD])
+        return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLPassword";
+    if (!str[KU_STR_SASL_MECHANISM] && (str[KU_STR_SASL_USER] || str[KU_STR_SASL_PASSWORD]))
+        return apr_psprintf(p, "%s is set without KafkaUpstreamSASLMechanism",
+                            str[KU_STR_SASL_USER] ? "KafkaUpstreamSASLUser"
+                                                  : "KafkaUpstreamSASLPassword");
+    return NULL;
 }
 
 const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
@@ -269,6 +564,8 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
         return apr_psprintf(p, "KafkaUpstreamDeliveryTimeout (%d) must be greater "
                             "than %d with KafkaUpstreamAsync Off",
                             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT), KU_SYNC_LINGER_MS);
+    if ((error = security_error(p, c)))
+        return error;
     /* Let librdkafka judge every value; a scratch conf starts no thread. */
     scratch = rd_kafka_conf_new();
     props = ku_conf_producer_props(p, c);
@@ -277,7 +574,8 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
         if (rd_kafka_conf_set(scratch, prop[i].name, prop[i].value, errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK)
             error = apr_psprintf(p, "librdkafka refuses %s=%s: %s", prop[i].name,
-                                 prop[i].value, errstr);
+                                 ku_prop_is_secret(prop[i].name) ? "[redacted]"
+                                                                 : prop[i].value, errstr);
     rd_kafka_conf_destroy(scratch);
     return error;
 }

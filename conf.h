@@ -47,7 +47,10 @@
     X(FORWARD_HEADERS, "KafkaUpstreamForwardHeaders", 0, "put the request headers in the message") \
     X(FORWARD_BODY, "KafkaUpstreamForwardBody", 1, "put body, body_args, body_base64 in the message") \
     X(ASYNC, "KafkaUpstreamAsync", 1, \
-      "On: answer once queued; Off: answer after the broker acknowledged (Kong producer_async)")
+      "On: answer once queued; Off: answer after the broker acknowledged (Kong producer_async)") \
+    X(SSL, "KafkaUpstreamSSL", 0, "TLS to the brokers (Kong security.ssl)") \
+    X(SSL_VERIFY, "KafkaUpstreamSSLVerify", 1, \
+      "verify the broker certificate chain and hostname (Kong security.ssl_verify)")
 
 #define KU_ENUM_NUM(id, ...) KU_NUM_##id,
 #define KU_ENUM_FLAG(id, ...) KU_FLAG_##id,
@@ -59,6 +62,12 @@ typedef enum {
     KU_STR_BOOTSTRAP_SERVERS, /* comma-joined host:port list */
     KU_STR_TOPIC,
     KU_STR_ACKS,              /* "all", "0" or "1" */
+    KU_STR_SSL_CA_FILE,       /* absolute paths, readable when the config was read */
+    KU_STR_SSL_CERT_FILE,
+    KU_STR_SSL_KEY_PEM,       /* secret: the key itself, read by the parent as root */
+    KU_STR_SASL_MECHANISM,
+    KU_STR_SASL_USER,
+    KU_STR_SASL_PASSWORD,     /* secret: resolved from file: or env: when read */
     KU_STR_COUNT
 } ku_str_t;
 
@@ -67,6 +76,7 @@ typedef struct {
     int flag[KU_FLAG_COUNT];        /* -1: unset */
     const char *str[KU_STR_COUNT];  /* NULL: unset */
     const char *section;            /* the <Location>/<Directory> path, for errors */
+    apr_array_header_t *props;      /* KafkaUpstreamProperty: ku_prop_t, server-wide */
 } ku_dir_conf_t;
 
 /* A librdkafka property as the producer will be given it. */
@@ -90,6 +100,9 @@ int ku_conf_is_complete(const ku_dir_conf_t *c);
 
 /* The librdkafka producer properties this conf asks for, in a fixed order. */
 apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c);
+
+/* Whether a librdkafka property's value must never be shown. */
+int ku_prop_is_secret(const char *name);
 
 /* A string that is equal for two confs exactly when they need the same
  * producer (same properties and shutdown timeout). */

@@ -46,7 +46,7 @@ my %companion = (
 # KU_FLAG_DIRECTIVES in conf.h.
 my @flags = qw(KafkaUpstreamKeepaliveEnabled KafkaUpstreamForwardMethod
     KafkaUpstreamForwardURI KafkaUpstreamForwardHeaders KafkaUpstreamForwardBody
-    KafkaUpstreamAsync);
+    KafkaUpstreamAsync KafkaUpstreamSSL KafkaUpstreamSSLVerify);
 
 # Config snippets: a Location of the module, and one that names a cluster
 # and a topic, so that the check_config hook (ku_conf_check) judges it too.
@@ -148,6 +148,92 @@ fails 'combination in <Directory>', $directory->(@slow_flush),
     qr/KU00010: .*must be lower than .* in the section for \/srv\/ku\/$/m;
 fails 'unknown directive KafkaUpstreamTopics', location('KafkaUpstreamTopics x'),
     qr/^Invalid command 'KafkaUpstreamTopics', perhaps misspelled/m;
+
+# TLS and SASL. Files made here: a certificate, a key, an encrypted key,
+# a password file.
+my $files = tempdir('ku-config-files-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+system("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+       . "-subj /CN=ku-test -keyout $files/key.pem -out $files/cert.pem >/dev/null 2>&1") == 0
+    or die "openssl req failed";
+system("openssl pkey -in $files/key.pem -aes256 -passout pass:x -out $files/encrypted.pem "
+       . ">/dev/null 2>&1") == 0 or die "openssl pkey failed";
+{
+    open my $fh, '>', "$files/password" or die "$files/password: $!";
+    print $fh "file-secret-1\nsecond line\n";
+}
+$ENV{KU_TEST_PASSWORD} = 'env-secret-2';
+
+my @tls = ('KafkaUpstreamSSL On', "KafkaUpstreamSSLCACertificateFile $files/cert.pem");
+my @mtls = (@tls, "KafkaUpstreamSSLCertificateFile $files/cert.pem",
+            "KafkaUpstreamSSLCertificateKeyFile $files/key.pem");
+my @sasl = ('KafkaUpstreamSASLMechanism SCRAM-SHA-512', 'KafkaUpstreamSASLUser carol');
+
+passes 'TLS with a CA file', complete(@tls);
+passes 'mTLS', complete(@mtls);
+passes 'TLS without verification', complete('KafkaUpstreamSSL On', 'KafkaUpstreamSSLVerify Off');
+passes "SASL password $_->[0]", complete(@sasl, "KafkaUpstreamSASLPassword $_->[1]")
+    for ['literal', 'literal-secret-3'], ['from a file', "file:$files/password"],
+        ['from the environment', 'env:KU_TEST_PASSWORD'];
+passes 'SASL over TLS with a client certificate',
+    complete(@mtls, @sasl, 'KafkaUpstreamSASLPassword env:KU_TEST_PASSWORD');
+passes 'every mechanism', complete("KafkaUpstreamSASLMechanism $_", 'KafkaUpstreamSASLUser u',
+                                   'KafkaUpstreamSASLPassword p')
+    for qw(PLAIN SCRAM-SHA-256 scram-sha-512);
+
+fails 'unreadable CA file', location('KafkaUpstreamSSLCACertificateFile /nonexistent/ca.pem'),
+    qr/^\QKafkaUpstreamSSLCACertificateFile: cannot read '\/nonexistent\/ca.pem': No such file or directory\E$/m;
+fails 'a key as CA file', location("KafkaUpstreamSSLCACertificateFile $files/key.pem"),
+    qr/^\QKafkaUpstreamSSLCACertificateFile: '$files\/key.pem' holds no PEM certificate\E$/m;
+fails 'unreadable certificate', location('KafkaUpstreamSSLCertificateFile /nonexistent/c.pem'),
+    qr/^\QKafkaUpstreamSSLCertificateFile: cannot read '\/nonexistent\/c.pem'\E/m;
+fails 'an encrypted key', location("KafkaUpstreamSSLCertificateKeyFile $files/encrypted.pem"),
+    qr/^\QKafkaUpstreamSSLCertificateKeyFile: '$files\/encrypted.pem' holds no unencrypted PEM private key\E$/m;
+fails 'a key without a certificate',
+    complete(@tls, "KafkaUpstreamSSLCertificateKeyFile $files/key.pem"),
+    qr/KU00010: \QKafkaUpstreamSSLCertificateKeyFile is set without KafkaUpstreamSSLCertificateFile in the section for \/x\E$/m;
+fails 'a certificate without a key',
+    complete(@tls, "KafkaUpstreamSSLCertificateFile $files/cert.pem"),
+    qr/KU00010: \QKafkaUpstreamSSLCertificateFile is set without KafkaUpstreamSSLCertificateKeyFile\E/m;
+fails 'a CA file with KafkaUpstreamSSL Off',
+    complete("KafkaUpstreamSSLCACertificateFile $files/cert.pem"),
+    qr/KU00010: \QKafkaUpstreamSSLCACertificateFile is set but KafkaUpstreamSSL is Off\E/m;
+fails 'KafkaUpstreamSASLMechanism GSSAPI', location('KafkaUpstreamSASLMechanism GSSAPI'),
+    qr/^\QKafkaUpstreamSASLMechanism: invalid value 'GSSAPI': PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 is allowed\E$/m;
+fails 'a mechanism without a user',
+    complete('KafkaUpstreamSASLMechanism PLAIN', 'KafkaUpstreamSASLPassword hunter2-secret'),
+    qr/KU00010: \QKafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLUser\E/m,
+    qr/\A(?!.*hunter2)/s;
+fails 'a mechanism without a password', complete(@sasl),
+    qr/KU00010: \QKafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLPassword\E/m;
+fails 'a user without a mechanism',
+    complete('KafkaUpstreamSASLUser alice', 'KafkaUpstreamSASLPassword hunter2-secret'),
+    qr/KU00010: \QKafkaUpstreamSASLUser is set without KafkaUpstreamSASLMechanism\E/m,
+    qr/\A(?!.*hunter2)/s;
+fails 'a password from an unset variable', location('KafkaUpstreamSASLPassword env:KU_NOT_SET'),
+    qr/^\QKafkaUpstreamSASLPassword: environment variable 'KU_NOT_SET' is not set or empty\E$/m;
+fails 'a password from a missing file', location('KafkaUpstreamSASLPassword file:/nonexistent/pw'),
+    qr/^\QKafkaUpstreamSASLPassword: cannot read '\/nonexistent\/pw': No such file or directory\E$/m;
+
+# KafkaUpstreamProperty: server config only; no code loading; no key a
+# directive owns; librdkafka judges the rest.
+my $cluster = "KafkaUpstreamBootstrapServers 127.0.0.1:9092\nKafkaUpstreamTopic ku-config\n";
+passes 'KafkaUpstreamProperty compression.codec lz4',
+    "${cluster}KafkaUpstreamProperty compression.codec lz4\n";
+for my $key (qw(plugin.library.paths sasl.kerberos.kinit.cmd ssl.engine.location)) {
+    fails "KafkaUpstreamProperty $key", "KafkaUpstreamProperty $key /tmp/x\n",
+        qr/^\QKafkaUpstreamProperty: '$key' is refused: it loads code or runs commands\E$/m;
+}
+fails 'KafkaUpstreamProperty acks', "KafkaUpstreamProperty acks all\n",
+    qr/^\QKafkaUpstreamProperty: 'acks' is set with KafkaUpstreamAcks\E$/m;
+fails 'KafkaUpstreamProperty sasl.password', "KafkaUpstreamProperty sasl.password hunter2-secret\n",
+    qr/^\QKafkaUpstreamProperty: 'sasl.password' is set with KafkaUpstreamSASLPassword\E$/m,
+    qr/\A(?!.*hunter2)/s;
+fails 'KafkaUpstreamProperty no.such.property', "KafkaUpstreamProperty no.such.property 1\n",
+    qr/^KafkaUpstreamProperty: No such configuration property: "no.such.property"$/m;
+fails 'KafkaUpstreamProperty compression.codec brotli', "KafkaUpstreamProperty compression.codec brotli\n",
+    qr/^KafkaUpstreamProperty: Invalid value "brotli" for configuration property "compression.codec"$/m;
+fails 'KafkaUpstreamProperty in a Location', location('KafkaUpstreamProperty compression.codec lz4'),
+    qr/^KafkaUpstreamProperty not allowed in <Location> context$/m;
 
 # --- running apache2 -t ----------------------------------------------------
 

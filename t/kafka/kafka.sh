@@ -7,11 +7,24 @@
 #   kafka.sh stop [DIR]                     stop it (idempotent)
 #   kafka.sh create-topics NAME[:PARTS]...  create topics (RF 1) and wait for their leaders
 #   kafka.sh delete-topics NAME...          delete topics (missing ones are fine)
-#   kafka.sh env                            print the bootstrap address
+#   kafka.sh env                            print the bootstrap address (PLAINTEXT)
+#   kafka.sh listeners [DIR]                print KU_BROKER*=ADDR and KU_CERTS=DIR lines, for eval
+#
+# Listeners, all on 127.0.0.1; P = KU_KAFKA_PORT (19092), each port can be set on its own:
+#   P    PLAINTEXT       KU_BROKER           also the inter-broker listener
+#   P+1  CONTROLLER                          KU_KAFKA_CONTROLLER_PORT
+#   P+2  SSL             KU_BROKER_SSL       KU_KAFKA_SSL_PORT
+#   P+3  MTLS            KU_BROKER_MTLS      KU_KAFKA_MTLS_PORT      SSL + client certificate required
+#   P+4  SASL_PLAINTEXT  KU_BROKER_SASL      KU_KAFKA_SASL_PORT
+#   P+5  SASL_SSL        KU_BROKER_SASL_SSL  KU_KAFKA_SASL_SSL_PORT
+#   P+6  BADHOST         KU_BROKER_BADHOST   KU_KAFKA_BADHOST_PORT   SSL, cert for wrong.example.invalid
+# TLS material: make-certs.sh, in DIR/certs (= KU_CERTS); clients trust ca.pem, mTLS clients
+# use client.pem + client.key. SASL users (there is no authorizer: any user may produce):
+#   PLAIN alice/alice-secret, SCRAM-SHA-256 bob/bob-secret-256, SCRAM-SHA-512 carol/carol-secret-512
 #
 # Environment: KU_KAFKA_HOME (jar cache, default ~/.cache/mod_kafka_upstream/kafka),
-# KU_KAFKA_DIR (data dir, default /tmp/ku-kafka-$USER), KU_KAFKA_PORT (19092),
-# KU_KAFKA_CONTROLLER_PORT (19093), KU_M2_REPO (Maven local repo, default ~/.m2/repository),
+# KU_KAFKA_DIR (data dir, default /tmp/ku-kafka-$USER), the ports above,
+# KU_M2_REPO (Maven local repo, default ~/.m2/repository),
 # KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options).
 set -euo pipefail
 
@@ -21,7 +34,13 @@ CACHE=${KU_KAFKA_HOME:-$HOME/.cache/mod_kafka_upstream/kafka}
 LIBS=$CACHE/libs
 JSA=$CACHE/kafka.jsa
 PORT=${KU_KAFKA_PORT:-19092}
-CPORT=${KU_KAFKA_CONTROLLER_PORT:-19093}
+CPORT=${KU_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+SSL_PORT=${KU_KAFKA_SSL_PORT:-$((PORT + 2))}
+MTLS_PORT=${KU_KAFKA_MTLS_PORT:-$((PORT + 3))}
+SASL_PORT=${KU_KAFKA_SASL_PORT:-$((PORT + 4))}
+SASL_SSL_PORT=${KU_KAFKA_SASL_SSL_PORT:-$((PORT + 5))}
+BADHOST_PORT=${KU_KAFKA_BADHOST_PORT:-$((PORT + 6))}
+PORTS=("$PORT" "$CPORT" "$SSL_PORT" "$MTLS_PORT" "$SASL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT")
 BOOTSTRAP=127.0.0.1:$PORT
 JAVA=${JAVA:-java}
 DUMP=()
@@ -53,8 +72,8 @@ fetch() {
 cds_archive() {
     local dir=$CACHE/warmup pid rc=0
     rm -f "$JSA" "$JSA.tmp"
-    if port_open "$PORT" || port_open "$CPORT"; then
-        echo "kafka.sh: ports $PORT/$CPORT busy, not making the CDS archive now" >&2; return 0
+    if ! ports_free; then
+        echo "kafka.sh: ports ${PORTS[*]} not all free, not making the CDS archive now" >&2; return 0
     fi
     DUMP=(-XX:ArchiveClassesAtExit="$JSA.tmp" -Xlog:cds=off)
     start "$dir"
@@ -91,12 +110,14 @@ kjava() {
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ports_free() { local p; for p in "${PORTS[@]}"; do ! port_open "$p" || return 1; done; }
 
 # Ready = the broker answers a metadata request and lists itself (it is registered and
 # unfenced), which is what a producer needs. kcat if there is one, else a TCP connect.
 broker_ready() {
-    # The TCP check first: kcat on a closed port waits out librdkafka's reconnect backoff.
-    port_open "$PORT" || return 1
+    # The TCP checks first: kcat on a closed port waits out librdkafka's reconnect backoff.
+    # All the listeners open together; check each anyway, the tests use them all.
+    local p; for p in "${PORTS[@]}"; do port_open "$p" || return 1; done
     ! command -v kcat >/dev/null || kcat -L -b "$BOOTSTRAP" -m 2 2>/dev/null | grep -q "broker 1 at"
 }
 
@@ -119,7 +140,9 @@ stop() {
 }
 
 start() {
-    local dir id
+    local dir id l
+    local plain='org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";'
+    local scram='org.apache.kafka.common.security.scram.ScramLoginModule required;'
     dir=$(data_dir "${1:-}")
     need_libs
     stop "$dir"
@@ -128,17 +151,40 @@ start() {
         die "$dir is not empty and not a kafka.sh data dir; refusing to wipe it"
     fi
     rm -rf "$dir" && mkdir -p "$dir"
-    port_open "$PORT" && die "127.0.0.1:$PORT is already in use (another broker? set KU_KAFKA_PORT)"
-    port_open "$CPORT" && die "127.0.0.1:$CPORT is already in use (set KU_KAFKA_CONTROLLER_PORT)"
+    ports_free || die "one of 127.0.0.1:{${PORTS[*]}} is already in use" \
+        "(another broker? KU_KAFKA_PORT moves them all)"
+    "$HERE/make-certs.sh" "$dir/certs" >"$dir/certs.log" 2>&1 \
+        || { cat "$dir/certs.log" >&2; die "make-certs.sh failed"; }
 
+    l="PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT,MTLS://127.0.0.1:$MTLS_PORT"
+    l+=",SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
+    l+=",BADHOST://127.0.0.1:$BADHOST_PORT"
     cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+listeners=$l,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=$l
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,\
+SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,BADHOST:SSL
+# TLS: keys and certificates from make-certs.sh, as PEM (no keytool, no store passwords).
+# The truststore is for client certificates; the broker checks no client hostnames.
+ssl.keystore.type=PEM
+ssl.keystore.location=$dir/certs/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$dir/certs/ca.pem
+listener.name.mtls.ssl.client.auth=required
+listener.name.badhost.ssl.keystore.type=PEM
+listener.name.badhost.ssl.keystore.location=$dir/certs/badhost.pem
+# SASL: PLAIN users live in the JAAS config, SCRAM ones in the metadata log ('format -S'
+# below). No authorizer: any authenticated user may produce.
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+$(for n in sasl_plaintext sasl_ssl; do
+    echo "listener.name.$n.plain.sasl.jaas.config=$plain"
+    echo "listener.name.$n.scram-sha-256.sasl.jaas.config=$scram"
+    echo "listener.name.$n.scram-sha-512.sasl.jaas.config=$scram"
+done)
 # KRaft 4.x style dynamic quorum; 'format --standalone' makes this node the only voter.
 controller.quorum.bootstrap.servers=127.0.0.1:$CPORT
 log.dirs=$dir/data
@@ -166,6 +212,8 @@ EOF
         id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     done
     kjava "" kafka.tools.StorageTool format --standalone \
+        -S 'SCRAM-SHA-256=[name=bob,password=bob-secret-256]' \
+        -S 'SCRAM-SHA-512=[name=carol,password=carol-secret-512]' \
         -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
         || { cat "$dir/format.log" >&2; die "storage format failed"; }
 
@@ -210,5 +258,11 @@ case ${1:-} in
     create-topics) shift; [ $# -gt 0 ] || die "create-topics NAME[:PARTITIONS]..."; topics create "$@" ;;
     delete-topics) shift; [ $# -gt 0 ] || die "delete-topics NAME..."; topics delete "$@" ;;
     env) echo "$BOOTSTRAP" ;;
-    *) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    listeners)
+        for v in "=$PORT" _SSL="$SSL_PORT" _MTLS="$MTLS_PORT" _SASL="$SASL_PORT" \
+                 _SASL_SSL="$SASL_SSL_PORT" _BADHOST="$BADHOST_PORT"; do
+            echo "KU_BROKER${v%=*}=127.0.0.1:${v#*=}"
+        done
+        printf 'KU_CERTS=%q\n' "$(data_dir "${2:-}")/certs" ;;
+    *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac
