@@ -11,6 +11,7 @@
 #include "http_request.h"
 #include "util_filter.h"
 #include <json-c/json.h>
+#include <librdkafka/rdkafka.h>
 
 #include "mod_kafka_upstream.h"
 #include "conf.h"
@@ -219,7 +220,7 @@ static int kafka_upstream_handler(request_rec *r)
         return respond_error(r, HTTP_BAD_REQUEST, error);
 
     topic = ku_conf_str(conf, KU_STR_TOPIC);
-    if (!(kp = ku_producer_for(r->pool, conf, &error))) {
+    if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
                       "topic %s: %s", topic, error);
         return respond_error(r, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
@@ -274,10 +275,32 @@ static int walk_confs(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
     return rv;
 }
 
+/* librdkafka before 2.6.1 sends a wrong nonce in its SCRAM client-final
+ * message; Kafka 4.0 and later brokers refuse it (3.x ones let it pass). */
+#define KU_SCRAM_FIXED_VERSION 0x020601ff
+
+static int scram_warned;
+
+static void warn_if_scram_is_broken(const ku_dir_conf_t *conf)
+{
+    const char *mechanism = conf->str[KU_STR_SASL_MECHANISM];
+
+    if (scram_warned || !mechanism || strncmp(mechanism, "SCRAM", 5)
+        || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
+        return;
+    scram_warned = 1;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, "KU00012: librdkafka %s cannot "
+                 "log in with %s to Kafka 4.0 or later brokers (they refuse its "
+                 "SCRAM nonce; fixed in librdkafka 2.6.1); Kafka 3.x brokers work",
+                 rd_kafka_version_str(), mechanism);
+}
+
 static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 {
     const char *error = ku_conf_check(p, conf);
 
+    if (ku_conf_is_complete(conf))
+        warn_if_scram_is_broken(conf);
     if (!error)
         return OK;
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, NULL, "KU00010: %s%s%s", error,
@@ -290,6 +313,7 @@ static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 static int kafka_upstream_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                        apr_pool_t *ptemp, server_rec *s)
 {
+    scram_warned = 0;
     return walk_confs(s, ptemp, check_one);
 }
 
@@ -297,7 +321,7 @@ static int create_producer(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t 
 {
     const char *error = NULL;
 
-    if (ku_conf_is_complete(conf) && !ku_producer_for(p, conf, &error))
+    if (ku_conf_is_complete(conf) && !ku_producer_for(p, conf, s, &error))
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "KU00011: cannot create the "
                      "producer for %s: %s",
                      ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS), error);
@@ -309,7 +333,7 @@ static void kafka_upstream_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_pool_t *scratch;
 
-    ku_producers_init(pchild, s);
+    ku_producers_init(pchild);
     apr_pool_create(&scratch, pchild);
     walk_confs(s, scratch, create_producer);
     apr_pool_destroy(scratch);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "apr_hash.h"
@@ -24,11 +25,15 @@
 
 struct ku_producer {
     rd_kafka_t *rk;
-    const char *bootstrap;      /* for log lines: never a secret */
+    server_rec *server;         /* whose configuration made it: logs go there */
+    const char *name;           /* for log lines: "<section> (<brokers>)", no secret */
     int shutdown_timeout_ms;
     apr_thread_t *poll_thread;
     volatile int stopping;
     volatile int fatal;         /* librdkafka raised a fatal error */
+    /* Why the brokers cannot be used, as the last connection error said;
+     * NULL once a message was delivered. One of the static texts below. */
+    const char *volatile broker_trouble;
     /* Touched by the poll thread only: */
     apr_uint64_t failed_unlogged;
     apr_time_t failure_logged_at;
@@ -48,7 +53,6 @@ typedef struct {
 
 static struct {
     apr_pool_t *pool;           /* pchild */
-    server_rec *server;
     apr_hash_t *by_key;         /* producer key -> ku_producer_t */
     apr_thread_rwlock_t *lock;
 } registry;
@@ -124,10 +128,10 @@ static void log_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
     kp->failed_unlogged++;
     if (now - kp->failure_logged_at < KU_FAILURE_LOG_INTERVAL)
         return;
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, registry.server,
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, kp->server,
                  "KU00001: %" APR_UINT64_T_FMT " accepted message(s) could not be "
-                 "delivered to %s (last: topic %s: %s)", kp->failed_unlogged,
-                 kp->bootstrap, rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+                 "delivered by producer %s (last: topic %s: %s)", kp->failed_unlogged,
+                 kp->name, rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     kp->failed_unlogged = 0;
     kp->failure_logged_at = now;
 }
@@ -136,10 +140,33 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     ku_producer_t *kp = opaque;
 
+    if (!m->err)
+        kp->broker_trouble = NULL;
     if (m->_private)
         waiter_complete(m->_private, m);
     else if (m->err)
         log_async_failure(kp, m);
+}
+
+static const char trouble_auth[] = "broker authentication failed";
+static const char trouble_tls[] = "TLS with the brokers failed";
+static const char trouble_unreachable[] = "brokers unreachable";
+
+/* Remembers the most telling cause: a failed login or TLS handshake is
+ * followed by "all brokers down", which must not hide it. A TLS alert from
+ * the broker (e.g. it wants a client certificate) comes as a transport
+ * error that quotes OpenSSL. */
+static void note_broker_trouble(ku_producer_t *kp, int err, const char *reason)
+{
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        kp->broker_trouble = trouble_auth;
+    else if (err == RD_KAFKA_RESP_ERR__SSL
+             || (err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL routines")))
+        kp->broker_trouble = trouble_tls;
+    else if (!kp->broker_trouble && (err == RD_KAFKA_RESP_ERR__TRANSPORT
+                                     || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
+                                     || err == RD_KAFKA_RESP_ERR__RESOLVE))
+        kp->broker_trouble = trouble_unreachable;
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -150,20 +177,23 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         kp->fatal = 1;
         rd_kafka_fatal_error(rk, fatal_reason, sizeof(fatal_reason));
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, registry.server,
-                     "KU00002: producer for %s failed fatally: %s", kp->bootstrap,
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, kp->server,
+                     "KU00002: producer %s failed fatally: %s", kp->name,
                      fatal_reason);
         return;
     }
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, registry.server,
-                 "KU00003: kafka %s: %s: %s", kp->bootstrap,
+    note_broker_trouble(kp, err, reason);
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
+                 "KU00003: producer %s: %s: %s", kp->name,
                  rd_kafka_err2name(err), reason);
 }
 
 /* librdkafka's syslog levels match httpd's APLOG levels one to one. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    ap_log_error(APLOG_MARK, level, 0, registry.server,
+    const ku_producer_t *kp = rd_kafka_opaque(rk);
+
+    ap_log_error(APLOG_MARK, level, 0, kp->server,
                  "KU00004: librdkafka %s: %s", fac, buf);
 }
 
@@ -194,9 +224,9 @@ static apr_status_t producer_close(void *data)
     rd_kafka_poll(kp->rk, 0); /* sync waiters learn of the purge */
     rd_kafka_destroy(kp->rk);
     ap_log_error(APLOG_MARK, undelivered ? APLOG_WARNING : APLOG_INFO, 0,
-                 registry.server,
-                 "KU00005: producer for %s closed, %d message(s) left undelivered",
-                 kp->bootstrap, undelivered);
+                 kp->server,
+                 "KU00005: producer %s closed, %d message(s) left undelivered",
+                 kp->name, undelivered);
     return APR_SUCCESS;
 }
 
@@ -226,14 +256,16 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
 
 /* Creates a producer in the registry pool. Caller holds the write lock. */
 static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
-                                      const char **error)
+                                      server_rec *s, const char **error)
 {
     apr_pool_t *p = registry.pool;
     ku_producer_t *kp = apr_pcalloc(p, sizeof(*kp));
     rd_kafka_conf_t *rkc;
     char errstr[512];
 
-    kp->bootstrap = ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS);
+    kp->server = s;
+    kp->name = apr_psprintf(p, "%s (%s)", conf->section ? conf->section : "server config",
+                            ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
     if (!(rkc = producer_conf(p, conf, kp, error)))
         return NULL;
@@ -250,21 +282,20 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
     }
     apr_pool_cleanup_register(p, kp, producer_close, apr_pool_cleanup_null);
     apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, registry.server,
-                 "KU00006: producer for %s created", kp->bootstrap);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, kp->server,
+                 "KU00006: producer %s created", kp->name);
     return kp;
 }
 
-void ku_producers_init(apr_pool_t *pchild, server_rec *s)
+void ku_producers_init(apr_pool_t *pchild)
 {
     registry.pool = pchild;
-    registry.server = s;
     registry.by_key = apr_hash_make(pchild);
     apr_thread_rwlock_create(&registry.lock, pchild);
 }
 
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
-                               const char **error)
+                               server_rec *s, const char **error)
 {
     const char *key = ku_conf_producer_key(p, conf);
     ku_producer_t *kp;
@@ -278,7 +309,7 @@ ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
     apr_thread_rwlock_wrlock(registry.lock);
     kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
     if (!kp)
-        kp = producer_create(conf, key, error);
+        kp = producer_create(conf, key, s, error);
     apr_thread_rwlock_unlock(registry.lock);
     return kp;
 }
@@ -313,7 +344,8 @@ static void refused(ku_send_result_t *res, rd_kafka_resp_err_t err)
 }
 
 /* The delivery report of a sync message, as the answer to give. */
-static void delivered(ku_send_result_t *res, const ku_waiter_t *w)
+static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
+                      const char *broker_trouble)
 {
     switch (w->err) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:
@@ -324,7 +356,8 @@ static void delivered(ku_send_result_t *res, const ku_waiter_t *w)
     case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
         /* Never sent: the brokers could not be reached; nothing will arrive. */
         if (w->status == RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
-            set_result(res, HTTP_SERVICE_UNAVAILABLE, "brokers unreachable", w->err);
+            set_result(res, HTTP_SERVICE_UNAVAILABLE,
+                       broker_trouble ? broker_trouble : trouble_unreachable, w->err);
         else
             set_result(res, HTTP_GATEWAY_TIME_OUT, "no acknowledgement in time", w->err);
         break;
@@ -385,7 +418,7 @@ void ku_producer_send(ku_producer_t *kp, const char *topic, const void *value,
         return;
     }
     if (waiter_wait(w, wait_ms))
-        delivered(res, w);
+        delivered(res, w, kp->broker_trouble);
     else
         set_result(res, HTTP_GATEWAY_TIME_OUT, "no acknowledgement in time",
                    RD_KAFKA_RESP_ERR__TIMED_OUT);

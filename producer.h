@@ -19,13 +19,14 @@ typedef struct {
 } ku_send_result_t;
 
 /* Sets up this child's (empty) registry; call from child_init. */
-void ku_producers_init(apr_pool_t *pchild, server_rec *s);
+void ku_producers_init(apr_pool_t *pchild);
 
 /* The producer for this conf: created at child_init for every configured
  * section, or now for a combination of sections first seen at request time.
- * NULL when it cannot be created; *error then says why. */
+ * NULL when it cannot be created; *error then says why. Its log lines go
+ * to s, the server whose configuration it serves. */
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
-                               const char **error);
+                               server_rec *s, const char **error);
 
 /* Queues one message (the value is copied). Async: returns once queued.
  * Sync: waits for the delivery report, at most wait_ms. */

@@ -42,9 +42,9 @@ open(my $fh, '<', $pid_file) or die "$pid_file: $!";
 chomp(my $pid = <$fh>);
 kill 'USR1', $pid or die "graceful restart of $pid: $!";
 
-ok t_cmp(wait_for_log($from, qr/KU00005: producer for 127\.0\.0\.1:1 closed, 1 message\(s\) left undelivered/, 15),
+ok t_cmp(wait_for_log($from, qr/KU00005: producer \/async-unreachable \(127\.0\.0\.1:1\) closed, 1 message\(s\) left undelivered/, 15),
          qr/\[kafka_upstream:warn\]/, 'the undelivered message is counted in a warning');
-ok t_cmp(wait_for_log($from, qr/KU00005: producer for \Q${\broker()}\E closed, 0 message/, 15),
+ok t_cmp(wait_for_log($from, qr/KU00005: producer \/linger-long \(\Q${\broker()}\E\) closed, 0 message/, 15),
          qr/left undelivered/, 'the healthy producer closed with nothing left');
 my $rec = consume_one('ku-queue', $offset, timeout => 10);
 ok t_cmp(decode_value($rec)->{body}, 'flushed at exit', 'the queued message was delivered by the exit flush');

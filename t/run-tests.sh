@@ -50,8 +50,15 @@ KAFKA="t/kafka/kafka.sh"
 trap 'bash $KAFKA stop >/dev/null 2>&1 || true' EXIT
 bash $KAFKA fetch
 bash $KAFKA start
-bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2
-export KU_BROKER=$(bash $KAFKA env)
+bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure
+# KU_BROKER, KU_BROKER_SSL ... and KU_CERTS, for t/conf/extra.conf.in.
+eval "$(bash $KAFKA listeners | sed 's/^/export /')"
+# The secured virtual host, and the SASL secrets it reads from a file and
+# from the environment.
+export KU_SECURE_PORT=$((PORT + 71))
+export KU_SECRETS=$KU_CERTS
+printf 'bob-secret-256\n' > "$KU_SECRETS/bob-password"
+export KU_CAROL_PASSWORD=carol-secret-512
 
 # Counts for the closing "N passed, N failed" line.
 passed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_encoder.log)
