@@ -2,6 +2,7 @@
  * location becomes a Kafka message (SPEC.md). This file holds the module
  * record, the hooks and the handler; conf.c the directives, encoder.c the
  * message, producer.c the librdkafka producers. */
+#include <limits.h>
 #include <string.h>
 
 #include "apr_atomic.h"
@@ -19,8 +20,10 @@
 #include "producer.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
- * librdkafka's own timeout report normally comes first. */
-#define KU_WAIT_MARGIN_MS 1000
+ * librdkafka's own timeout report comes first: librdkafka checks
+ * message.timeout.ms on a 1 s timer, so the report can come up to 1 s after
+ * the delivery timeout, plus the poll thread's hand-over. */
+#define KU_WAIT_MARGIN_MS 2000
 
 static const char ku_sent_body[] = "{\"message\":\"message sent\"}";
 
@@ -199,6 +202,7 @@ static int kafka_upstream_handler(request_rec *r)
     ku_send_result_t res = { 0 };
     const char *topic, *msg, *error = NULL;
     apr_size_t msg_len;
+    apr_int64_t wait_ms;
     int status, sync;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream"))
@@ -226,8 +230,9 @@ static int kafka_upstream_handler(request_rec *r)
         return respond_error(r, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
     }
     sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
-    ku_producer_send(kp, topic, msg, msg_len, sync,
-                     ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS, &res);
+    wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;
+    ku_producer_send(kp, topic, msg, msg_len, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
+                     &res);
     if (res.status != HTTP_OK) {
         log_send_failure(r, topic, &res);
         return respond_error(r, res.status, res.error);

@@ -73,12 +73,13 @@ for mpm in $MPMS; do
     KU_MPM=$mpm perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
         -port "$PORT" -servername 127.0.0.1 -verbose=0 > "$out" 2>&1 || status=$?
     cat "$out"
+    cp t/logs/error_log "t/logs-$mpm.error_log" 2>/dev/null || true
     total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")
     bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out")
     if [ "$status" != 0 ]; then
         fail=1
         [ -n "$bad" ] || bad=1   # the suite died before counting
-        echo "---- t/logs/error_log (mpm_$mpm)"; tail -50 t/logs/error_log || true
+        echo "---- t/logs-$mpm.error_log"; tail -50 "t/logs-$mpm.error_log" || true
     fi
     passed=$(( passed + ${total:-0} - ${bad:-0} ))
     failed=$(( failed + ${bad:-0} ))
