@@ -2,7 +2,7 @@
 # A real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1
 # for the test suite, fetched from Maven Central (t/kafka/pom.xml), no distribution tarball.
 #
-#   kafka.sh fetch                          jars -> $KU_KAFKA_HOME/libs (once; idempotent)
+#   kafka.sh fetch                          jars -> $KU_KAFKA_HOME[/VERSION]/libs (once; idempotent)
 #   kafka.sh start [DIR]                    fresh broker in DIR, returns when it serves metadata
 #   kafka.sh stop [DIR]                     stop it (idempotent)
 #   kafka.sh create-topics NAME[:PARTS]...  create topics (RF 1) and wait for their leaders
@@ -21,8 +21,14 @@
 # TLS material: make-certs.sh, in DIR/certs (= KU_CERTS); clients trust ca.pem, mTLS clients
 # use client.pem + client.key. SASL users (there is no authorizer: any user may produce):
 #   PLAIN alice/alice-secret, SCRAM-SHA-256 bob/bob-secret-256, SCRAM-SHA-512 carol/carol-secret-512
+# SCRAM needs librdkafka >= 2.6.1 against Kafka 4.x (older ones send a wrong nonce,
+# librdkafka PR #4895): Debian 12's 2.0.2 always gets "invalid credentials" there, but
+# works against Kafka 3.9, which accepts that nonce: KU_KAFKA_VERSION=3.9.1.
 #
-# Environment: KU_KAFKA_HOME (jar cache, default ~/.cache/mod_kafka_upstream/kafka),
+# Environment: KU_KAFKA_VERSION (Kafka release, default the kafka.version in pom.xml,
+# 4.1.1; tested: 4.1.1, 3.9.1; 3.9.0 or later, for 'format --standalone'),
+# KU_KAFKA_HOME (jar cache, default ~/.cache/mod_kafka_upstream/kafka; the default
+# release's jars are in it, another release's in KU_KAFKA_HOME/VERSION),
 # KU_KAFKA_DIR (data dir, default /tmp/ku-kafka-$USER), the ports above,
 # KU_M2_REPO (Maven local repo, default ~/.m2/repository),
 # KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options).
@@ -30,9 +36,20 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 USER=${USER:-$(id -un)}
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+
+# One release per cache dir (jars, CDS archive, compiled TopicAdmin). The default release
+# keeps the cache's top level, as before there were others.
+DEFAULT_VERSION=$(sed -n 's|^ *<kafka.version>\(.*\)</kafka.version>$|\1|p' "$HERE/pom.xml")
+VERSION=${KU_KAFKA_VERSION:-$DEFAULT_VERSION}
+[[ $VERSION =~ ^[0-9]+(\.[0-9]+)+$ ]] || die "KU_KAFKA_VERSION '$VERSION' is not a release number"
 CACHE=${KU_KAFKA_HOME:-$HOME/.cache/mod_kafka_upstream/kafka}
+[ "$VERSION" = "$DEFAULT_VERSION" ] || CACHE=$CACHE/$VERSION
 LIBS=$CACHE/libs
-JSA=$CACHE/kafka.jsa
+# Named for what a start loads: a new name when that changes (-tls: the TLS/SASL listeners)
+# makes the next 'fetch' remake it, and the old one is removed then.
+JSA=$CACHE/kafka-tls.jsa
 PORT=${KU_KAFKA_PORT:-19092}
 CPORT=${KU_KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
 SSL_PORT=${KU_KAFKA_SSL_PORT:-$((PORT + 2))}
@@ -45,23 +62,26 @@ BOOTSTRAP=127.0.0.1:$PORT
 JAVA=${JAVA:-java}
 DUMP=()
 
-die() { echo "kafka.sh: $*" >&2; exit 1; }
+# pom.xml for VERSION: for the default release, pom.xml itself.
+pom() {
+    sed "s|<kafka.version>.*</kafka.version>|<kafka.version>$VERSION</kafka.version>|" "$HERE/pom.xml"
+}
 
 fetch() {
     # Complete = the marker holds the pom the jars came from; a changed pom fetches again.
-    if [ -f "$LIBS/.complete" ] && cmp -s "$HERE/pom.xml" "$LIBS/.complete"; then
+    if [ -f "$LIBS/.complete" ] && pom | cmp -s - "$LIBS/.complete"; then
         cds_ok "$JSA" || cds_archive   # none yet (ports were busy) or stale (JDK upgraded)
         return 0
     fi
     command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
     mkdir -p "$CACHE"
     # Run Maven on a copy in the cache: the work tree may not be writable by this user.
-    cp "$HERE/pom.xml" "$CACHE/pom.xml"
+    pom >"$CACHE/pom.xml"
     rm -rf "$LIBS.tmp" "$JSA"
     mvn -q -B -f "$CACHE/pom.xml" ${KU_M2_REPO:+-Dmaven.repo.local="$KU_M2_REPO"} \
         dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS.tmp" \
         >"$CACHE/fetch.log" 2>&1 || { cat "$CACHE/fetch.log" >&2; die "mvn failed"; }
-    cp "$HERE/pom.xml" "$LIBS.tmp/.complete"
+    cp "$CACHE/pom.xml" "$LIBS.tmp/.complete"
     rm -rf "$LIBS" && mv "$LIBS.tmp" "$LIBS"   # swap in whole, so a killed fetch leaves no half cache
     cds_archive
 }
@@ -70,10 +90,10 @@ fetch() {
 # (JDK 17 -XX:ArchiveClassesAtExit): every later start maps them, ~1 s faster.
 # Optional: without the archive (busy ports, other JDK) starts are just slower.
 cds_archive() {
-    local dir=$CACHE/warmup pid rc=0
-    rm -f "$JSA" "$JSA.tmp"
-    if ! ports_free; then
-        echo "kafka.sh: ports ${PORTS[*]} not all free, not making the CDS archive now" >&2; return 0
+    local dir=$CACHE/warmup pid rc=0 p
+    rm -f "$CACHE"/kafka*.jsa "$JSA.tmp"
+    if p=$(busy_port); then
+        echo "kafka.sh: port $p busy, not making the CDS archive now" >&2; return 0
     fi
     DUMP=(-XX:ArchiveClassesAtExit="$JSA.tmp" -Xlog:cds=off)
     start "$dir"
@@ -92,7 +112,10 @@ cds_ok() {
         -XX:-CreateCoredumpOnCrash -cp "$LIBS/*" -version >/dev/null 2>&1) 2>/dev/null
 }
 
-need_libs() { [ -f "$LIBS/.complete" ] || die "no Kafka jars in $LIBS: run '$0 fetch' first"; }
+need_libs() {
+    [ -f "$LIBS/.complete" ] ||
+        die "no Kafka $VERSION jars in $LIBS: run '${KU_KAFKA_VERSION:+KU_KAFKA_VERSION=$VERSION }$0 fetch' first"
+}
 
 # Class data sharing archive made by cds_archive, if there is one (it matches "$LIBS/*" as
 # the classpath prefix, so the tool JVMs below can map it too). Quiet: if the JDK changed
@@ -109,15 +132,24 @@ kjava() {
         -cp "$LIBS/*$cp" "$@"
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-ports_free() { local p; for p in "${PORTS[@]}"; do ! port_open "$p" || return 1; done; }
+# Those of our ports that something listens on (any address; Java's show in tcp6), one a
+# line. Read from /proc, not by connecting: a connect to a closed port inside
+# ip_local_port_range (32768-60999) can get that very port as its source and connect to
+# itself, and then the broker fails to bind it.
+open_ports() {
+    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v ports="${PORTS[*]}" '
+        BEGIN { n = split(ports, p, " "); for (i = 1; i <= n; i++) hex[i] = sprintf(":%04X", p[i]) }
+        $4 == "0A" { open[substr($2, length($2) - 4)] = 1 }
+        END { for (i = 1; i <= n; i++) if (hex[i] in open) print p[i] }'
+}
+busy_port() { local p; p=$(open_ports); [ -n "$p" ] && echo "${p%%$'\n'*}"; }
 
 # Ready = the broker answers a metadata request and lists itself (it is registered and
-# unfenced), which is what a producer needs. kcat if there is one, else a TCP connect.
+# unfenced), which is what a producer needs. kcat if there is one, else the open ports.
 broker_ready() {
-    # The TCP checks first: kcat on a closed port waits out librdkafka's reconnect backoff.
+    # The port checks first: kcat on a closed port waits out librdkafka's reconnect backoff.
     # All the listeners open together; check each anyway, the tests use them all.
-    local p; for p in "${PORTS[@]}"; do port_open "$p" || return 1; done
+    [ "$(open_ports | wc -l)" = "${#PORTS[@]}" ] || return 1
     ! command -v kcat >/dev/null || kcat -L -b "$BOOTSTRAP" -m 2 2>/dev/null | grep -q "broker 1 at"
 }
 
@@ -140,7 +172,7 @@ stop() {
 }
 
 start() {
-    local dir id l
+    local dir id l p certs
     local plain='org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";'
     local scram='org.apache.kafka.common.security.scram.ScramLoginModule required;'
     dir=$(data_dir "${1:-}")
@@ -151,10 +183,12 @@ start() {
         die "$dir is not empty and not a kafka.sh data dir; refusing to wipe it"
     fi
     rm -rf "$dir" && mkdir -p "$dir"
-    ports_free || die "one of 127.0.0.1:{${PORTS[*]}} is already in use" \
-        "(another broker? KU_KAFKA_PORT moves them all)"
-    "$HERE/make-certs.sh" "$dir/certs" >"$dir/certs.log" 2>&1 \
-        || { cat "$dir/certs.log" >&2; die "make-certs.sh failed"; }
+    if p=$(busy_port); then
+        die "127.0.0.1:$p is already in use (another broker? KU_KAFKA_PORT moves all ${#PORTS[@]} ports)"
+    fi
+    # Fresh TLS material, made while the storage format below runs (which does not read it).
+    "$HERE/make-certs.sh" "$dir/certs" >"$dir/certs.log" 2>&1 &
+    certs=$!
 
     l="PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT,MTLS://127.0.0.1:$MTLS_PORT"
     l+=",SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
@@ -185,7 +219,7 @@ $(for n in sasl_plaintext sasl_ssl; do
     echo "listener.name.$n.scram-sha-256.sasl.jaas.config=$scram"
     echo "listener.name.$n.scram-sha-512.sasl.jaas.config=$scram"
 done)
-# KRaft 4.x style dynamic quorum; 'format --standalone' makes this node the only voter.
+# KRaft dynamic quorum (Kafka 3.9+); 'format --standalone' makes this node the only voter.
 controller.quorum.bootstrap.servers=127.0.0.1:$CPORT
 log.dirs=$dir/data
 # Tests create their topics explicitly: a typo must fail, not create a topic.
@@ -195,6 +229,7 @@ default.replication.factor=1
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+# share.coordinator.*: Kafka 4.x only, 3.9 ignores them (silently).
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 # Single node, fast tests: no rebalance delay, few internal-topic partitions
@@ -216,6 +251,7 @@ EOF
         -S 'SCRAM-SHA-512=[name=carol,password=carol-secret-512]' \
         -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
         || { cat "$dir/format.log" >&2; die "storage format failed"; }
+    wait "$certs" || { cat "$dir/certs.log" >&2; die "make-certs.sh failed"; }
 
     # setsid: own session, so the broker outlives the caller's shell and terminal.
     # KU_KAFKA_JAVA_OPTS: extra JVM options, e.g. -XX:TieredStopAtLevel=1 (~0.4 s faster start,
