@@ -286,26 +286,34 @@ static int walk_confs(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
 
 static int scram_warned;
 
-static void warn_if_scram_is_broken(const ku_dir_conf_t *conf)
+static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
+                                   apr_pool_t *p)
 {
     const char *mechanism = conf->str[KU_STR_SASL_MECHANISM];
 
-    if (scram_warned || !mechanism || strncmp(mechanism, "SCRAM", 5)
-        || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
-        return;
+    if (scram_warned || !ku_conf_is_complete(conf) || !mechanism
+        || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
+        return OK;
     scram_warned = 1;
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, NULL, "KU00012: librdkafka %s cannot "
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00012: librdkafka %s cannot "
                  "log in with %s to Kafka 4.0 or later brokers (they refuse its "
                  "SCRAM nonce; fixed in librdkafka 2.6.1); Kafka 3.x brokers work",
                  rd_kafka_version_str(), mechanism);
+    return OK;
+}
+
+/* After the logs are open, so the warning lands in the error log. */
+static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                      apr_pool_t *ptemp, server_rec *s)
+{
+    scram_warned = 0;
+    return walk_confs(s, ptemp, warn_if_scram_is_broken);
 }
 
 static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 {
     const char *error = ku_conf_check(p, conf);
 
-    if (ku_conf_is_complete(conf))
-        warn_if_scram_is_broken(conf);
     if (!error)
         return OK;
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, NULL, "KU00010: %s%s%s", error,
@@ -318,7 +326,6 @@ static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 static int kafka_upstream_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                        apr_pool_t *ptemp, server_rec *s)
 {
-    scram_warned = 0;
     return walk_confs(s, ptemp, check_one);
 }
 
@@ -347,6 +354,7 @@ static void kafka_upstream_child_init(apr_pool_t *pchild, server_rec *s)
 static void kafka_upstream_register_hooks(apr_pool_t *p)
 {
     ap_hook_check_config(kafka_upstream_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(kafka_upstream_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -6,9 +6,11 @@
 # of the tree.
 #   t/run-tests.sh                 everything (MPMs: event worker prefork)
 #   KU_MPMS="event" t/run-tests.sh only one MPM
-# KU_TEST_PORT (8529) is the test httpd's port; KU_TEST_WORK (/tmp/ku-test)
-# the copy; KU_KAFKA_PORT, KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see
-# t/kafka/kafka.sh. Set them all to run two suites side by side.
+# KU_TEST_PORT (8529) is the test httpd's port (+71: the secured virtual
+# host); KU_TEST_WORK (/tmp/ku-test) the copy; KU_KAFKA_PORT,
+# KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see t/kafka/kafka.sh; KU_KAFKA3_PORT
+# (KU_KAFKA_PORT+100) and KU_KAFKA3_DIR: the Kafka 3.9.1 broker. Set them all
+# to run two suites side by side.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +34,8 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_KAFKA_PORT:+KU_KAFKA_PORT=$KU_KAFKA_PORT} \
         ${KU_KAFKA_CONTROLLER_PORT:+KU_KAFKA_CONTROLLER_PORT=$KU_KAFKA_CONTROLLER_PORT} \
         ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
+        ${KU_KAFKA3_PORT:+KU_KAFKA3_PORT=$KU_KAFKA3_PORT} \
+        ${KU_KAFKA3_DIR:+KU_KAFKA3_DIR=$KU_KAFKA3_DIR} \
         bash "$WORK/t/run-tests.sh"
 fi
 
@@ -46,13 +50,28 @@ make -s check || { cat t/unit/*.log 2>/dev/null; exit 1; }
 tail -1 t/unit/test_encoder.log
 
 echo "== kafka"
+# The main broker is Kafka 4.1.1. A Kafka 3.9.1 broker beside it proves
+# SCRAM: librdkafka before 2.6.1 (Debian 12 has 2.0.2) sends a SCRAM nonce
+# that Kafka 4 refuses and Kafka 3.9 accepts.
 KAFKA="t/kafka/kafka.sh"
-trap 'bash $KAFKA stop >/dev/null 2>&1 || true' EXIT
+KAFKA3_PORT=${KU_KAFKA3_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 100 ))}
+KAFKA3_DIR=${KU_KAFKA3_DIR:-/tmp/ku-kafka3-$(id -un)}
+kafka3() {
+    KU_KAFKA_VERSION=3.9.1 KU_KAFKA_PORT=$KAFKA3_PORT KU_KAFKA_CONTROLLER_PORT= \
+        KU_KAFKA_DIR=$KAFKA3_DIR bash $KAFKA "$@"
+}
+trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true' EXIT
 bash $KAFKA fetch
-bash $KAFKA start
+kafka3 fetch
+bash $KAFKA start & main_pid=$!
+kafka3 start
+wait $main_pid
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure
-# KU_BROKER, KU_BROKER_SSL ... and KU_CERTS, for t/conf/extra.conf.in.
+kafka3 create-topics ku-secure
+# KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
+# 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.
 eval "$(bash $KAFKA listeners | sed 's/^/export /')"
+eval "$(kafka3 listeners | sed 's/^KU_/export KU_KAFKA3_/; s/KU_KAFKA3_BROKER/KU_KAFKA3/')"
 # The secured virtual host, and the SASL secrets it reads from a file and
 # from the environment.
 export KU_SECURE_PORT=$((PORT + 71))

@@ -20,11 +20,12 @@ sub json { $json }
 
 sub broker { $ENV{KU_BROKER} or die "KU_BROKER is not set: run t/run-tests.sh\n" }
 
-# The offset the next record of topic/partition will get.
+# The offset the next record of topic/partition will get (on $broker, by
+# default the main test broker).
 sub end_offset {
-    my ($topic, $partition) = @_;
+    my ($topic, $partition, $broker) = @_;
     $partition //= 0;
-    my $b = broker();
+    my $b = $broker // broker();
     my $out = `kcat -Q -b $b -t $topic:$partition:-1 2>&1`;
     $out =~ /\[$partition\]\s+offset\s+(-?\d+)/
         or die "kcat -Q $topic: $out";
@@ -33,12 +34,13 @@ sub end_offset {
 
 # Up to $count records of topic/partition from $offset on, waiting at most
 # $timeout seconds for them; each a hash as kcat -J prints it
-# (key, payload, headers, partition, offset).
+# (key, payload, headers, partition, offset). Options: partition, timeout,
+# broker.
 sub consume {
     my ($topic, $offset, $count, %opt) = @_;
     my $partition = $opt{partition} // 0;
     my $timeout = $opt{timeout} // 15;
-    my $b = broker();
+    my $b = $opt{broker} // broker();
     my @cmd = ('timeout', $timeout, 'kcat', '-C', '-q', '-J', '-b', $b,
                '-t', $topic, '-p', $partition, '-o', $offset, '-c', $count);
     open(my $fh, '-|', @cmd) or die "kcat: $!";
