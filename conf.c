@@ -3,10 +3,13 @@
 #include <string.h>
 
 #include "apr_file_io.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
+#include "ap_expr.h"
 #include "librdkafka/rdkafka.h"
 
 #include "conf.h"
+#include "mod_kafka_upstream.h"
 
 typedef struct {
     const char *directive;
@@ -52,6 +55,8 @@ void *ku_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
         c->flag[i] = add->flag[i] != -1 ? add->flag[i] : base->flag[i];
     for (i = 0; i < KU_STR_COUNT; i++)
         c->str[i] = add->str[i] ? add->str[i] : base->str[i];
+    for (i = 0; i < KU_OBJ_COUNT; i++)
+        c->obj[i] = add->obj[i] ? add->obj[i] : base->obj[i];
     c->section = add->section ? add->section : base->section;
     c->props = add->props && base->props ? apr_array_append(p, base->props, add->props)
              : add->props ? add->props : base->props;
@@ -72,6 +77,11 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
 {
     static const char *const defaults[KU_STR_COUNT] = {
         [KU_STR_ACKS] = "1",
+        [KU_STR_COMPRESSION] = "none",
+        [KU_STR_HEADERS_REPEATED] = "retain_duplicates",
+        [KU_STR_MESSAGE_FORMAT] = "envelope",
+        [KU_STR_PARTITIONER] = "murmur2_random",
+        [KU_STR_SPLIT] = "none",
     };
     return c->str[s] ? c->str[s] : defaults[s];
 }
@@ -139,18 +149,26 @@ static const char *set_bootstrap_servers(cmd_parms *cmd, void *conf, const char 
 }
 
 /* Kafka topic names: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
-static const char *set_topic(cmd_parms *cmd, void *conf, const char *arg)
+static const char *topic_error(cmd_parms *cmd, const char *arg)
 {
     size_t len = strlen(arg);
 
     if (len == 0 || len > 249 || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len
         || !strcmp(arg, ".") || !strcmp(arg, ".."))
-        return apr_psprintf(cmd->pool, "KafkaUpstreamTopic: invalid value '%s': "
-                            "1 to 249 of the characters a-z A-Z 0-9 . _ - are "
-                            "allowed", arg);
-    ((ku_dir_conf_t *)conf)->str[KU_STR_TOPIC] = arg;
+        return apr_psprintf(cmd->pool, "%s: invalid value '%s': 1 to 249 of the "
+                            "characters a-z A-Z 0-9 . _ - are allowed",
+                            cmd->cmd->name, arg);
     return NULL;
+}
+
+static const char *set_topic(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const char *error = topic_error(cmd, arg);
+
+    if (!error)
+        ((ku_dir_conf_t *)conf)->str[KU_STR_TOPIC] = arg;
+    return error;
 }
 
 static const char *set_acks(cmd_parms *cmd, void *conf, const char *arg)
@@ -340,6 +358,11 @@ static const struct { const char *prop, *directive; } owned_props[] = {
     { "sasl.mechanism", "KafkaUpstreamSASLMechanism" },
     { "sasl.username", "KafkaUpstreamSASLUser" },
     { "sasl.password", "KafkaUpstreamSASLPassword" },
+    { "client.id", "KafkaUpstreamClusterName" },
+    { "compression.codec", "KafkaUpstreamCompression" },
+    { "compression.type", "KafkaUpstreamCompression" },
+    { "partitioner", "KafkaUpstreamPartitioner" },
+    { "enable.idempotence", "KafkaUpstreamIdempotence" },
     { NULL, NULL }
 };
 
@@ -383,6 +406,143 @@ static const char *set_property(cmd_parms *cmd, void *conf_, const char *name,
     return NULL;
 }
 
+/* --- beyond Kong ----------------------------------------------------------- */
+
+/* A directive whose value is one word of a fixed list. */
+typedef struct {
+    ku_str_t str;
+    const char *const *words;
+    const char *allowed;      /* for the error message */
+} ku_choice_t;
+
+static const char *const compressions[] = { "none", "gzip", "snappy", "lz4", "zstd", NULL };
+static const char *const repeated_modes[] = { "retain_duplicates", "concatenate_by_comma",
+                                              "take_first", NULL };
+static const char *const formats[] = { "envelope", "raw", NULL };
+static const char *const partitioners[] = { "murmur2_random", "consistent_random", "crc32",
+                                            "random", NULL };
+static const char *const splits[] = { "none", "ndjson", "json-array", NULL };
+
+static const ku_choice_t choice_compression = {
+    KU_STR_COMPRESSION, compressions, "none, gzip, snappy, lz4 or zstd" };
+static const ku_choice_t choice_repeated = {
+    KU_STR_HEADERS_REPEATED, repeated_modes,
+    "retain_duplicates, concatenate_by_comma or take_first" };
+static const ku_choice_t choice_format = { KU_STR_MESSAGE_FORMAT, formats, "envelope or raw" };
+static const ku_choice_t choice_partitioner = {
+    KU_STR_PARTITIONER, partitioners, "murmur2_random, consistent_random, crc32 or random" };
+static const ku_choice_t choice_split = { KU_STR_SPLIT, splits, "none, ndjson or json-array" };
+
+static const char *set_choice(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const ku_choice_t *choice = cmd->info;
+    int i;
+
+    for (i = 0; choice->words[i]; i++)
+        if (!strcasecmp(arg, choice->words[i])) {
+            ((ku_dir_conf_t *)conf)->str[choice->str] = choice->words[i];
+            return NULL;
+        }
+    return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s is allowed",
+                        cmd->cmd->name, arg, choice->allowed);
+}
+
+/* A query argument name or a cluster name: a plain token. */
+static const char *set_name(cmd_parms *cmd, void *conf, const char *arg)
+{
+    if (!*arg || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789._-") != strlen(arg))
+        return apr_psprintf(cmd->pool, "%s: invalid value '%s': letters, digits "
+                            "and . _ - are allowed", cmd->cmd->name, arg);
+    ((ku_dir_conf_t *)conf)->str[(ku_str_t)(intptr_t)cmd->info] = arg;
+    return NULL;
+}
+
+static const char *parse_expr(cmd_parms *cmd, const char *arg, const ap_expr_info_t **expr)
+{
+    const char *error = NULL;
+
+    *expr = ap_expr_parse_cmd(cmd, arg, AP_EXPR_FLAG_STRING_RESULT, &error, NULL);
+    if (error)
+        return apr_psprintf(cmd->pool, "%s: cannot parse '%s': %s", cmd->cmd->name,
+                            arg, error);
+    return NULL;
+}
+
+static const char *set_key_expr(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const ap_expr_info_t *expr;
+    const char *error = parse_expr(cmd, arg, &expr);
+
+    if (!error)
+        ((ku_dir_conf_t *)conf)->obj[KU_OBJ_KEY_EXPR] = expr;
+    return error;
+}
+
+/* The array a list directive adds to, made on its first use in a section. */
+static apr_array_header_t *list_of(cmd_parms *cmd, ku_dir_conf_t *conf, ku_obj_t obj,
+                                   int elt_size)
+{
+    if (!conf->obj[obj])
+        conf->obj[obj] = apr_array_make(cmd->pool, 4, elt_size);
+    return (apr_array_header_t *)conf->obj[obj];
+}
+
+static const char *add_allowed_topic(cmd_parms *cmd, void *conf, const char *arg)
+{
+    const char *error = topic_error(cmd, arg);
+
+    if (!error)
+        *(const char **)apr_array_push(list_of(cmd, conf, KU_OBJ_ALLOWED_TOPICS,
+                                               sizeof(char *))) = arg;
+    return error;
+}
+
+static const char *add_header_name(cmd_parms *cmd, void *conf, const char *arg)
+{
+    char *name = apr_pstrdup(cmd->pool, arg);
+
+    ap_str_tolower(name);
+    *(const char **)apr_array_push(list_of(cmd, conf, (ku_obj_t)(intptr_t)cmd->info,
+                                           sizeof(char *))) = name;
+    return NULL;
+}
+
+static const char *set_header_rename(cmd_parms *cmd, void *conf_, const char *from,
+                                     const char *to)
+{
+    ku_dir_conf_t *conf = conf_;
+
+    if (!conf->obj[KU_OBJ_HEADER_RENAME])
+        conf->obj[KU_OBJ_HEADER_RENAME] = apr_table_make(cmd->pool, 4);
+    apr_table_set((apr_table_t *)conf->obj[KU_OBJ_HEADER_RENAME], from, to);
+    return NULL;
+}
+
+/* Envelope fields the encoder writes itself cannot be replaced. */
+static const char *const envelope_fields[] = {
+    "method", "uri", "uri_args", "headers", "body", "body_args", "body_base64", NULL
+};
+
+static const char *add_field(cmd_parms *cmd, void *conf, const char *name, const char *arg)
+{
+    ku_field_t *field;
+    const ap_expr_info_t *expr;
+    const char *error;
+    int i;
+
+    for (i = 0; envelope_fields[i]; i++)
+        if (!strcmp(name, envelope_fields[i]))
+            return apr_psprintf(cmd->pool, "KafkaUpstreamField: '%s' is a field the "
+                                "envelope already has", name);
+    if ((error = parse_expr(cmd, arg, &expr)))
+        return error;
+    field = apr_array_push(list_of(cmd, conf, KU_OBJ_FIELDS, sizeof(ku_field_t)));
+    field->name = name;
+    field->expr = expr;
+    return NULL;
+}
+
 /* --- the directive table -------------------------------------------------- */
 
 #define KU_CONTEXT (RSRC_CONF | ACCESS_CONF)
@@ -414,6 +574,39 @@ const command_rec ku_cmds[] = {
                   "SASL user name (Kong authentication.user)"),
     AP_INIT_TAKE1("KafkaUpstreamSASLPassword", set_sasl_password, NULL, KU_CONTEXT,
                   "SASL password, or file:/path or env:NAME (Kong authentication.password)"),
+    AP_INIT_TAKE1("KafkaUpstreamKeyQueryArg", set_name,
+                  (void *)(intptr_t)KU_STR_KEY_QUERY_ARG, KU_CONTEXT,
+                  "query argument whose value is the message key (Kong key_query_arg)"),
+    AP_INIT_TAKE1("KafkaUpstreamKey", set_key_expr, NULL, KU_CONTEXT,
+                  "httpd expression whose value is the message key"),
+    AP_INIT_TAKE1("KafkaUpstreamTopicsQueryArg", set_name,
+                  (void *)(intptr_t)KU_STR_TOPICS_QUERY_ARG, KU_CONTEXT,
+                  "query argument naming the topics, comma separated (Kong topics_query_arg)"),
+    AP_INIT_ITERATE("KafkaUpstreamAllowedTopics", add_allowed_topic, NULL, KU_CONTEXT,
+                    "topics a client may choose (Kong allowed_topics)"),
+    AP_INIT_TAKE1("KafkaUpstreamCompression", set_choice, (void *)&choice_compression,
+                  KU_CONTEXT, "none|gzip|snappy|lz4|zstd (Kong compression_type)"),
+    AP_INIT_ITERATE("KafkaUpstreamRecordHeadersInclude", add_header_name,
+                    (void *)(intptr_t)KU_OBJ_HEADERS_INCLUDE, KU_CONTEXT,
+                    "only these request headers become record headers"),
+    AP_INIT_ITERATE("KafkaUpstreamRecordHeadersExclude", add_header_name,
+                    (void *)(intptr_t)KU_OBJ_HEADERS_EXCLUDE, KU_CONTEXT,
+                    "these request headers never become record headers"),
+    AP_INIT_TAKE2("KafkaUpstreamRecordHeaderRename", set_header_rename, NULL, KU_CONTEXT,
+                  "from to: the record header name for a request header"),
+    AP_INIT_TAKE1("KafkaUpstreamRecordHeadersRepeated", set_choice, (void *)&choice_repeated,
+                  KU_CONTEXT, "retain_duplicates|concatenate_by_comma|take_first"),
+    AP_INIT_TAKE1("KafkaUpstreamMessageFormat", set_choice, (void *)&choice_format,
+                  KU_CONTEXT, "envelope|raw: the JSON envelope or the body bytes"),
+    AP_INIT_TAKE2("KafkaUpstreamField", add_field, NULL, KU_CONTEXT,
+                  "name expr: an envelope field from an httpd expression"),
+    AP_INIT_TAKE1("KafkaUpstreamPartitioner", set_choice, (void *)&choice_partitioner,
+                  KU_CONTEXT, "murmur2_random|consistent_random|crc32|random"),
+    AP_INIT_TAKE1("KafkaUpstreamSplit", set_choice, (void *)&choice_split, KU_CONTEXT,
+                  "none|ndjson|json-array: one record per line or array element"),
+    AP_INIT_TAKE1("KafkaUpstreamClusterName", set_name,
+                  (void *)(intptr_t)KU_STR_CLUSTER_NAME, KU_CONTEXT,
+                  "names the producer: client.id suffix (Kong cluster_name)"),
     AP_INIT_TAKE2("KafkaUpstreamProperty", set_property, NULL, RSRC_CONF,
                   "name value: any librdkafka producer property (server config only)"),
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
@@ -470,14 +663,21 @@ apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c
 {
     apr_array_header_t *props = apr_array_make(p, 16, sizeof(ku_prop_t));
     int async = ku_conf_flag(c, KU_FLAG_ASYNC);
+    int idempotent = ku_conf_flag(c, KU_FLAG_IDEMPOTENCE);
+    const char *partitioner = ku_conf_str(c, KU_STR_PARTITIONER);
 
-    push_prop(props, "client.id", "mod_kafka_upstream");
+    push_prop(props, "client.id", c->str[KU_STR_CLUSTER_NAME]
+              ? apr_pstrcat(p, "mod_kafka_upstream-", c->str[KU_STR_CLUSTER_NAME], NULL)
+              : "mod_kafka_upstream");
     push_prop(props, "bootstrap.servers", ku_conf_str(c, KU_STR_BOOTSTRAP_SERVERS));
     push_num(p, props, "socket.timeout.ms", ku_conf_num(c, KU_NUM_TIMEOUT));
     push_num(p, props, "connections.max.idle.ms", ku_conf_num(c, KU_NUM_KEEPALIVE));
     push_prop(props, "socket.keepalive.enable",
               ku_conf_flag(c, KU_FLAG_KEEPALIVE_ENABLED) ? "true" : "false");
-    push_prop(props, "acks", ku_conf_str(c, KU_STR_ACKS));
+    /* The idempotent producer needs every in-sync replica's acknowledgement. */
+    push_prop(props, "acks", idempotent ? "all" : ku_conf_str(c, KU_STR_ACKS));
+    push_prop(props, "enable.idempotence", idempotent ? "true" : "false");
+    push_prop(props, "compression.codec", ku_conf_str(c, KU_STR_COMPRESSION));
     push_num(p, props, "request.timeout.ms", ku_conf_num(c, KU_NUM_REQUEST_TIMEOUT));
     push_num(p, props, "batch.num.messages", ku_conf_num(c, KU_NUM_BATCH_MESSAGES));
     push_num(p, props, "batch.size", ku_conf_num(c, KU_NUM_BATCH_BYTES));
@@ -487,8 +687,9 @@ apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c
              async ? ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT) : KU_SYNC_LINGER_MS);
     push_num(p, props, "queue.buffering.max.messages", ku_conf_num(c, KU_NUM_BUFFER_MESSAGES));
     push_num(p, props, "message.timeout.ms", ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT));
-    /* Java-compatible key placement (SPEC §2.2 default). */
-    push_prop(props, "partitioner", "murmur2_random");
+    /* murmur2_random: where a Java producer puts a key (the default);
+     * crc32: where Kong (lua-resty-kafka) puts it, librdkafka's "consistent". */
+    push_prop(props, "partitioner", strcmp(partitioner, "crc32") ? partitioner : "consistent");
     /* A topic that does not exist fails within a second instead of being
      * held for librdkafka's default 30 s. */
     push_num(p, props, "topic.metadata.propagation.max.ms",
@@ -566,6 +767,10 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
                             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT), KU_SYNC_LINGER_MS);
     if ((error = security_error(p, c)))
         return error;
+    if (ku_conf_flag(c, KU_FLAG_IDEMPOTENCE) && c->str[KU_STR_ACKS]
+        && strcmp(c->str[KU_STR_ACKS], "all"))
+        return apr_psprintf(p, "KafkaUpstreamIdempotence On needs KafkaUpstreamAcks all "
+                            "(it is %s)", c->str[KU_STR_ACKS]);
     /* Let librdkafka judge every value; a scratch conf starts no thread. */
     scratch = rd_kafka_conf_new();
     props = ku_conf_producer_props(p, c);

@@ -50,7 +50,13 @@
       "On: answer once queued; Off: answer after the broker acknowledged (Kong producer_async)") \
     X(SSL, "KafkaUpstreamSSL", 0, "TLS to the brokers (Kong security.ssl)") \
     X(SSL_VERIFY, "KafkaUpstreamSSLVerify", 1, \
-      "verify the broker certificate chain and hostname (Kong security.ssl_verify)")
+      "verify the broker certificate chain and hostname (Kong security.ssl_verify)") \
+    X(RECORD_HEADERS, "KafkaUpstreamRecordHeaders", 0, \
+      "HTTP request headers as Kafka record headers (Kong headers.*)") \
+    X(IDEMPOTENCE, "KafkaUpstreamIdempotence", 0, \
+      "idempotent producer: no duplicates from retries (forces acks=all)") \
+    X(ERROR_DETAIL, "KafkaUpstreamErrorDetail", 0, \
+      "put librdkafka's error text in error answers (Kong return_error_message)")
 
 #define KU_ENUM_NUM(id, ...) KU_NUM_##id,
 #define KU_ENUM_FLAG(id, ...) KU_FLAG_##id,
@@ -68,13 +74,40 @@ typedef enum {
     KU_STR_SASL_MECHANISM,
     KU_STR_SASL_USER,
     KU_STR_SASL_PASSWORD,     /* secret: resolved from file: or env: when read */
+    KU_STR_KEY_QUERY_ARG,
+    KU_STR_TOPICS_QUERY_ARG,
+    KU_STR_CLUSTER_NAME,
+    /* One of a fixed list of words (choice_specs in conf.c): */
+    KU_STR_COMPRESSION,       /* none gzip snappy lz4 zstd */
+    KU_STR_HEADERS_REPEATED,  /* retain_duplicates concatenate_by_comma take_first */
+    KU_STR_MESSAGE_FORMAT,    /* envelope raw */
+    KU_STR_PARTITIONER,       /* murmur2_random consistent_random crc32 random */
+    KU_STR_SPLIT,             /* none ndjson json-array */
     KU_STR_COUNT
 } ku_str_t;
+
+/* Settings held as objects; a section that sets one replaces it whole. */
+typedef enum {
+    KU_OBJ_KEY_EXPR,          /* ap_expr_info_t: KafkaUpstreamKey */
+    KU_OBJ_ALLOWED_TOPICS,    /* array of const char * */
+    KU_OBJ_HEADERS_INCLUDE,   /* array of const char *, lower case */
+    KU_OBJ_HEADERS_EXCLUDE,   /* array of const char *, lower case */
+    KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
+    KU_OBJ_FIELDS,            /* array of ku_field_t */
+    KU_OBJ_COUNT
+} ku_obj_t;
+
+/* KafkaUpstreamField name expr */
+typedef struct {
+    const char *name;
+    const void *expr;         /* ap_expr_info_t */
+} ku_field_t;
 
 typedef struct {
     int num[KU_NUM_COUNT];          /* -1: unset */
     int flag[KU_FLAG_COUNT];        /* -1: unset */
     const char *str[KU_STR_COUNT];  /* NULL: unset */
+    const void *obj[KU_OBJ_COUNT];  /* NULL: unset */
     const char *section;            /* the <Location>/<Directory> path, for errors */
     apr_array_header_t *props;      /* KafkaUpstreamProperty: ku_prop_t, server-wide */
 } ku_dir_conf_t;

@@ -811,6 +811,18 @@ static void copy_json(apr_pool_t *p, json_object *env, const char **out,
         *out_len = len;
 }
 
+static void add_config_fields(apr_pool_t *p, json_object *env,
+                              const apr_array_header_t *fields)
+{
+    const ku_enc_field_t *field = fields ? (const ku_enc_field_t *)fields->elts : NULL;
+    int i;
+
+    for (i = 0; fields && i < fields->nelts; i++)
+        if (field[i].value && *field[i].value)
+            json_object_object_add(env, field[i].name,
+                                   json_object_new_string(utf8_safe_cstr(p, field[i].value)));
+}
+
 ku_enc_status_t ku_encode_envelope(apr_pool_t *p, const ku_request_t *req,
                                    const ku_encode_opts_t *opts,
                                    const char **out, apr_size_t *out_len,
@@ -832,7 +844,96 @@ ku_enc_status_t ku_encode_envelope(apr_pool_t *p, const ku_request_t *req,
             *error = err;
         return KU_ENC_BAD_BODY;
     }
+    add_config_fields(p, env, opts->fields);
     copy_json(p, env, out, out_len);
     json_object_put(env);
+    return KU_ENC_OK;
+}
+
+/* ---------------------------------------------------------------- split */
+
+static void push_slice(apr_array_header_t *records, const char *data, apr_size_t len)
+{
+    ku_slice_t *slice = apr_array_push(records);
+    slice->data = data;
+    slice->len = len;
+}
+
+static int is_blank(const char *s, apr_size_t len)
+{
+    while (len && (*s == ' ' || *s == '\t' || *s == '\r'))
+        s++, len--;
+    return len == 0;
+}
+
+static const char *split_ndjson(apr_pool_t *p, const char *body, apr_size_t len,
+                                apr_array_header_t *records)
+{
+    apr_size_t start = 0, line = 0;
+
+    while (start < len) {
+        const char *nl = memchr(body + start, '\n', len - start);
+        apr_size_t end = nl ? (apr_size_t)(nl - body) : len, n = end - start;
+        json_object *value = NULL;
+
+        line++;
+        if (n && body[start + n - 1] == '\r')
+            n--;
+        if (!is_blank(body + start, n)) {
+            if (parse_json_body(p, body + start, n, &value))
+                return apr_psprintf(p, "invalid JSON on line %" APR_SIZE_T_FMT, line);
+            json_object_put(value);
+            push_slice(records, body + start, n);
+        }
+        start = end + 1;
+    }
+    return NULL;
+}
+
+static const char *split_json_array(apr_pool_t *p, const char *body, apr_size_t len,
+                                    apr_array_header_t *records)
+{
+    json_object *array = NULL;
+    const char *err = parse_json_body(p, body, len, &array);
+    size_t i, n;
+
+    if (err)
+        return err;
+    if (!json_object_is_type(array, json_type_array)) {
+        json_object_put(array);
+        return "JSON body is not an array";
+    }
+    n = json_object_array_length(array);
+    for (i = 0; i < n; i++) {
+        size_t elen;
+        const char *s = json_object_to_json_string_length(
+            json_object_array_get_idx(array, i),
+            JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &elen);
+        push_slice(records, apr_pstrmemdup(p, s, elen), elen);
+    }
+    json_object_put(array);
+    return NULL;
+}
+
+ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
+                              ku_split_t mode, apr_array_header_t **records,
+                              const char **error)
+{
+    const char *err;
+
+    *records = apr_array_make(p, 16, sizeof(ku_slice_t));
+    if (mode == KU_SPLIT_NONE) {
+        push_slice(*records, body, len);
+        return KU_ENC_OK;
+    }
+    err = mode == KU_SPLIT_NDJSON ? split_ndjson(p, body, len, *records)
+                                  : split_json_array(p, body, len, *records);
+    if (!err && (*records)->nelts == 0)
+        err = "no records in the body";
+    if (err) {
+        if (error)
+            *error = err;
+        return KU_ENC_BAD_BODY;
+    }
     return KU_ENC_OK;
 }

@@ -21,8 +21,15 @@ typedef struct {
     apr_size_t body_len;
 } ku_request_t;
 
+/* An envelope field of the configuration's own (KafkaUpstreamField). */
+typedef struct {
+    const char *name;
+    const char *value;           /* NULL or "": the field is left out */
+} ku_enc_field_t;
+
 typedef struct {
     int forward_method, forward_uri, forward_headers, forward_body; /* 0/1 */
+    const apr_array_header_t *fields;  /* ku_enc_field_t, or NULL */
 } ku_encode_opts_t;
 
 typedef enum { KU_ENC_OK = 0, KU_ENC_BAD_BODY /* -> HTTP 400 */ } ku_enc_status_t;
@@ -34,5 +41,21 @@ ku_enc_status_t ku_encode_envelope(apr_pool_t *p, const ku_request_t *req,
                                    const ku_encode_opts_t *opts,
                                    const char **out, apr_size_t *out_len,
                                    const char **error);
+
+/* KafkaUpstreamSplit: one request body, several records. */
+typedef enum { KU_SPLIT_NONE, KU_SPLIT_NDJSON, KU_SPLIT_JSON_ARRAY } ku_split_t;
+
+typedef struct {
+    const char *data;
+    apr_size_t len;
+} ku_slice_t;
+
+/* Splits body into records (ku_slice_t, in p): each non-blank line
+ * (ndjson), or each element of a top-level JSON array, written compactly
+ * (json-array). Every record must be valid JSON, and there must be one at
+ * least; otherwise KU_ENC_BAD_BODY with *error saying where. */
+ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
+                              ku_split_t mode, apr_array_header_t **records,
+                              const char **error);
 
 #endif /* KU_ENCODER_H */

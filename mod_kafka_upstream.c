@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "encoder.h"
 #include "producer.h"
+#include "request.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -162,36 +163,76 @@ static int read_body(request_rec *r, apr_off_t limit, ku_buffer_t *buf)
 
 /* --- the handler ---------------------------------------------------------------- */
 
-static int encode(request_rec *r, const ku_dir_conf_t *conf, const ku_buffer_t *body,
-                  const char **msg, apr_size_t *msg_len, const char **error)
+static void set_delivery_headers(request_rec *r, const ku_record_t *rec)
 {
-    ku_request_t req = {
-        .method = r->method,
-        .uri = r->unparsed_uri,
-        .query = r->args,
-        .headers = r->headers_in,
-        .content_type = apr_table_get(r->headers_in, "Content-Type"),
-        .body = body->data ? body->data : "",
-        .body_len = body->len,
-    };
-    ku_encode_opts_t opts = {
-        .forward_method = ku_conf_flag(conf, KU_FLAG_FORWARD_METHOD),
-        .forward_uri = ku_conf_flag(conf, KU_FLAG_FORWARD_URI),
-        .forward_headers = ku_conf_flag(conf, KU_FLAG_FORWARD_HEADERS),
-        .forward_body = ku_conf_flag(conf, KU_FLAG_FORWARD_BODY),
-    };
-
-    return ku_encode_envelope(r->pool, &req, &opts, msg, msg_len, error) == KU_ENC_OK
-               ? OK : HTTP_BAD_REQUEST;
+    apr_table_setn(r->headers_out, "Kafka-Topic", rec->topic);
+    apr_table_setn(r->headers_out, "Kafka-Partition",
+                   apr_itoa(r->pool, rec->result.partition));
+    apr_table_setn(r->headers_out, "Kafka-Offset",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)rec->result.offset));
 }
 
-static void set_delivery_headers(request_rec *r, const char *topic,
-                                 const ku_send_result_t *res)
+/* The error detail, with librdkafka's own words under KafkaUpstreamErrorDetail. */
+static const char *error_detail(request_rec *r, const ku_dir_conf_t *conf,
+                                const ku_send_result_t *res)
 {
-    apr_table_setn(r->headers_out, "Kafka-Topic", topic);
-    apr_table_setn(r->headers_out, "Kafka-Partition", apr_itoa(r->pool, res->partition));
-    apr_table_setn(r->headers_out, "Kafka-Offset",
-                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)res->offset));
+    if (ku_conf_flag(conf, KU_FLAG_ERROR_DETAIL) && res->kafka_error)
+        return apr_pstrcat(r->pool, res->error, ": ", res->kafka_error, NULL);
+    return res->error;
+}
+
+/* One record's outcome for a multi-record answer. */
+static json_object *record_result(request_rec *r, const ku_dir_conf_t *conf,
+                                  const ku_record_t *rec, int sync)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "topic", json_object_new_string(rec->topic));
+    json_object_object_add(o, "status", json_object_new_int(rec->result.status));
+    if (rec->result.status != HTTP_OK)
+        json_object_object_add(o, "error",
+                               json_object_new_string(error_detail(r, conf, &rec->result)));
+    else if (sync) {
+        json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
+        json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
+    }
+    return o;
+}
+
+/* Several records: 200 when all were accepted (acknowledged, in sync
+ * mode), 207 with each record's result when some were, and when none was,
+ * the first refusal's own status. */
+static int respond_records(request_rec *r, const ku_dir_conf_t *conf,
+                           const ku_record_t *records, int n, int sync)
+{
+    json_object *answer, *results;
+    const ku_record_t *failed = NULL;
+    const char *body;
+    int i, accepted = 0;
+
+    for (i = 0; i < n; i++) {
+        if (records[i].result.status == HTTP_OK)
+            accepted++;
+        else if (!failed)
+            failed = &records[i];
+    }
+    if (n == 1 && !failed && sync)
+        set_delivery_headers(r, &records[0]);
+    if (n == 1 || !accepted)
+        return failed ? respond_error(r, failed->result.status,
+                                      error_detail(r, conf, &failed->result))
+                      : respond(r, HTTP_OK, ku_sent_body);
+    answer = json_object_new_object();
+    results = json_object_new_array();
+    for (i = 0; i < n; i++)
+        json_object_array_add(results, record_result(r, conf, &records[i], sync));
+    json_object_object_add(answer, "message",
+                           json_object_new_string(failed ? "Multi-Status" : "message sent"));
+    json_object_object_add(answer, "results", results);
+    body = apr_pstrdup(r->pool, json_object_to_json_string_ext(
+                                    answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(answer);
+    return respond(r, failed ? HTTP_MULTI_STATUS : HTTP_OK, body);
 }
 
 static int kafka_upstream_handler(request_rec *r)
@@ -199,11 +240,11 @@ static int kafka_upstream_handler(request_rec *r)
     const ku_dir_conf_t *conf;
     ku_buffer_t body = { 0 };
     ku_producer_t *kp;
-    ku_send_result_t res = { 0 };
-    const char *topic, *msg, *error = NULL;
-    apr_size_t msg_len;
+    ku_record_t *records;
+    apr_array_header_t *topics;
+    const char *error = NULL;
     apr_int64_t wait_ms;
-    int status, sync;
+    int i, n, status, sync;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream"))
         return DECLINED;
@@ -215,31 +256,30 @@ static int kafka_upstream_handler(request_rec *r)
         return respond_error(r, HTTP_INTERNAL_SERVER_ERROR,
                              "location not configured for Kafka");
     }
+    if (ku_request_topics(r, conf, &topics, &error) != OK)
+        return respond_error(r, HTTP_FORBIDDEN, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
         return respond_error(r, status, "request body too large");
     if (status != OK)
         return respond_error(r, status, "request body could not be read");
-    if (encode(r, conf, &body, &msg, &msg_len, &error) != OK)
+    if (ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
+                         &records, &n, &error) != OK)
         return respond_error(r, HTTP_BAD_REQUEST, error);
 
-    topic = ku_conf_str(conf, KU_STR_TOPIC);
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
-                      "topic %s: %s", topic, error);
+                      "%s: %s", r->uri, error);
         return respond_error(r, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
     }
     sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
     wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;
-    ku_producer_send(kp, topic, msg, msg_len, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
-                     &res);
-    if (res.status != HTTP_OK) {
-        log_send_failure(r, topic, &res);
-        return respond_error(r, res.status, res.error);
-    }
-    if (sync)
-        set_delivery_headers(r, topic, &res);
-    return respond(r, HTTP_OK, ku_sent_body);
+    ku_producer_send(kp, records, n, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
+                     r->pool);
+    for (i = 0; i < n; i++)
+        if (records[i].result.status != HTTP_OK)
+            log_send_failure(r, records[i].topic, &records[i].result);
+    return respond_records(r, conf, records, n, sync);
 }
 
 /* --- configuration walk: every section the module is configured in ------------- */

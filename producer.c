@@ -100,22 +100,25 @@ static void waiter_complete(ku_waiter_t *w, const rd_kafka_message_t *m)
     waiter_release_locked(w);
 }
 
-/* Waits until done or wait_ms passed; returns whether it is done. */
-static int waiter_wait(ku_waiter_t *w, int wait_ms)
+static void deadline_after(struct timespec *deadline, int wait_ms)
 {
-    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, deadline);
+    deadline->tv_sec += wait_ms / 1000;
+    deadline->tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (deadline->tv_nsec >= 1000000000L) {
+        deadline->tv_sec++;
+        deadline->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Waits until done or the deadline; returns whether it is done. */
+static int waiter_wait(ku_waiter_t *w, const struct timespec *deadline)
+{
     int rc = 0;
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&w->mutex);
     while (!w->done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&w->cond, &w->mutex, &deadline);
+        rc = pthread_cond_timedwait(&w->cond, &w->mutex, deadline);
     return w->done; /* the mutex stays held for the caller to read, then release */
 }
 
@@ -377,50 +380,85 @@ static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
     }
 }
 
-static rd_kafka_resp_err_t produce(ku_producer_t *kp, const char *topic,
-                                   const void *value, size_t len, void *opaque)
+static rd_kafka_headers_t *record_headers(const apr_array_header_t *headers)
 {
-    return rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(topic),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_VALUE((void *)value, len),
-                             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    const ku_header_t *h = headers ? (const ku_header_t *)headers->elts : NULL;
+    rd_kafka_headers_t *hdrs;
+    int i;
+
+    if (!h || !headers->nelts)
+        return NULL;
+    hdrs = rd_kafka_headers_new((size_t)headers->nelts);
+    for (i = 0; i < headers->nelts; i++)
+        rd_kafka_header_add(hdrs, h[i].name, -1, h[i].value, -1);
+    return hdrs;
 }
 
-void ku_producer_send(ku_producer_t *kp, const char *topic, const void *value,
-                      size_t len, int sync, int wait_ms, ku_send_result_t *res)
+static rd_kafka_resp_err_t produce(ku_producer_t *kp, const ku_record_t *rec, void *opaque)
 {
+    rd_kafka_headers_t *hdrs = record_headers(rec->headers);
     rd_kafka_resp_err_t err;
-    ku_waiter_t *w;
 
-    if (kp->fatal) {
-        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
-                   RD_KAFKA_RESP_ERR__FATAL);
-        return;
+    err = rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(rec->topic),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
+                            RD_KAFKA_V_KEY((void *)rec->key, rec->key ? rec->key_len : 0),
+                            RD_KAFKA_V_HEADERS(hdrs),
+                            RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (err && hdrs)
+        rd_kafka_headers_destroy(hdrs); /* only a queued message owns them */
+    return err;
+}
+
+/* Queues one record; sync ones get a waiter (NULL when refused). */
+static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
+{
+    ku_waiter_t *w = NULL;
+    rd_kafka_resp_err_t err;
+
+    if (sync && !(w = waiter_new())) {
+        set_result(&rec->result, HTTP_SERVICE_UNAVAILABLE, "out of memory", 0);
+        return NULL;
     }
-    if (!sync) {
-        err = produce(kp, topic, value, len, NULL);
-        if (err)
-            refused(res, err);
-        else
-            set_result(res, HTTP_OK, NULL, 0);
-        return;
-    }
-    if (!(w = waiter_new())) {
-        set_result(res, HTTP_SERVICE_UNAVAILABLE, "out of memory", 0);
-        return;
-    }
-    err = produce(kp, topic, value, len, w);
+    err = produce(kp, rec, w);
     if (err) {
-        pthread_mutex_lock(&w->mutex);
-        w->refs = 1; /* no delivery report will come */
-        waiter_release_locked(w);
-        refused(res, err);
-        return;
+        if (w) {
+            pthread_mutex_lock(&w->mutex);
+            w->refs = 1; /* no delivery report will come */
+            waiter_release_locked(w);
+        }
+        refused(&rec->result, err);
+        return NULL;
     }
-    if (waiter_wait(w, wait_ms))
-        delivered(res, w, kp->broker_trouble);
-    else
-        set_result(res, HTTP_GATEWAY_TIME_OUT, "no acknowledgement in time",
-                   RD_KAFKA_RESP_ERR__TIMED_OUT);
-    waiter_release_locked(w);
+    set_result(&rec->result, HTTP_OK, NULL, 0);
+    return w;
+}
+
+void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
+                      int wait_ms, apr_pool_t *p)
+{
+    ku_waiter_t **waiters = apr_pcalloc(p, sizeof(*waiters) * (size_t)n);
+    struct timespec deadline;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (kp->fatal)
+            set_result(&records[i].result, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
+                       RD_KAFKA_RESP_ERR__FATAL);
+        else
+            waiters[i] = queue_record(kp, &records[i], sync);
+    }
+    if (!sync)
+        return;
+    deadline_after(&deadline, wait_ms);
+    for (i = 0; i < n; i++) {
+        if (!waiters[i])
+            continue;
+        if (waiter_wait(waiters[i], &deadline))
+            delivered(&records[i].result, waiters[i], kp->broker_trouble);
+        else
+            set_result(&records[i].result, HTTP_GATEWAY_TIME_OUT,
+                       "no acknowledgement in time", RD_KAFKA_RESP_ERR__TIMED_OUT);
+        waiter_release_locked(waiters[i]);
+    }
 }

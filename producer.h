@@ -28,9 +28,27 @@ void ku_producers_init(apr_pool_t *pchild);
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
                                server_rec *s, const char **error);
 
-/* Queues one message (the value is copied). Async: returns once queued.
- * Sync: waits for the delivery report, at most wait_ms. */
-void ku_producer_send(ku_producer_t *kp, const char *topic, const void *value,
-                      size_t len, int sync, int wait_ms, ku_send_result_t *res);
+/* A Kafka record header. */
+typedef struct {
+    const char *name;
+    const char *value;
+} ku_header_t;
+
+/* One record to produce, and what came of it. */
+typedef struct {
+    const char *topic;
+    const char *key;                    /* NULL: no key */
+    size_t key_len;
+    const void *value;
+    size_t len;
+    const apr_array_header_t *headers;  /* ku_header_t, or NULL */
+    ku_send_result_t result;
+} ku_record_t;
+
+/* Queues the records (librdkafka copies them) and fills in each result.
+ * Async: returns once queued. Sync: waits for every delivery report, all
+ * within wait_ms. p holds bookkeeping for the call only. */
+void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
+                      int wait_ms, apr_pool_t *p);
 
 #endif

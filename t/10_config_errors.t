@@ -46,7 +46,8 @@ my %companion = (
 # KU_FLAG_DIRECTIVES in conf.h.
 my @flags = qw(KafkaUpstreamKeepaliveEnabled KafkaUpstreamForwardMethod
     KafkaUpstreamForwardURI KafkaUpstreamForwardHeaders KafkaUpstreamForwardBody
-    KafkaUpstreamAsync KafkaUpstreamSSL KafkaUpstreamSSLVerify);
+    KafkaUpstreamAsync KafkaUpstreamSSL KafkaUpstreamSSLVerify KafkaUpstreamRecordHeaders
+    KafkaUpstreamIdempotence KafkaUpstreamErrorDetail);
 
 # Config snippets: a Location of the module, and one that names a cluster
 # and a topic, so that the check_config hook (ku_conf_check) judges it too.
@@ -217,8 +218,8 @@ fails 'a password from a missing file', location('KafkaUpstreamSASLPassword file
 # KafkaUpstreamProperty: server config only; no code loading; no key a
 # directive owns; librdkafka judges the rest.
 my $cluster = "KafkaUpstreamBootstrapServers 127.0.0.1:9092\nKafkaUpstreamTopic ku-config\n";
-passes 'KafkaUpstreamProperty compression.codec lz4',
-    "${cluster}KafkaUpstreamProperty compression.codec lz4\n";
+passes 'KafkaUpstreamProperty message.max.bytes 2000000',
+    "${cluster}KafkaUpstreamProperty message.max.bytes 2000000\n";
 for my $key (qw(plugin.library.paths sasl.kerberos.kinit.cmd ssl.engine.location)) {
     fails "KafkaUpstreamProperty $key", "KafkaUpstreamProperty $key /tmp/x\n",
         qr/^\QKafkaUpstreamProperty: '$key' is refused: it loads code or runs commands\E$/m;
@@ -230,10 +231,49 @@ fails 'KafkaUpstreamProperty sasl.password', "KafkaUpstreamProperty sasl.passwor
     qr/\A(?!.*hunter2)/s;
 fails 'KafkaUpstreamProperty no.such.property', "KafkaUpstreamProperty no.such.property 1\n",
     qr/^KafkaUpstreamProperty: No such configuration property: "no.such.property"$/m;
-fails 'KafkaUpstreamProperty compression.codec brotli', "KafkaUpstreamProperty compression.codec brotli\n",
-    qr/^KafkaUpstreamProperty: Invalid value "brotli" for configuration property "compression.codec"$/m;
-fails 'KafkaUpstreamProperty in a Location', location('KafkaUpstreamProperty compression.codec lz4'),
+fails 'KafkaUpstreamProperty message.max.bytes abc', "KafkaUpstreamProperty message.max.bytes abc\n",
+    qr/^KafkaUpstreamProperty: Invalid value for configuration property "message.max.bytes"$/m;
+fails 'KafkaUpstreamProperty compression.codec', "KafkaUpstreamProperty compression.codec lz4\n",
+    qr/^\QKafkaUpstreamProperty: 'compression.codec' is set with KafkaUpstreamCompression\E$/m;
+fails 'KafkaUpstreamProperty in a Location', location('KafkaUpstreamProperty message.max.bytes 2000000'),
     qr/^KafkaUpstreamProperty not allowed in <Location> context$/m;
+
+# Beyond Kong: words from a fixed list, names, expressions, combinations.
+for (['KafkaUpstreamCompression', 'brotli', 'none, gzip, snappy, lz4 or zstd', [qw(none gzip snappy lz4 zstd)]],
+     ['KafkaUpstreamRecordHeadersRepeated', 'all', 'retain_duplicates, concatenate_by_comma or take_first',
+      [qw(retain_duplicates concatenate_by_comma take_first)]],
+     ['KafkaUpstreamMessageFormat', 'xml', 'envelope or raw', [qw(envelope raw)]],
+     ['KafkaUpstreamPartitioner', 'murmur2', 'murmur2_random, consistent_random, crc32 or random',
+      [qw(murmur2_random consistent_random crc32 random)]],
+     ['KafkaUpstreamSplit', 'csv', 'none, ndjson or json-array', [qw(none ndjson json-array)]]) {
+    my ($dir, $bad, $allowed, $good) = @$_;
+    fails "$dir $bad", location("$dir $bad"),
+        qr/^\Q$dir: invalid value '$bad': $allowed is allowed\E$/m;
+    passes "$dir $_", complete("$dir $_") for @$good;
+}
+for my $dir (qw(KafkaUpstreamKeyQueryArg KafkaUpstreamTopicsQueryArg KafkaUpstreamClusterName)) {
+    fails "$dir a/b", location("$dir a/b"),
+        qr/^\Q$dir: invalid value 'a\/b': letters, digits and . _ - are allowed\E$/m;
+    passes "$dir name_1", complete("$dir name_1");
+}
+fails 'KafkaUpstreamAllowedTopics bad/topic', location('KafkaUpstreamAllowedTopics ok bad/topic'),
+    qr/^\QKafkaUpstreamAllowedTopics: invalid value 'bad\/topic': 1 to 249 of the characters\E/m;
+passes 'KafkaUpstreamAllowedTopics', complete('KafkaUpstreamTopicsQueryArg t',
+                                              'KafkaUpstreamAllowedTopics a b', 'KafkaUpstreamAllowedTopics c');
+fails 'KafkaUpstreamKey with a bad expression', location('KafkaUpstreamKey "%{HTTP:X-Id"'),
+    qr/^\QKafkaUpstreamKey: cannot parse '%{HTTP:X-Id': \E/m;
+passes 'KafkaUpstreamKey', complete('KafkaUpstreamKey "%{HTTP:X-Request-Id}"');
+fails 'KafkaUpstreamField body', location('KafkaUpstreamField body "%{REMOTE_USER}"'),
+    qr/^\QKafkaUpstreamField: 'body' is a field the envelope already has\E$/m;
+passes 'KafkaUpstreamField', complete('KafkaUpstreamField user "%{REMOTE_USER}"',
+                                      'KafkaUpstreamField id "%{REQUEST_URI}"');
+passes 'record header lists', complete('KafkaUpstreamRecordHeaders On',
+    'KafkaUpstreamRecordHeadersInclude X-A X-B', 'KafkaUpstreamRecordHeadersExclude Cookie',
+    'KafkaUpstreamRecordHeaderRename X-A a-header');
+fails 'KafkaUpstreamIdempotence On with KafkaUpstreamAcks 1',
+    complete('KafkaUpstreamIdempotence On', 'KafkaUpstreamAcks 1'),
+    qr/KU00010: \QKafkaUpstreamIdempotence On needs KafkaUpstreamAcks all (it is 1)\E/m;
+passes 'KafkaUpstreamIdempotence On', complete('KafkaUpstreamIdempotence On');
 
 # --- running apache2 -t ----------------------------------------------------
 

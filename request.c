@@ -1,0 +1,296 @@
+/* request.c: topics, key, record headers and envelope fields of a request,
+ * and the records they make (SPEC §2.2). */
+#include <string.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+#include "ap_expr.h"
+#include "http_protocol.h"
+
+#include "mod_kafka_upstream.h"
+#include "encoder.h"
+#include "request.h"
+
+/* --- the query string ----------------------------------------------------- */
+
+/* The decoded value of the first query argument called name, or NULL; a
+ * name without "=" has the value "". */
+static const char *query_arg(request_rec *r, const char *name)
+{
+    const char *args = r->args;
+    size_t name_len = strlen(name);
+
+    while (args && *args) {
+        const char *end = args + strcspn(args, "&");
+
+        if ((size_t)(end - args) >= name_len && !strncmp(args, name, name_len)
+            && (args[name_len] == '=' || args + name_len == end)) {
+            const char *v = args + name_len + (args[name_len] == '=');
+            char *value = apr_pstrmemdup(r->pool, v, (apr_size_t)(end - v));
+            char *c;
+
+            for (c = value; *c; c++)
+                if (*c == '+')
+                    *c = ' ';
+            return ap_unescape_url(value) == OK ? value : NULL;
+        }
+        args = *end ? end + 1 : end;
+    }
+    return NULL;
+}
+
+/* --- topics ---------------------------------------------------------------- */
+
+static int topic_allowed(const ku_dir_conf_t *conf, const char *topic)
+{
+    const apr_array_header_t *allowed = conf->obj[KU_OBJ_ALLOWED_TOPICS];
+    int i;
+
+    if (!strcmp(topic, ku_conf_str(conf, KU_STR_TOPIC)))
+        return 1;
+    for (i = 0; allowed && i < allowed->nelts; i++)
+        if (!strcmp(topic, APR_ARRAY_IDX(allowed, i, const char *)))
+            return 1;
+    return 0;
+}
+
+static int topic_listed(const apr_array_header_t *topics, const char *topic)
+{
+    int i;
+
+    for (i = 0; i < topics->nelts; i++)
+        if (!strcmp(topic, APR_ARRAY_IDX(topics, i, const char *)))
+            return 1;
+    return 0;
+}
+
+int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
+                      apr_array_header_t **topics, const char **error)
+{
+    const char *arg_name = conf->str[KU_STR_TOPICS_QUERY_ARG];
+    const char *asked = arg_name ? query_arg(r, arg_name) : NULL;
+    char *list, *last, *topic;
+
+    *topics = apr_array_make(r->pool, 2, sizeof(const char *));
+    if (!asked || !*asked) {
+        APR_ARRAY_PUSH(*topics, const char *) = ku_conf_str(conf, KU_STR_TOPIC);
+        return OK;
+    }
+    list = apr_pstrdup(r->pool, asked);
+    for (topic = apr_strtok(list, ", ", &last); topic; topic = apr_strtok(NULL, ", ", &last)) {
+        if (!topic_allowed(conf, topic)) {
+            *error = "topic not allowed";
+            return HTTP_FORBIDDEN;
+        }
+        if (!topic_listed(*topics, topic))
+            APR_ARRAY_PUSH(*topics, const char *) = topic;
+    }
+    if (!(*topics)->nelts)
+        APR_ARRAY_PUSH(*topics, const char *) = ku_conf_str(conf, KU_STR_TOPIC);
+    return OK;
+}
+
+/* --- key and fields ---------------------------------------------------------- */
+
+/* KafkaUpstreamKeyQueryArg when the request has it, else KafkaUpstreamKey;
+ * an empty value is no key. */
+static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
+{
+    const char *key = NULL, *error = NULL;
+
+    if (conf->str[KU_STR_KEY_QUERY_ARG])
+        key = query_arg(r, conf->str[KU_STR_KEY_QUERY_ARG]);
+    if (!key && conf->obj[KU_OBJ_KEY_EXPR]) {
+        key = ap_expr_str_exec(r, conf->obj[KU_OBJ_KEY_EXPR], &error);
+        if (error)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s",
+                          error);
+    }
+    return key && *key ? key : NULL;
+}
+
+static apr_array_header_t *config_fields(request_rec *r, const ku_dir_conf_t *conf)
+{
+    const apr_array_header_t *fields = conf->obj[KU_OBJ_FIELDS];
+    apr_array_header_t *values;
+    int i;
+
+    if (!fields)
+        return NULL;
+    values = apr_array_make(r->pool, fields->nelts, sizeof(ku_enc_field_t));
+    for (i = 0; i < fields->nelts; i++) {
+        const ku_field_t *field = &APR_ARRAY_IDX(fields, i, ku_field_t);
+        ku_enc_field_t *value = apr_array_push(values);
+        const char *error = NULL;
+
+        value->name = field->name;
+        value->value = ap_expr_str_exec(r, field->expr, &error);
+        if (error)
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00014: KafkaUpstreamField "
+                          "%s: %s", field->name, error);
+    }
+    return values;
+}
+
+/* --- record headers ---------------------------------------------------------- */
+
+static int name_listed(const apr_array_header_t *names, const char *name)
+{
+    int i;
+
+    for (i = 0; names && i < names->nelts; i++)
+        if (!strcasecmp(name, APR_ARRAY_IDX(names, i, const char *)))
+            return 1;
+    return 0;
+}
+
+/* Pushes each element of a header httpd merged with ", " (commas inside
+ * quoted strings belong to their element); only the first with take_first. */
+static void push_elements(apr_pool_t *p, apr_array_header_t *out, const char *name,
+                          const char *value, int first_only)
+{
+    const char *start = value, *c;
+    int quoted = 0;
+
+    for (c = value;; c++) {
+        if (*c == '"' && (c == value || c[-1] != '\\'))
+            quoted = !quoted;
+        if (*c == '\0' || (*c == ',' && !quoted)) {
+            ku_header_t *h;
+            const char *end = c;
+
+            while (start < end && apr_isspace(*start))
+                start++;
+            while (end > start && apr_isspace(end[-1]))
+                end--;
+            h = apr_array_push(out);
+            h->name = name;
+            h->value = apr_pstrmemdup(p, start, (apr_size_t)(end - start));
+            if (!*c || first_only)
+                return;
+            start = c + 1;
+        }
+    }
+}
+
+static int header_present(const apr_array_header_t *headers, const char *name)
+{
+    int i;
+
+    for (i = 0; i < headers->nelts; i++)
+        if (!strcasecmp(name, APR_ARRAY_IDX(headers, i, ku_header_t).name))
+            return 1;
+    return 0;
+}
+
+static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf)
+{
+    apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(ku_header_t));
+    const apr_array_header_t *in = apr_table_elts(r->headers_in);
+    const apr_table_t *rename = conf->obj[KU_OBJ_HEADER_RENAME];
+    const char *mode = ku_conf_str(conf, KU_STR_HEADERS_REPEATED);
+    const char *content_type = apr_table_get(r->headers_in, "Content-Type");
+    int i;
+
+    for (i = 0; ku_conf_flag(conf, KU_FLAG_RECORD_HEADERS) && i < in->nelts; i++) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(in, i, apr_table_entry_t);
+        const char *name;
+
+        if ((conf->obj[KU_OBJ_HEADERS_INCLUDE] && !name_listed(conf->obj[KU_OBJ_HEADERS_INCLUDE], e->key))
+            || name_listed(conf->obj[KU_OBJ_HEADERS_EXCLUDE], e->key))
+            continue;
+        name = rename && apr_table_get(rename, e->key) ? apr_table_get(rename, e->key) : e->key;
+        if (!strcmp(mode, "concatenate_by_comma")) {
+            ku_header_t *h = apr_array_push(out);
+            h->name = name;
+            h->value = e->val;
+        }
+        else
+            push_elements(r->pool, out, name, e->val, !strcmp(mode, "take_first"));
+    }
+    /* A raw value says what it is in a record header (SPEC §2.2). */
+    if (!strcmp(ku_conf_str(conf, KU_STR_MESSAGE_FORMAT), "raw") && content_type
+        && !header_present(out, "Content-Type")) {
+        ku_header_t *h = apr_array_push(out);
+        h->name = "Content-Type";
+        h->value = content_type;
+    }
+    return out->nelts ? out : NULL;
+}
+
+/* --- the records ----------------------------------------------------------------- */
+
+static ku_split_t split_mode(const ku_dir_conf_t *conf)
+{
+    const char *split = ku_conf_str(conf, KU_STR_SPLIT);
+
+    return !strcmp(split, "ndjson") ? KU_SPLIT_NDJSON
+         : !strcmp(split, "json-array") ? KU_SPLIT_JSON_ARRAY : KU_SPLIT_NONE;
+}
+
+/* The value of one record: the body (or split element) as it is in raw
+ * format, else the envelope around it. A split element is a JSON body. */
+static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slice_t *slice,
+                        int split, const apr_array_header_t *fields, ku_slice_t *value,
+                        const char **error)
+{
+    ku_request_t req = {
+        .method = r->method,
+        .uri = r->unparsed_uri,
+        .query = r->args,
+        .headers = r->headers_in,
+        .content_type = split ? "application/json" : apr_table_get(r->headers_in, "Content-Type"),
+        .body = slice->data,
+        .body_len = slice->len,
+    };
+    ku_encode_opts_t opts = {
+        .forward_method = ku_conf_flag(conf, KU_FLAG_FORWARD_METHOD),
+        .forward_uri = ku_conf_flag(conf, KU_FLAG_FORWARD_URI),
+        .forward_headers = ku_conf_flag(conf, KU_FLAG_FORWARD_HEADERS),
+        .forward_body = ku_conf_flag(conf, KU_FLAG_FORWARD_BODY),
+        .fields = fields,
+    };
+
+    if (!strcmp(ku_conf_str(conf, KU_STR_MESSAGE_FORMAT), "raw")) {
+        *value = *slice;
+        return OK;
+    }
+    return ku_encode_envelope(r->pool, &req, &opts, &value->data, &value->len, error)
+               == KU_ENC_OK ? OK : HTTP_BAD_REQUEST;
+}
+
+int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
+                     const apr_array_header_t *topics, const char *body,
+                     apr_size_t body_len, ku_record_t **records, int *n,
+                     const char **error)
+{
+    ku_split_t split = split_mode(conf);
+    apr_array_header_t *slices, *fields = config_fields(r, conf);
+    const apr_array_header_t *headers = record_headers(r, conf);
+    const char *key = record_key(r, conf);
+    int i, t, status;
+
+    if (ku_split_body(r->pool, body, body_len, split, &slices, error) != KU_ENC_OK)
+        return HTTP_BAD_REQUEST;
+    *n = slices->nelts * topics->nelts;
+    *records = apr_pcalloc(r->pool, sizeof(ku_record_t) * (size_t)*n);
+    for (i = 0; i < slices->nelts; i++) {
+        ku_slice_t value;
+
+        status = record_value(r, conf, &APR_ARRAY_IDX(slices, i, ku_slice_t),
+                              split != KU_SPLIT_NONE, fields, &value, error);
+        if (status != OK)
+            return status;
+        for (t = 0; t < topics->nelts; t++) {
+            ku_record_t *rec = &(*records)[i * topics->nelts + t];
+
+            rec->topic = APR_ARRAY_IDX(topics, t, const char *);
+            rec->key = key;
+            rec->key_len = key ? strlen(key) : 0;
+            rec->value = value.data;
+            rec->len = value.len;
+            rec->headers = headers;
+        }
+    }
+    return OK;
+}

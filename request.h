@@ -1,0 +1,24 @@
+/* request.h: what one request becomes: its topics, key, record headers,
+ * envelope fields and records (SPEC §2.2). The envelope itself is the
+ * encoder's (httpd-free); this part reads the request_rec. */
+#ifndef KU_REQUEST_H
+#define KU_REQUEST_H
+
+#include "httpd.h"
+#include "conf.h"
+#include "producer.h"
+
+/* The topics this request asks for (KafkaUpstreamTopicsQueryArg), checked
+ * against the allow-list: OK, or 403 with *error. Needs no body. */
+int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
+                      apr_array_header_t **topics, const char **error);
+
+/* Builds the records for a request whose body was read: one per topic and
+ * per split element, all in r->pool. Returns OK, or 400 with *error a
+ * short, safe detail; nothing is produced then. */
+int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
+                     const apr_array_header_t *topics, const char *body,
+                     apr_size_t body_len, ku_record_t **records, int *n,
+                     const char **error);
+
+#endif
