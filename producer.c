@@ -26,7 +26,7 @@
 struct ku_producer {
     rd_kafka_t *rk;
     server_rec *server;         /* whose configuration made it: logs go there */
-    const char *name;           /* for log lines: "<section> (<brokers>)", no secret */
+    const char *name;           /* for log lines: "<section> ([cluster ]<brokers>)", no secret */
     int shutdown_timeout_ms;
     apr_thread_t *poll_thread;
     volatile int stopping;
@@ -267,7 +267,9 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
     char errstr[512];
 
     kp->server = s;
-    kp->name = apr_psprintf(p, "%s (%s)", conf->section ? conf->section : "server config",
+    kp->name = apr_psprintf(p, "%s (%s%s%s)", conf->section ? conf->section : "server config",
+                            conf->str[KU_STR_CLUSTER_NAME] ? conf->str[KU_STR_CLUSTER_NAME] : "",
+                            conf->str[KU_STR_CLUSTER_NAME] ? " " : "",
                             ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
     if (!(rkc = producer_conf(p, conf, kp, error)))

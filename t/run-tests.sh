@@ -6,6 +6,7 @@
 # of the tree.
 #   t/run-tests.sh                 everything (MPMs: event worker prefork)
 #   KU_MPMS="event" t/run-tests.sh only one MPM
+#   KU_TESTS="t/04_sync.t" t/run-tests.sh  only these test files
 # KU_TEST_PORT (8529) is the test httpd's port (+71: the secured virtual
 # host); KU_TEST_WORK (/tmp/ku-test) the copy; KU_KAFKA_PORT,
 # KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see t/kafka/kafka.sh; KU_KAFKA3_PORT
@@ -30,7 +31,7 @@ if [ "$(id -u)" = 0 ]; then
         | (cd "$SRC" && xargs -0 cp --parents -t "$WORK")
     chown -R "$TEST_USER:" "$WORK"
     exec runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
-        KU_MPMS="$MPMS" KU_TEST_PORT="$PORT" \
+        KU_MPMS="$MPMS" KU_TEST_PORT="$PORT" KU_TESTS="${KU_TESTS:-}" \
         ${KU_KAFKA_PORT:+KU_KAFKA_PORT=$KU_KAFKA_PORT} \
         ${KU_KAFKA_CONTROLLER_PORT:+KU_KAFKA_CONTROLLER_PORT=$KU_KAFKA_CONTROLLER_PORT} \
         ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
@@ -66,8 +67,11 @@ kafka3 fetch
 bash $KAFKA start & main_pid=$!
 kafka3 start
 wait $main_pid
-bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure
-kafka3 create-topics ku-secure
+bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
+    ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
+    ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
+    ku-compress-zstd ku-clusters
+kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.
 eval "$(bash $KAFKA listeners | sed 's/^/export /')"
@@ -90,7 +94,7 @@ for mpm in $MPMS; do
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     status=0
     KU_MPM=$mpm perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
-        -port "$PORT" -servername 127.0.0.1 -verbose=0 > "$out" 2>&1 || status=$?
+        -port "$PORT" -servername 127.0.0.1 -verbose=0 ${KU_TESTS:-} > "$out" 2>&1 || status=$?
     cat "$out"
     cp t/logs/error_log "t/logs-$mpm.error_log" 2>/dev/null || true
     total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")
