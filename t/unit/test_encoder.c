@@ -486,6 +486,68 @@ static void test_utf8_validator(void)
             "{\"body\":\"gA==\",\"body_args\":{},\"body_base64\":true}");
 }
 
+/* Each record of a split, joined with "|"; or "error: <detail>". */
+static const char *split_of(ku_split_t mode, const char *body)
+{
+    apr_array_header_t *records;
+    const char *error = NULL, *joined = "";
+    int i;
+
+    if (ku_split_body(pool, body, strlen(body), mode, &records, &error) != KU_ENC_OK)
+        return apr_pstrcat(pool, "error: ", error, NULL);
+    for (i = 0; i < records->nelts; i++) {
+        const ku_slice_t *r = &APR_ARRAY_IDX(records, i, ku_slice_t);
+        joined = apr_pstrcat(pool, joined, i ? "|" : "", apr_pstrmemdup(pool, r->data, r->len),
+                             NULL);
+    }
+    return joined;
+}
+
+static void split_case(const char *label, ku_split_t mode, const char *body,
+                       const char *expected)
+{
+    const char *got = split_of(mode, body);
+
+    CHECK(label, strcmp(got, expected) == 0);
+    if (strcmp(got, expected))
+        printf("    got: %s\n    expected: %s\n", got, expected);
+}
+
+static void test_split(void)
+{
+    split_case("split none keeps the body", KU_SPLIT_NONE, "a\nb", "a\nb");
+    split_case("ndjson lines, CRLF and blank lines", KU_SPLIT_NDJSON,
+               "{\"a\":1}\r\n\n  \n[2]\n\"s\"", "{\"a\":1}|[2]|\"s\"");
+    split_case("ndjson bad line named", KU_SPLIT_NDJSON, "{}\n{\n[]",
+               "error: invalid JSON on line 2");
+    split_case("ndjson nothing", KU_SPLIT_NDJSON, "\n \n", "error: no records in the body");
+    split_case("json-array elements, compact", KU_SPLIT_JSON_ARRAY,
+               "[ {\"a\" : 1}, 2, \"x\", [ ] ]", "{\"a\":1}|2|\"x\"|[]");
+    split_case("json-array of nothing", KU_SPLIT_JSON_ARRAY, "[]",
+               "error: no records in the body");
+    split_case("json-array not an array", KU_SPLIT_JSON_ARRAY, "{\"a\":[1]}",
+               "error: JSON body is not an array");
+    split_case("json-array invalid", KU_SPLIT_JSON_ARRAY, "[1,", "error: invalid JSON body");
+}
+
+static void test_config_fields(void)
+{
+    apr_array_header_t *fields = apr_array_make(pool, 2, sizeof(ku_enc_field_t));
+    ku_encode_opts_t opts = BODY_ONLY;
+    ku_request_t req = body_req(NULL, "", 0);
+    ku_enc_field_t *f;
+
+    f = apr_array_push(fields);
+    f->name = "user";
+    f->value = "alice";
+    f = apr_array_push(fields);
+    f->name = "empty";
+    f->value = "";
+    opts.fields = fields;
+    encodes_to("config fields added, empty ones left out", &req, &opts,
+               "{\"body\":\"\",\"body_args\":{},\"body_base64\":true,\"user\":\"alice\"}");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -501,6 +563,8 @@ int main(void)
     test_multipart();
     test_raw_and_base64();
     test_utf8_validator();
+    test_split();
+    test_config_fields();
 
     apr_pool_destroy(pool);
     apr_terminate();
