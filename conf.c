@@ -771,6 +771,8 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
         && strcmp(c->str[KU_STR_ACKS], "all"))
         return apr_psprintf(p, "KafkaUpstreamIdempotence On needs KafkaUpstreamAcks all "
                             "(it is %s)", c->str[KU_STR_ACKS]);
+    if (ku_conf_flag(c, KU_FLAG_IDEMPOTENCE) && ku_conf_num(c, KU_NUM_RETRIES) == 0)
+        return "KafkaUpstreamIdempotence On needs KafkaUpstreamRetries above 0";
     /* Let librdkafka judge every value; a scratch conf starts no thread. */
     scratch = rd_kafka_conf_new();
     props = ku_conf_producer_props(p, c);

@@ -273,6 +273,9 @@ passes 'record header lists', complete('KafkaUpstreamRecordHeaders On',
 fails 'KafkaUpstreamIdempotence On with KafkaUpstreamAcks 1',
     complete('KafkaUpstreamIdempotence On', 'KafkaUpstreamAcks 1'),
     qr/KU00010: \QKafkaUpstreamIdempotence On needs KafkaUpstreamAcks all (it is 1)\E/m;
+fails 'KafkaUpstreamIdempotence On with KafkaUpstreamRetries 0',
+    complete('KafkaUpstreamIdempotence On', 'KafkaUpstreamRetries 0'),
+    qr/KU00010: \QKafkaUpstreamIdempotence On needs KafkaUpstreamRetries above 0\E/m;
 passes 'KafkaUpstreamIdempotence On', complete('KafkaUpstreamIdempotence On');
 
 # --- running apache2 -t ----------------------------------------------------
