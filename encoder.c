@@ -861,7 +861,7 @@ static void push_slice(apr_array_header_t *records, const char *data, apr_size_t
 
 static int is_blank(const char *s, apr_size_t len)
 {
-    while (len && (*s == ' ' || *s == '\t' || *s == '\r'))
+    while (len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
         s++, len--;
     return len == 0;
 }
@@ -890,28 +890,60 @@ static const char *split_ndjson(apr_pool_t *p, const char *body, apr_size_t len,
     return NULL;
 }
 
+/* Pushes the text of each top-level element of a JSON array that was
+ * already validated, as the client wrote it. */
+static void push_array_elements(const char *body, apr_size_t len,
+                                apr_array_header_t *records)
+{
+    apr_size_t i = 0, start;
+    int depth = 0, in_string = 0;
+
+    while (i < len && body[i] != '[')
+        i++;
+    for (start = ++i; i < len; i++) {
+        char c = body[i];
+
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        }
+        else if (c == '"')
+            in_string = 1;
+        else if (c == '[' || c == '{')
+            depth++;
+        else if (depth && (c == ']' || c == '}'))
+            depth--;
+        else if (!depth && (c == ',' || c == ']')) {
+            apr_size_t from = start, to = i;
+
+            while (from < to && strchr(" \t\r\n", body[from]))
+                from++;
+            while (to > from && strchr(" \t\r\n", body[to - 1]))
+                to--;
+            if (to > from)
+                push_slice(records, body + from, to - from);
+            start = i + 1;
+            if (c == ']')
+                return;
+        }
+    }
+}
+
 static const char *split_json_array(apr_pool_t *p, const char *body, apr_size_t len,
                                     apr_array_header_t *records)
 {
-    json_object *array = NULL;
-    const char *err = parse_json_body(p, body, len, &array);
-    size_t i, n;
+    json_object *value = NULL;
+    const char *err = parse_json_body(p, body, len, &value);
+    int is_array = value && json_object_is_type(value, json_type_array);
 
+    json_object_put(value);
     if (err)
         return err;
-    if (!json_object_is_type(array, json_type_array)) {
-        json_object_put(array);
+    if (!is_array)
         return "JSON body is not an array";
-    }
-    n = json_object_array_length(array);
-    for (i = 0; i < n; i++) {
-        size_t elen;
-        const char *s = json_object_to_json_string_length(
-            json_object_array_get_idx(array, i),
-            JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &elen);
-        push_slice(records, apr_pstrmemdup(p, s, elen), elen);
-    }
-    json_object_put(array);
+    push_array_elements(body, len, records);
     return NULL;
 }
 
@@ -926,8 +958,12 @@ ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
         push_slice(*records, body, len);
         return KU_ENC_OK;
     }
-    err = mode == KU_SPLIT_NDJSON ? split_ndjson(p, body, len, *records)
-                                  : split_json_array(p, body, len, *records);
+    if (is_blank(body, len))
+        err = "no records in the body";
+    else if (mode == KU_SPLIT_NDJSON)
+        err = split_ndjson(p, body, len, *records);
+    else
+        err = split_json_array(p, body, len, *records);
     if (!err && (*records)->nelts == 0)
         err = "no records in the body";
     if (err) {

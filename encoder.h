@@ -51,8 +51,8 @@ typedef struct {
 } ku_slice_t;
 
 /* Splits body into records (ku_slice_t, in p): each non-blank line
- * (ndjson), or each element of a top-level JSON array, written compactly
- * (json-array). Every record must be valid JSON, and there must be one at
+ * (ndjson), or each element of a top-level JSON array (json-array), as
+ * the client wrote them. Every record must be valid JSON, and there must be one at
  * least; otherwise KU_ENC_BAD_BODY with *error saying where. */
 ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
                               ku_split_t mode, apr_array_header_t **records,

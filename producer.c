@@ -341,7 +341,9 @@ static void refused(ku_send_result_t *res, rd_kafka_resp_err_t err)
         break;
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        set_result(res, HTTP_BAD_GATEWAY, "unknown topic", err);
+        /* The broker's word, however librdkafka learnt it (first or later). */
+        set_result(res, HTTP_BAD_GATEWAY, "unknown topic",
+                   RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
         break;
     default:
         set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unavailable", err);
@@ -372,7 +374,8 @@ static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
         break;
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        set_result(res, HTTP_BAD_GATEWAY, "unknown topic", w->err);
+        set_result(res, HTTP_BAD_GATEWAY, "unknown topic",
+                   RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
         break;
     default:
         if (w->status == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)

@@ -521,8 +521,10 @@ static void test_split(void)
     split_case("ndjson bad line named", KU_SPLIT_NDJSON, "{}\n{\n[]",
                "error: invalid JSON on line 2");
     split_case("ndjson nothing", KU_SPLIT_NDJSON, "\n \n", "error: no records in the body");
-    split_case("json-array elements, compact", KU_SPLIT_JSON_ARRAY,
-               "[ {\"a\" : 1}, 2, \"x\", [ ] ]", "{\"a\":1}|2|\"x\"|[]");
+    split_case("json-array elements as written", KU_SPLIT_JSON_ARRAY,
+               "[ {\"a\" : 1.10, \"s\":\"],\\\"\"}, 2, \"x\", [ ] ]\n",
+               "{\"a\" : 1.10, \"s\":\"],\\\"\"}|2|\"x\"|[ ]");
+    split_case("blank body", KU_SPLIT_JSON_ARRAY, " \n", "error: no records in the body");
     split_case("json-array of nothing", KU_SPLIT_JSON_ARRAY, "[]",
                "error: no records in the body");
     split_case("json-array not an array", KU_SPLIT_JSON_ARRAY, "{\"a\":[1]}",
