@@ -9,4 +9,4 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     apache2 apache2-dev librdkafka-dev libjson-c-dev libssl-dev libsasl2-dev \
     libapache2-mod-perl2 libapache2-mod-perl2-dev libwww-perl \
     kcat curl nghttp2-client wrk \
-    default-jdk-headless maven >/dev/null
+    default-jdk-headless maven clang libclang-rt-14-dev >/dev/null
