@@ -30,7 +30,6 @@ struct ku_producer {
     int shutdown_timeout_ms;
     apr_thread_t *poll_thread;
     volatile int stopping;
-    volatile int fatal;         /* librdkafka raised a fatal error */
     /* Why the brokers cannot be used, as the last connection error said;
      * NULL once a message was delivered. One of the static texts below. */
     const char *volatile broker_trouble;
@@ -178,7 +177,6 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     char fatal_reason[512];
 
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
-        kp->fatal = 1;
         rd_kafka_fatal_error(rk, fatal_reason, sizeof(fatal_reason));
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, kp->server,
                      "KU00002: producer %s failed fatally: %s", kp->name,
@@ -299,6 +297,27 @@ void ku_producers_init(apr_pool_t *pchild)
     apr_thread_rwlock_create(&registry.lock, pchild);
 }
 
+/* A producer librdkafka declared unusable (idempotence state lost). */
+static int is_fatal(ku_producer_t *kp)
+{
+    return rd_kafka_fatal_error(kp->rk, NULL, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* Creates the producer for key, in place of a fatally failed one if any.
+ * The failed one is left to child exit: other threads may still hold it,
+ * and its queued messages have already failed. Caller holds the write lock. */
+static ku_producer_t *replace_producer(const ku_dir_conf_t *conf, const char *key,
+                                       server_rec *s, ku_producer_t *failed,
+                                       const char **error)
+{
+    ku_producer_t *kp = producer_create(conf, key, s, error);
+
+    if (kp && failed)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00015: producer %s replaced "
+                     "after a fatal error", kp->name);
+    return kp;
+}
+
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
                                server_rec *s, const char **error)
 {
@@ -308,13 +327,13 @@ ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
     apr_thread_rwlock_rdlock(registry.lock);
     kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
     apr_thread_rwlock_unlock(registry.lock);
-    if (kp)
+    if (kp && !is_fatal(kp))
         return kp;
 
     apr_thread_rwlock_wrlock(registry.lock);
     kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
-    if (!kp)
-        kp = producer_create(conf, key, s, error);
+    if (!kp || is_fatal(kp))
+        kp = replace_producer(conf, key, s, kp, error);
     apr_thread_rwlock_unlock(registry.lock);
     return kp;
 }
@@ -338,6 +357,9 @@ static void refused(ku_send_result_t *res, rd_kafka_resp_err_t err)
         break;
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
         set_result(res, HTTP_REQUEST_ENTITY_TOO_LARGE, "message too large", err);
+        break;
+    case RD_KAFKA_RESP_ERR__FATAL:
+        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unusable", err);
         break;
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
@@ -447,7 +469,7 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
     int i;
 
     for (i = 0; i < n; i++) {
-        if (kp->fatal)
+        if (is_fatal(kp))
             set_result(&records[i].result, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
                        RD_KAFKA_RESP_ERR__FATAL);
         else
@@ -467,3 +489,12 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
         waiter_release_locked(waiters[i]);
     }
 }
+
+#ifdef KU_TEST_HOOKS
+/* Tests only: a real broker cannot be made to raise a fatal error. */
+void ku_producer_test_fatal(ku_producer_t *kp)
+{
+    rd_kafka_test_fatal_error(kp->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                              "raised by the test hook");
+}
+#endif

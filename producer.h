@@ -51,4 +51,10 @@ typedef struct {
 void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
                       int wait_ms, apr_pool_t *p);
 
+#ifdef KU_TEST_HOOKS
+/* Tests only (make CPPFLAGS=-DKU_TEST_HOOKS): makes librdkafka raise a
+ * fatal error on this producer, as no real broker can be made to. */
+void ku_producer_test_fatal(ku_producer_t *kp);
+#endif
+
 #endif

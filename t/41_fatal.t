@@ -1,0 +1,45 @@
+# A producer librdkafka declares unusable (a fatal error: idempotence state
+# lost) answers 503, and the module recovers without a restart by hand: the
+# next request in the same child gets a new producer. A real broker cannot
+# be made to raise a fatal error, so librdkafka's own rd_kafka_test_fatal_error
+# raises it, through a test-only handler (t/conf/beyond/fatal.inc).
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use Apache::TestRequest qw(POST);
+use lib 't/lib';
+use KafkaTest;
+
+plan tests => 7, need_lwp;
+
+# One keep-alive connection: every request below is served by one child.
+Apache::TestRequest::user_agent(reset => 1, keep_alive => 1);
+my $error_log = Apache::Test::vars('t_logs') . '/error_log';
+my $log_from = -s $error_log // 0;
+
+sub post { POST(shift, content => shift, 'Content-Type' => 'text/plain') }
+
+my $res = post('/fatal', 'before');
+ok t_cmp($res->code, 200, 'the idempotent producer works');
+
+my $offset = end_offset('ku-sync');
+$res = post('/fatal/trigger', 'x');
+ok t_cmp($res->content, '{"status":503,"error":"producer unusable"}',
+         'after the fatal error a send is refused: 503 producer unusable');
+
+$res = post('/fatal', 'after');
+ok t_cmp($res->code, 200, 'the next request in the same child is acknowledged');
+my $rec = consume_one('ku-sync', $res->header('Kafka-Offset') // 0, timeout => 10);
+ok t_cmp(decode_value($rec) && decode_value($rec)->{body}, 'after', 'and its record arrived');
+ok t_cmp(scalar(consume('ku-sync', $offset, 5, timeout => 3)), 1,
+         'the refused record never reached Kafka');
+
+open(my $fh, '<', $error_log) or die "$error_log: $!";
+seek $fh, $log_from, 0;
+my $log = do { local $/; <$fh> };
+ok t_cmp($log, qr/KU00002: producer \/fatal \(.*\) failed fatally: test_fatal_error: raised by the test hook/,
+         'the fatal error is logged');
+ok t_cmp($log, qr/KU00015: producer \/fatal \(.*\) replaced after a fatal error/,
+         'and the producer replaced');
