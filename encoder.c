@@ -20,6 +20,9 @@
  * base64 form of a body (4/3 larger) still fits. */
 #define KU_MAX_BODY ((apr_size_t)(INT_MAX / 2))
 
+/* Deepest nesting of arrays and objects a JSON body may have. */
+#define KU_MAX_JSON_DEPTH 32
+
 /* Longest boundary RFC 2046 allows. */
 #define KU_MAX_BOUNDARY 70
 
@@ -410,11 +413,22 @@ static apr_size_t json_literal_len(const char *s, apr_size_t len)
     return len >= 5 && memcmp(s, "false", 5) == 0 ? 5 : 0;
 }
 
-static int json_lexically_valid(const char *s, apr_size_t len)
+/* Also counts the nesting (brackets inside strings are skipped with the
+ * strings): json-c's own depth limit counts the innermost value as a level,
+ * so "[[1]]" and "[[]]" would not get the same limit. */
+static int json_lexically_valid(const char *s, apr_size_t len, int *too_deep)
 {
     apr_size_t i = 0, n;
+    int depth = 0;
 
+    *too_deep = 0;
     while (i < len) {
+        if ((s[i] == '[' || s[i] == '{') && ++depth > KU_MAX_JSON_DEPTH) {
+            *too_deep = 1;
+            return 0;
+        }
+        if (s[i] == ']' || s[i] == '}')
+            depth--;
         if (strchr(" \t\r\n{}[],:", s[i])) /* s has no NULs here */
             n = 1;
         else if (s[i] == '"')
@@ -439,16 +453,19 @@ static const char *parse_json_body(apr_pool_t *p, const char *body, apr_size_t l
     enum json_tokener_error jerr;
     const char *copy, *err = NULL;
     apr_size_t end;
+    int too_deep;
 
     if (len == 0)
         return "empty JSON body";
     /* JSON text is UTF-8 and has no raw NULs; checking first also keeps the
      * tokener from stopping early at an embedded NUL. */
-    if (!utf8_valid(body, len) || memchr(body, '\0', len)
-        || !json_lexically_valid(body, len))
+    if (!utf8_valid(body, len) || memchr(body, '\0', len))
         return "invalid JSON body";
+    if (!json_lexically_valid(body, len, &too_deep))
+        return too_deep ? "JSON body nested too deeply" : "invalid JSON body";
     copy = apr_pstrmemdup(p, body, len);
-    tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+    /* One more than the containers: json-c counts the innermost value too. */
+    tok = json_tokener_new_ex(KU_MAX_JSON_DEPTH + 1);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     /* Passing the NUL tells the tokener the input ends here (for numbers). */
     value = json_tokener_parse_ex(tok, copy, (int)len + 1);

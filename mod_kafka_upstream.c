@@ -259,6 +259,9 @@ static int kafka_upstream_handler(request_rec *r)
     if (ku_request_topics(r, conf, &topics, &error) != OK)
         return respond_error(r, HTTP_FORBIDDEN, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
+    /* httpd's input filter already answered (bad chunk framing: 400). */
+    if (status == AP_FILTER_ERROR)
+        return AP_FILTER_ERROR;
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
         return respond_error(r, status, "request body too large");
     if (status != OK)
