@@ -50,6 +50,10 @@ make -s >/dev/null
 echo "== unit tests"
 make -s check || { cat t/unit/*.log 2>/dev/null; exit 1; }
 tail -1 t/unit/test_encoder.log
+echo "== fuzz (libFuzzer, ${KU_FUZZ_SECONDS:-15} s per target)"
+fuzz_failed=0
+KU_FUZZ_DIR=${KU_TEST_WORK:-/tmp/ku-test}-fuzz bash t/fuzz/run.sh "${KU_FUZZ_SECONDS:-15}" \
+    | tee t/fuzz.out || fuzz_failed=1
 
 echo "== kafka"
 # The main broker is Kafka 4.1.1. A Kafka 3.9.1 broker beside it proves
@@ -85,9 +89,10 @@ printf 'bob-secret-256\n' > "$KU_SECRETS/bob-password"
 export KU_CAROL_PASSWORD=carol-secret-512
 
 # Counts for the closing "N passed, N failed" line.
-passed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_encoder.log)
-failed=0
-fail=0
+passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_encoder.log) \
+          + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/fuzz.out) ))
+failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
+fail=$fuzz_failed
 for mpm in $MPMS; do
     echo "== Apache::Test, mpm_$mpm"
     base=$(t/httpd-base.sh "$mpm")
