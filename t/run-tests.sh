@@ -23,7 +23,7 @@ PORT=${KU_TEST_PORT:-8529}
 if [ "$(id -u)" = 0 ]; then
     "$SRC/t/install-deps.sh"
     id -u "$TEST_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$TEST_USER"
-    rm -rf "$WORK"
+    rm -rf "$WORK" "$WORK.sanitize"
     mkdir -p "$WORK"
     # A copy of the sources, without .git or earlier build output.
     (cd "$SRC" && git ls-files -co --exclude-standard -z 2>/dev/null \
@@ -37,6 +37,7 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
         ${KU_KAFKA3_PORT:+KU_KAFKA3_PORT=$KU_KAFKA3_PORT} \
         ${KU_KAFKA3_DIR:+KU_KAFKA3_DIR=$KU_KAFKA3_DIR} \
+        ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         bash "$WORK/t/run-tests.sh"
 fi
 
@@ -113,6 +114,12 @@ for mpm in $MPMS; do
     passed=$(( passed + ${total:-0} - ${bad:-0} ))
     failed=$(( failed + ${bad:-0} ))
 done
+# Memory checks (t/sanitize.sh): the suite once more against an ASan+UBSan
+# build of the module, then memory growth per request. KU_SANITIZE=0 skips.
+if [ "${KU_SANITIZE:-1}" != 0 ]; then
+    echo "== sanitizers and leak check"
+    if bash t/sanitize.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fail=1; fi
+fi
 echo "== done in $(( $(date +%s) - start )) s (MPMs: $MPMS)"
 echo "$passed passed, $failed failed"
 exit $fail
