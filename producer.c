@@ -213,11 +213,15 @@ static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
 static apr_status_t producer_close(void *data)
 {
     ku_producer_t *kp = data;
+    rd_kafka_queue_t *mainq = rd_kafka_queue_get_main(kp->rk);
     apr_status_t ignored;
     int undelivered;
 
     kp->stopping = 1;
-    rd_kafka_yield(kp->rk); /* ends the poll thread's current wait */
+    /* Ends the poll thread's current wait. rd_kafka_yield() does not (2.0.2):
+     * the thread slept out its 100 ms poll, per producer, at every exit. */
+    rd_kafka_queue_yield(mainq);
+    rd_kafka_queue_destroy(mainq);
     apr_thread_join(&ignored, kp->poll_thread);
     rd_kafka_flush(kp->rk, kp->shutdown_timeout_ms);
     undelivered = rd_kafka_outq_len(kp->rk);

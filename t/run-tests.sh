@@ -108,7 +108,7 @@ for mpm in $MPMS; do
     bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out")
     if [ "$status" != 0 ]; then
         fail=1
-        [ -n "$bad" ] || bad=1   # the suite died before counting
+        [ "${bad:-0}" != 0 ] || bad=1   # the suite died before counting
         echo "---- t/logs-$mpm.error_log"; tail -50 "t/logs-$mpm.error_log" || true
     fi
     passed=$(( passed + ${total:-0} - ${bad:-0} ))
