@@ -37,6 +37,8 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
         ${KU_KAFKA3_PORT:+KU_KAFKA3_PORT=$KU_KAFKA3_PORT} \
         ${KU_KAFKA3_DIR:+KU_KAFKA3_DIR=$KU_KAFKA3_DIR} \
+        ${KU_FAULT_KAFKA_PORT:+KU_FAULT_KAFKA_PORT=$KU_FAULT_KAFKA_PORT} \
+        ${KU_FAULT_KAFKA_DIR:+KU_FAULT_KAFKA_DIR=$KU_FAULT_KAFKA_DIR} \
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         bash "$WORK/t/run-tests.sh"
 fi
@@ -67,7 +69,17 @@ kafka3() {
     KU_KAFKA_VERSION=3.9.1 KU_KAFKA_PORT=$KAFKA3_PORT KU_KAFKA_CONTROLLER_PORT= \
         KU_KAFKA_DIR=$KAFKA3_DIR bash $KAFKA "$@"
 }
-trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true' EXIT
+# t/40_faults.t starts, restarts and stops a broker of its own, here; this
+# is only where it is, and the trap stops it if a test died without doing so.
+export KU_FAULT_KAFKA_PORT=${KU_FAULT_KAFKA_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2000 ))}
+export KU_FAULT_KAFKA_DIR=${KU_FAULT_KAFKA_DIR:-/tmp/ku-kafka-fault-$(id -un)}
+export KU_FAULT_BROKER=127.0.0.1:$KU_FAULT_KAFKA_PORT
+kafka_fault() {
+    KU_KAFKA_PORT=$KU_FAULT_KAFKA_PORT KU_KAFKA_CONTROLLER_PORT= KU_KAFKA_DIR=$KU_FAULT_KAFKA_DIR \
+        bash $KAFKA "$@"
+}
+trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true
+      kafka_fault stop >/dev/null 2>&1 || true' EXIT
 bash $KAFKA fetch
 kafka3 fetch
 bash $KAFKA start & main_pid=$!

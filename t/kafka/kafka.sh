@@ -5,6 +5,9 @@
 #   kafka.sh fetch                          jars -> $KU_KAFKA_HOME[/VERSION]/libs (once; idempotent)
 #   kafka.sh start [DIR]                    fresh broker in DIR, returns when it serves metadata
 #   kafka.sh stop [DIR]                     stop it (idempotent)
+#   kafka.sh restart [DIR]                  stop it and start it again on the same data (same
+#                                           cluster id, topics, records and TLS material)
+#   kafka.sh kill [DIR]                     SIGKILL it: a crash, no clean shutdown (idempotent)
 #   kafka.sh create-topics NAME[:PARTS]...  create topics (RF 1) and wait for their leaders
 #   kafka.sh delete-topics NAME...          delete topics (missing ones are fine)
 #   kafka.sh env                            print the bootstrap address (PLAINTEXT)
@@ -31,7 +34,11 @@
 # release's jars are in it, another release's in KU_KAFKA_HOME/VERSION),
 # KU_KAFKA_DIR (data dir, default /tmp/ku-kafka-$USER), the ports above,
 # KU_M2_REPO (Maven local repo, default ~/.m2/repository),
-# KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options).
+# KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options),
+# KU_KAFKA_PROPERTIES (extra server.properties lines, read by 'start' and kept by 'restart').
+# A restart waits out the old incarnation's session (broker.session.timeout.ms, 9 s by
+# default) before the broker is unfenced: brokers restarted on purpose may want
+# KU_KAFKA_PROPERTIES=broker.session.timeout.ms=2000.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -169,6 +176,35 @@ stop() {
     for _ in $(seq 200); do is_broker "$pid" "$dir" || break; sleep 0.05; done  # 10 s to shut down cleanly
     ! is_broker "$pid" "$dir" || kill -KILL "$pid"
     rm -f "$dir/kafka.pid"
+    ports_closed
+}
+
+# Once the JVM's main thread is gone its other threads may still hold the listening
+# sockets for a moment: a 'restart' right after must not find them busy.
+ports_closed() { for _ in $(seq 100); do busy_port >/dev/null || return 0; sleep 0.05; done; }
+
+# A crash: SIGKILL, no controlled shutdown; the next (re)start recovers the logs.
+kill_broker() {
+    local dir pid
+    dir=$(data_dir "${1:-}")
+    pid_alive "$dir" || { rm -f "$dir/kafka.pid"; return 0; }
+    pid=$(cat "$dir/kafka.pid")
+    kill -KILL "$pid"
+    for _ in $(seq 200); do is_broker "$pid" "$dir" || break; sleep 0.05; done
+    rm -f "$dir/kafka.pid"
+    ports_closed
+}
+
+# Stop (if running) and start again on the same data: what 'start' wrote and formatted is
+# kept, so the cluster id, the topics and their records survive.
+restart() {
+    local dir
+    dir=$(data_dir "${1:-}")
+    need_libs
+    [ -f "$dir/server.properties" ] && [ -f "$dir/data/meta.properties" ] ||
+        die "$dir holds no broker made by 'kafka.sh start' to restart"
+    stop "$dir"
+    launch "$dir"
 }
 
 start() {
@@ -240,6 +276,8 @@ transaction.state.log.num.partitions=1
 share.coordinator.state.topic.num.partitions=1
 # Faster registration/unfencing at start-up (default 2000 ms heartbeat).
 broker.heartbeat.interval.ms=200
+${KU_KAFKA_PROPERTIES:+# KU_KAFKA_PROPERTIES (the last value of a key wins):
+$KU_KAFKA_PROPERTIES}
 EOF
     # A cluster id as 'kafka-storage random-uuid' makes one (16 random bytes, base64url,
     # unpadded, not starting with '-'), without paying for a JVM start.
@@ -252,7 +290,15 @@ EOF
         -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
         || { cat "$dir/format.log" >&2; die "storage format failed"; }
     wait "$certs" || { cat "$dir/certs.log" >&2; die "make-certs.sh failed"; }
+    launch "$dir"
+}
 
+# Starts the broker of an existing (formatted) DIR, returns when it is ready.
+launch() {
+    local dir=$1 p
+    if p=$(busy_port); then
+        die "127.0.0.1:$p is already in use (another broker? KU_KAFKA_PORT moves all ${#PORTS[@]} ports)"
+    fi
     # setsid: own session, so the broker outlives the caller's shell and terminal.
     # KU_KAFKA_JAVA_OPTS: extra JVM options, e.g. -XX:TieredStopAtLevel=1 (~0.4 s faster start,
     # slower broker). DUMP: set only by cds_archive.
@@ -291,6 +337,8 @@ case ${1:-} in
     fetch) fetch ;;
     start) start "${2:-}" ;;
     stop) stop "${2:-}" ;;
+    restart) restart "${2:-}" ;;
+    kill) kill_broker "${2:-}" ;;
     create-topics) shift; [ $# -gt 0 ] || die "create-topics NAME[:PARTITIONS]..."; topics create "$@" ;;
     delete-topics) shift; [ $# -gt 0 ] || die "delete-topics NAME..."; topics delete "$@" ;;
     env) echo "$BOOTSTRAP" ;;
