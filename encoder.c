@@ -759,6 +759,8 @@ static const char *add_body_fields(apr_pool_t *p, json_object *env,
         return "body too large to encode";
     if ((err = parse_body_args(p, req, kind, &args)))
         return err;
+    if (!args) /* the JSON body null: SPEC §3 allows no null field */
+        args = json_object_new_object();
     /* Unknown types are opaque; known ones stay raw only if they are text. */
     as_base64 = kind == BODY_OTHER || !utf8_valid(body, req->body_len);
     json_object_object_add(env, "body", as_base64
