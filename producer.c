@@ -22,6 +22,8 @@
 
 /* How often async delivery failures may be logged, once each. */
 #define KU_FAILURE_LOG_INTERVAL apr_time_from_sec(10)
+/* At child exit, producers take turns flushing in slices this long. */
+#define KU_FLUSH_SLICE_MS 10
 
 struct ku_producer {
     rd_kafka_t *rk;
@@ -53,6 +55,7 @@ typedef struct {
 static struct {
     apr_pool_t *pool;           /* pchild */
     apr_hash_t *by_key;         /* producer key -> ku_producer_t */
+    apr_array_header_t *all;    /* every producer made, replaced ones too */
     apr_thread_rwlock_t *lock;
 } registry;
 
@@ -209,13 +212,10 @@ static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
 
 /* --- lifecycle ------------------------------------------------------------- */
 
-/* Stop the poll thread, flush (bounded), purge, destroy; log what is lost. */
-static apr_status_t producer_close(void *data)
+static void stop_poll_thread(ku_producer_t *kp)
 {
-    ku_producer_t *kp = data;
     rd_kafka_queue_t *mainq = rd_kafka_queue_get_main(kp->rk);
     apr_status_t ignored;
-    int undelivered;
 
     kp->stopping = 1;
     /* Ends the poll thread's current wait. rd_kafka_yield() does not (2.0.2):
@@ -223,8 +223,37 @@ static apr_status_t producer_close(void *data)
     rd_kafka_queue_yield(mainq);
     rd_kafka_queue_destroy(mainq);
     apr_thread_join(&ignored, kp->poll_thread);
-    rd_kafka_flush(kp->rk, kp->shutdown_timeout_ms);
-    undelivered = rd_kafka_outq_len(kp->rk);
+}
+
+/* Flushes every producer at once, each within its own shutdown timeout
+ * counted from the same start: N producers on a dead cluster take one
+ * timeout, not N, and a dead cluster does not eat a healthy one's time.
+ * rd_kafka_flush() sends lingering batches only while it runs, hence
+ * short turns rather than one producer after another. */
+static void flush_all(ku_producer_t **kps, int n)
+{
+    apr_time_t start = apr_time_now();
+    int i, pending;
+
+    do {
+        pending = 0;
+        for (i = 0; i < n; i++) {
+            int left = kps[i]->shutdown_timeout_ms
+                       - (int)apr_time_as_msec(apr_time_now() - start);
+
+            if (left <= 0 || rd_kafka_outq_len(kps[i]->rk) == 0)
+                continue;
+            rd_kafka_flush(kps[i]->rk, left < KU_FLUSH_SLICE_MS ? left : KU_FLUSH_SLICE_MS);
+            pending = 1;
+        }
+    } while (pending);
+}
+
+/* Purge what is left, destroy; log what is lost. */
+static void close_producer(ku_producer_t *kp)
+{
+    int undelivered = rd_kafka_outq_len(kp->rk);
+
     rd_kafka_purge(kp->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(kp->rk, 0); /* sync waiters learn of the purge */
     rd_kafka_destroy(kp->rk);
@@ -232,6 +261,19 @@ static apr_status_t producer_close(void *data)
                  kp->server,
                  "KU00005: producer %s closed, %d message(s) left undelivered",
                  kp->name, undelivered);
+}
+
+/* Child exit: stop the poll threads, flush (bounded), purge, destroy. */
+static apr_status_t close_producers(void *unused)
+{
+    ku_producer_t **kps = (ku_producer_t **)registry.all->elts;
+    int i, n = registry.all->nelts;
+
+    for (i = 0; i < n; i++)
+        stop_poll_thread(kps[i]);
+    flush_all(kps, n);
+    for (i = 0; i < n; i++)
+        close_producer(kps[i]);
     return APR_SUCCESS;
 }
 
@@ -287,7 +329,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
         *error = "cannot start the poll thread";
         return NULL;
     }
-    apr_pool_cleanup_register(p, kp, producer_close, apr_pool_cleanup_null);
+    APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;
     apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, kp->server,
                  "KU00006: producer %s created", kp->name);
@@ -298,7 +340,9 @@ void ku_producers_init(apr_pool_t *pchild)
 {
     registry.pool = pchild;
     registry.by_key = apr_hash_make(pchild);
+    registry.all = apr_array_make(pchild, 8, sizeof(ku_producer_t *));
     apr_thread_rwlock_create(&registry.lock, pchild);
+    apr_pool_cleanup_register(pchild, NULL, close_producers, apr_pool_cleanup_null);
 }
 
 /* A producer librdkafka declared unusable (idempotence state lost). */
