@@ -115,16 +115,22 @@ static const char *set_flag(cmd_parms *cmd, void *conf, int on)
 }
 
 /* host:port with a port from 1 to 65535; a bracketed IPv6 host is fine. */
+/* host:port, an IPv6 address in brackets ([::1]:9092), the port 1-65535
+ * in digits only. */
 static int is_host_port(const char *s)
 {
     const char *colon = strrchr(s, ':');
-    char *end;
-    apr_int64_t port;
+    const char *port = colon ? colon + 1 : "";
+    apr_size_t host_len = colon ? (apr_size_t)(colon - s) : 0;
+    int bracketed = host_len > 2 && s[0] == '[' && s[host_len - 1] == ']';
 
-    if (!colon || colon == s || strchr(s, ',') || strchr(s, '/'))
+    if (!host_len || strpbrk(s, ",/"))
         return 0;
-    port = apr_strtoi64(colon + 1, &end, 10);
-    return end != colon + 1 && !*end && port >= 1 && port <= 65535;
+    if (!bracketed && strcspn(s, ":[]") < host_len)
+        return 0; /* an IPv6 address without brackets, a:1:2, []:1 */
+    if (!*port || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port))
+        return 0;
+    return atoi(port) >= 1 && atoi(port) <= 65535;
 }
 
 /* The whole line: host:port entries separated by spaces or commas. */

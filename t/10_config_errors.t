@@ -97,7 +97,8 @@ passes "KafkaUpstreamAcks $_", complete("KafkaUpstreamAcks $_") for qw(-1 0 1 al
 
 # [servers, the piece the message must name]
 for (['localhost', 'localhost'], ['host:0', 'host:0'], ['host:99999', 'host:99999'],
-     ['host:abc', 'host:abc'], ['a:1 b:0', 'b:0']) {
+     ['host:abc', 'host:abc'], ['a:1 b:0', 'b:0'], ['::1:9092', '::1:9092'],
+     ['a:1:2', 'a:1:2'], ['host:+5', 'host:+5'], ['host: 5', 'host:'], ['[]:1', '[]:1']) {
     my ($servers, $piece) = @$_;
     fails "KafkaUpstreamBootstrapServers $servers",
         location("KafkaUpstreamBootstrapServers $servers"),
