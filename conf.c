@@ -225,17 +225,29 @@ static const char *read_small_file(cmd_parms *cmd, const char *path, const char 
     return data;
 }
 
+/* Reads the file a directive names (relative to ServerRoot): its path and
+ * contents, or the directive's error message. */
+static const char *read_config_file(cmd_parms *cmd, const char *arg,
+                                    const char **path, const char **data)
+{
+    const char *error = "invalid path";
+
+    *path = ap_server_root_relative(cmd->pool, arg);
+    *data = *path ? read_small_file(cmd, *path, &error) : NULL;
+    if (!*data)
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name,
+                            arg, error);
+    return NULL;
+}
+
 /* The CA and certificate files: librdkafka reads them in each child, so
  * they are only checked here (readable, PEM). */
 static const char *set_pem_file(cmd_parms *cmd, void *conf, const char *arg)
 {
-    const char *path = ap_server_root_relative(cmd->pool, arg);
-    const char *error = NULL, *data;
+    const char *path, *data, *error = read_config_file(cmd, arg, &path, &data);
 
-    data = path ? read_small_file(cmd, path, &error) : NULL;
-    if (!data)
-        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name,
-                            arg, error ? error : "invalid path");
+    if (error)
+        return error;
     if (!strstr(data, "-----BEGIN CERTIFICATE-----"))
         return apr_psprintf(cmd->pool, "%s: '%s' holds no PEM certificate",
                             cmd->cmd->name, arg);
@@ -247,13 +259,10 @@ static const char *set_pem_file(cmd_parms *cmd, void *conf, const char *arg)
  * file may stay readable by root only; the children get its contents. */
 static const char *set_key_file(cmd_parms *cmd, void *conf, const char *arg)
 {
-    const char *path = ap_server_root_relative(cmd->pool, arg);
-    const char *error = NULL, *pem;
+    const char *path, *pem, *error = read_config_file(cmd, arg, &path, &pem);
 
-    pem = path ? read_small_file(cmd, path, &error) : NULL;
-    if (!pem)
-        return apr_psprintf(cmd->pool, "KafkaUpstreamSSLCertificateKeyFile: cannot "
-                            "read '%s': %s", arg, error ? error : "invalid path");
+    if (error)
+        return error;
     if (!strstr(pem, "PRIVATE KEY-----") || strstr(pem, "ENCRYPTED"))
         return apr_psprintf(cmd->pool, "KafkaUpstreamSSLCertificateKeyFile: '%s' "
                             "holds no unencrypted PEM private key", arg);
@@ -287,7 +296,7 @@ static const char *set_sasl_user(cmd_parms *cmd, void *conf, const char *arg)
  * Error messages name the source, never the secret. */
 static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **secret)
 {
-    const char *error = NULL, *path, *data;
+    const char *error, *path, *data;
 
     if (!strncmp(arg, "env:", 4)) {
         if (!(*secret = getenv(arg + 4)) || !**secret)
@@ -300,11 +309,8 @@ static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **
         *secret = arg;
         return NULL;
     }
-    path = ap_server_root_relative(cmd->pool, arg + 5);
-    data = path ? read_small_file(cmd, path, &error) : NULL;
-    if (!data)
-        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name,
-                            arg + 5, error ? error : "invalid path");
+    if ((error = read_config_file(cmd, arg + 5, &path, &data)))
+        return error;
     *secret = apr_pstrndup(cmd->pool, data, strcspn(data, "\r\n"));
     if (!**secret)
         return apr_psprintf(cmd->pool, "%s: the first line of '%s' is empty",
