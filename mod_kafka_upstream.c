@@ -69,10 +69,6 @@ static int refuse(request_rec *r, const ku_dir_conf_t *conf, int status, const c
     return respond_error(r, status, detail);
 }
 
-/* Per-request error lines, at most KU_LOG_BURST per KU_LOG_WINDOW s per child. */
-static ku_ratelimit_t misconfigured_rl = KU_RATELIMIT_INIT("KU00008");
-static ku_ratelimit_t no_producer_rl = KU_RATELIMIT_INIT("KU00009");
-
 /* Send failures are counted and logged at most once a second per child. */
 static apr_uint32_t failure_logged_sec;
 static apr_uint32_t failures_unlogged;
@@ -262,7 +258,7 @@ static int kafka_upstream_handler(request_rec *r)
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
     if (!ku_conf_is_complete(conf)) {
-        if (ku_log_allowed(&misconfigured_rl, r->server, APLOG_ERR))
+        if (ku_log_allowed(ku_child_limiter(KU_RL_MISCONFIGURED), r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
                           "handler without KafkaUpstreamBootstrapServers and "
                           "KafkaUpstreamTopic for %s", r->uri);
@@ -286,7 +282,7 @@ static int kafka_upstream_handler(request_rec *r)
         return refuse(r, conf, HTTP_BAD_REQUEST, error);
 
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
-        if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))
+        if (ku_log_allowed(ku_child_limiter(KU_RL_NO_PRODUCER), r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
                           "%s: %s", r->uri, error);
         return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");

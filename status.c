@@ -130,6 +130,18 @@ static void ratelimit_roll(ku_ratelimit_t *rl, server_rec *s, apr_uint32_t now)
                      "(at most %d are)", n, rl->what, KU_LOG_WINDOW, KU_LOG_BURST);
 }
 
+static ku_ratelimit_t child_limiters[KU_RL_COUNT] = {
+    { 0, 0, 0, 0, "KU00008", NULL },
+    { 0, 0, 0, 0, "KU00009", NULL },
+    { 0, 0, 0, 0, "KU00013", NULL },
+    { 0, 0, 0, 0, "KU00014", NULL },
+};
+
+ku_ratelimit_t *ku_child_limiter(ku_child_limiter_t which)
+{
+    return &child_limiters[which];
+}
+
 static apr_uint32_t ratelimit_now(void)
 {
     return (apr_uint32_t)(apr_time_sec(apr_time_now()) / KU_LOG_WINDOW);
@@ -139,6 +151,7 @@ int ku_log_allowed(ku_ratelimit_t *rl, server_rec *s, int level)
 {
     if (!APLOG_IS_LEVEL(s, level))
         return 0;
+    rl->server = s;
     ratelimit_roll(rl, s, ratelimit_now());
     if (apr_atomic_inc32(&rl->used) < KU_LOG_BURST)
         return 1;
@@ -396,6 +409,8 @@ void ku_status_conf(rd_kafka_conf_t *rkc)
 void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk)
 {
     apr_time_t now = apr_time_now();
+    apr_uint32_t window;
+    int i;
 
     if (now - st->ticked < KU_TICK)
         return;
@@ -403,8 +418,12 @@ void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk)
     if (st->slot && shm.me)
         __atomic_store_n(&gauge_of(shm.me, st->index)->queue_depth,
                          (apr_int64_t)rd_kafka_outq_len(rk), __ATOMIC_RELAXED);
-    ratelimit_roll(&st->error_rl, st->server, ratelimit_now());
-    ratelimit_roll(&st->log_rl, st->server, ratelimit_now());
+    window = (apr_uint32_t)(apr_time_sec(now) / KU_LOG_WINDOW);
+    ratelimit_roll(&st->error_rl, st->server, window);
+    ratelimit_roll(&st->log_rl, st->server, window);
+    for (i = 0; i < KU_RL_COUNT; i++)
+        if (child_limiters[i].server)
+            ratelimit_roll(&child_limiters[i], child_limiters[i].server, window);
 }
 
 /* Copies the broker connections and their states out of librdkafka's

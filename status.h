@@ -41,9 +41,20 @@ typedef struct {
     apr_uint32_t suppressed;
     apr_uint32_t level;         /* of the last suppressed line */
     const char *what;           /* "KU00003 (producer ...)": names the lines */
+    server_rec *server;         /* where the held-back count is told */
 } ku_ratelimit_t;
 
-#define KU_RATELIMIT_INIT(what) { 0, 0, 0, 0, what }
+/* The child's limiters for per-request lines (any producer's tick closes
+ * their windows too). */
+typedef enum {
+    KU_RL_MISCONFIGURED,        /* KU00008 */
+    KU_RL_NO_PRODUCER,          /* KU00009 */
+    KU_RL_KEY_EXPR,             /* KU00013 */
+    KU_RL_FIELD_EXPR,           /* KU00014 */
+    KU_RL_COUNT
+} ku_child_limiter_t;
+
+ku_ratelimit_t *ku_child_limiter(ku_child_limiter_t which);
 
 /* Whether a line at level for s may be logged now. False also when s would
  * not log that level anyway (so that those do not use up the burst). */

@@ -15,7 +15,7 @@ use KafkaTest;
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
 
-plan tests => 25 + 2 * @secrets, need_lwp;
+plan tests => 27 + 2 * @secrets, need_lwp;
 
 my $async = qr{^/status-async \(status };
 my $sync = qr{^/status-sync \(status-sync };
@@ -151,4 +151,34 @@ ok t_cmp($page, qr{"name":"/sasl/plain \(}, 'the secured producers are listed');
 for my $secret (@secrets) {
     ok t_cmp(index($page, $secret), -1, "no '$secret' in the JSON page");
     ok t_cmp(index($res->content, $secret), -1, "no '$secret' in the Prometheus page");
+}
+
+# --- per-request error lines are rate-limited (README "Log rate limits") ------------
+{
+    my $error_log = Apache::Test::vars('t_logs') . '/error_log';
+    my $from = -s $error_log;
+    my $k = 80;
+    my $since = sub {
+        open(my $fh, '<', $error_log) or die "$error_log: $!";
+        seek $fh, $from, 0;
+        local $/;
+        return <$fh> // '';
+    };
+    # Logged lines plus the held-back counts of every child's window.
+    my $told = sub {
+        my $log = $since->();
+        my $lines = () = $log =~ /KU00008: /g;
+        my $held = 0;
+        $held += $1 while $log =~ /KU00016: (\d+) KU00008 line\(s\) were not logged/g;
+        return ($lines, $held);
+    };
+    GET('/no-topic') for 1 .. $k;
+    my ($lines, $held);
+    for (1 .. 250) {    # each child tells its count when its 10 s window ends
+        ($lines, $held) = $told->();
+        last if $lines + $held >= $k;
+        select undef, undef, undef, 0.1;
+    }
+    ok t_cmp($lines < $k ? 1 : 0, 1, "not $k KU00008 lines for $k requests ($lines)");
+    ok t_cmp($lines + $held, $k, 'logged plus told-as-held-back makes every request');
 }
