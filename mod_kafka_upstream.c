@@ -19,6 +19,7 @@
 #include "encoder.h"
 #include "producer.h"
 #include "request.h"
+#include "status.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -59,6 +60,13 @@ static int respond_error(request_rec *r, int status, const char *detail)
     if (status == HTTP_SERVICE_UNAVAILABLE)
         apr_table_setn(r->headers_out, "Retry-After", "1");
     return respond(r, status, body);
+}
+
+/* A request refused before any record was queued: counted for the status page. */
+static int refuse(request_rec *r, const ku_dir_conf_t *conf, int status, const char *detail)
+{
+    ku_status_request_refused(r->pool, conf, status);
+    return respond_error(r, status, detail);
 }
 
 /* Send failures are counted and logged at most once a second per child. */
@@ -250,30 +258,34 @@ static int kafka_upstream_handler(request_rec *r)
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
     if (!ku_conf_is_complete(conf)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
-                      "handler without KafkaUpstreamBootstrapServers and "
-                      "KafkaUpstreamTopic for %s", r->uri);
-        return respond_error(r, HTTP_INTERNAL_SERVER_ERROR,
-                             "location not configured for Kafka");
+        if (ku_log_allowed(ku_child_limiter(KU_RL_MISCONFIGURED), r->server, APLOG_ERR))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
+                          "handler without KafkaUpstreamBootstrapServers and "
+                          "KafkaUpstreamTopic for %s", r->uri);
+        return refuse(r, conf, HTTP_INTERNAL_SERVER_ERROR,
+                      "location not configured for Kafka");
     }
     if (ku_request_topics(r, conf, &topics, &error) != OK)
-        return respond_error(r, HTTP_FORBIDDEN, error);
+        return refuse(r, conf, HTTP_FORBIDDEN, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
     /* httpd's input filter already answered (bad chunk framing: 400). */
-    if (status == AP_FILTER_ERROR)
+    if (status == AP_FILTER_ERROR) {
+        ku_status_request_refused(r->pool, conf, HTTP_BAD_REQUEST);
         return AP_FILTER_ERROR;
+    }
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
-        return respond_error(r, status, "request body too large");
+        return refuse(r, conf, status, "request body too large");
     if (status != OK)
-        return respond_error(r, status, "request body could not be read");
+        return refuse(r, conf, status, "request body could not be read");
     if (ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
                          &records, &n, &error) != OK)
-        return respond_error(r, HTTP_BAD_REQUEST, error);
+        return refuse(r, conf, HTTP_BAD_REQUEST, error);
 
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
-                      "%s: %s", r->uri, error);
-        return respond_error(r, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
+        if (ku_log_allowed(ku_child_limiter(KU_RL_NO_PRODUCER), r->server, APLOG_ERR))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
+                          "%s: %s", r->uri, error);
+        return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
     }
     sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
     wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;
@@ -378,6 +390,7 @@ static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                       apr_pool_t *ptemp, server_rec *s)
 {
     scram_warned = 0;
+    ku_status_post_config(pconf, ptemp, s, walk_confs);
     return walk_confs(s, ptemp, warn_if_scram_is_broken);
 }
 
@@ -416,6 +429,7 @@ static void kafka_upstream_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_pool_t *scratch;
 
+    ku_status_child_init(pchild, s);
     ku_producers_init(pchild);
     apr_pool_create(&scratch, pchild);
     walk_confs(s, scratch, create_producer);
@@ -428,6 +442,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ap_hook_post_config(kafka_upstream_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ku_status_register_hooks(p);
 #ifdef KU_TEST_HOOKS
     ap_hook_handler(kafka_upstream_test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
 #endif

@@ -19,6 +19,7 @@
 
 #include "mod_kafka_upstream.h"
 #include "producer.h"
+#include "status.h"
 
 /* How often async delivery failures may be logged, once each. */
 #define KU_FAILURE_LOG_INTERVAL apr_time_from_sec(10)
@@ -29,6 +30,7 @@ struct ku_producer {
     rd_kafka_t *rk;
     server_rec *server;         /* whose configuration made it: logs go there */
     const char *name;           /* for log lines: "<section> ([cluster ]<brokers>)", no secret */
+    ku_stats_t *stats;          /* status page counters and log limiters */
     int shutdown_timeout_ms;
     apr_thread_t *poll_thread;
     volatile int stopping;
@@ -147,6 +149,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
     if (!m->err)
         kp->broker_trouble = NULL;
+    ku_status_delivered(kp->stats, m->err != RD_KAFKA_RESP_ERR_NO_ERROR,
+                        rd_kafka_message_latency(m));
     if (m->_private)
         waiter_complete(m->_private, m);
     else if (m->err)
@@ -187,26 +191,42 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     note_broker_trouble(kp, err, reason);
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
-                 "KU00003: producer %s: %s: %s", kp->name,
-                 rd_kafka_err2name(err), reason);
+    if (ku_log_allowed(ku_status_error_limiter(kp->stats), kp->server, APLOG_WARNING))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
+                     "KU00003: producer %s: %s: %s", kp->name,
+                     rd_kafka_err2name(err), reason);
 }
 
-/* librdkafka's syslog levels match httpd's APLOG levels one to one. */
+/* librdkafka's syslog levels match httpd's APLOG levels one to one. Its
+ * debug output (asked for with the debug property) is not rate-limited. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     const ku_producer_t *kp = rd_kafka_opaque(rk);
 
+    if (level < APLOG_DEBUG
+        && !ku_log_allowed(ku_status_log_limiter(kp->stats), kp->server, level))
+        return;
     ap_log_error(APLOG_MARK, level, 0, kp->server,
                  "KU00004: librdkafka %s: %s", fac, buf);
+}
+
+/* Statistics: broker states for the status page. 0: librdkafka frees json. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    ku_producer_t *kp = opaque;
+
+    ku_status_stats(kp->stats, json, len);
+    return 0;
 }
 
 static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
 {
     ku_producer_t *kp = data;
 
-    while (!kp->stopping)
+    while (!kp->stopping) {
         rd_kafka_poll(kp->rk, 100);
+        ku_status_tick(kp->stats, kp->rk);
+    }
     return NULL;
 }
 
@@ -298,6 +318,8 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
     rd_kafka_conf_set_dr_msg_cb(rkc, on_delivery);
     rd_kafka_conf_set_error_cb(rkc, on_error);
     rd_kafka_conf_set_log_cb(rkc, on_log);
+    rd_kafka_conf_set_stats_cb(rkc, on_stats);
+    ku_status_conf(rkc);
     return rkc;
 }
 
@@ -316,6 +338,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
                             conf->str[KU_STR_CLUSTER_NAME] ? " " : "",
                             ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
+    kp->stats = ku_status_attach(p, key, kp->name, s);
     if (!(rkc = producer_conf(p, conf, kp, error)))
         return NULL;
     kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkc, errstr, sizeof(errstr));
@@ -503,8 +526,13 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
             waiter_release_locked(w);
         }
         refused(&rec->result, err);
+        ku_status_refused(kp->stats, err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KU_REJECT_QUEUE_FULL
+                                     : err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? KU_REJECT_TOO_LARGE
+                                     : rec->result.status == HTTP_BAD_GATEWAY ? KU_REJECT_UNKNOWN_TOPIC
+                                     : KU_REJECT_UNAVAILABLE);
         return NULL;
     }
+    ku_status_accepted(kp->stats);
     set_result(&rec->result, HTTP_OK, NULL, 0);
     return w;
 }
@@ -517,9 +545,11 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
     int i;
 
     for (i = 0; i < n; i++) {
-        if (is_fatal(kp))
+        if (is_fatal(kp)) {
             set_result(&records[i].result, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
                        RD_KAFKA_RESP_ERR__FATAL);
+            ku_status_refused(kp->stats, KU_REJECT_UNAVAILABLE);
+        }
         else
             waiters[i] = queue_record(kp, &records[i], sync);
     }

@@ -10,6 +10,7 @@
 #include "mod_kafka_upstream.h"
 #include "encoder.h"
 #include "request.h"
+#include "status.h"
 
 /* --- the query string ----------------------------------------------------- */
 
@@ -102,7 +103,7 @@ static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
         key = query_arg(r, conf->str[KU_STR_KEY_QUERY_ARG]);
     if (!key && conf->obj[KU_OBJ_KEY_EXPR]) {
         key = ap_expr_str_exec(r, conf->obj[KU_OBJ_KEY_EXPR], &error);
-        if (error)
+        if (error && ku_log_allowed(ku_child_limiter(KU_RL_KEY_EXPR), r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s",
                           error);
     }
@@ -125,7 +126,7 @@ static apr_array_header_t *config_fields(request_rec *r, const ku_dir_conf_t *co
 
         value->name = field->name;
         value->value = ap_expr_str_exec(r, field->expr, &error);
-        if (error)
+        if (error && ku_log_allowed(ku_child_limiter(KU_RL_FIELD_EXPR), r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00014: KafkaUpstreamField "
                           "%s: %s", field->name, error);
     }

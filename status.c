@@ -1,0 +1,424 @@
+/* status.c: the status page's counters (SPEC §6; the page itself is
+ * status_page.c) and rate-limited logging.
+ *
+ * Shared memory (status_shm.h), one anonymous apr_shm segment per generation, made by
+ * the parent in post_config (so every child inherits it at fork):
+ *
+ *   header | slot[0 .. nslots] | child[0 .. nchildren)
+ *
+ * A slot holds one producer configuration's counters (accepted,
+ * delivered, failed, rejected by reason, latency histogram); every child
+ * adds to them with atomics, and they keep what exited children counted.
+ * Slot nslots gathers producers of section combinations first seen at
+ * request time (not found by the configuration walk).
+ *
+ * A child entry holds one child's gauges for every slot (queue depth,
+ * broker states), written only by that child and summed over live children
+ * by the page: a child claims a free entry (pid 0) or one whose process is
+ * gone, and gives it back at exit; an entry whose process died without
+ * doing so is skipped by the page and taken by the next child.
+ *
+ * A restart (graceful or not) runs post_config again: a new segment, all
+ * counters from zero; children of the old generation still finishing
+ * count into the old one, which nobody shows. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apr_hash.h"
+#include "apr_shm.h"
+#include "apr_strings.h"
+#include "ap_mpm.h"
+#include <json-c/json.h>
+
+#include "mod_kafka_upstream.h"
+#include "status.h"
+#include "status_shm.h"
+
+#define KU_TICK apr_time_from_msec(100)
+
+const int ku_latency_le_ms[KU_LATENCY_BOUNDS] = { 1, 2, 5, 10, 25, 50, 100, 250, 500,
+                                                  1000, 2500, 5000, 10000 };
+#define KU_REJECT_NAME(id, name) name,
+const char *const ku_reject_names[KU_REJECT_COUNT] = { KU_REJECT_REASONS(KU_REJECT_NAME) };
+
+ku_shm_t ku_shm;
+
+struct ku_stats {
+    ku_slot_t *slot;            /* NULL: counted nowhere */
+    apr_uint32_t index;
+    server_rec *server;
+    const char *name;
+    apr_time_t ticked;
+    ku_ratelimit_t error_rl, log_rl;
+};
+
+/* --- rate-limited logging ------------------------------------------------------ */
+
+/* Ends the limiter's window when its time is over, telling what it held back. */
+static void ratelimit_roll(ku_ratelimit_t *rl, server_rec *s, apr_uint32_t now)
+{
+    apr_uint32_t window = apr_atomic_read32(&rl->window);
+    apr_uint32_t n;
+
+    if (window == now || apr_atomic_cas32(&rl->window, now, window) != window)
+        return;
+    apr_atomic_set32(&rl->used, 0);
+    if ((n = apr_atomic_xchg32(&rl->suppressed, 0)) > 0)
+        ap_log_error(APLOG_MARK, (int)apr_atomic_read32(&rl->level), 0, s,
+                     "KU00016: %u %s line(s) were not logged in the last %d s "
+                     "(at most %d are)", n, rl->what, KU_LOG_WINDOW, KU_LOG_BURST);
+}
+
+static ku_ratelimit_t child_limiters[KU_RL_COUNT] = {
+    { 0, 0, 0, 0, "KU00008", NULL },
+    { 0, 0, 0, 0, "KU00009", NULL },
+    { 0, 0, 0, 0, "KU00013", NULL },
+    { 0, 0, 0, 0, "KU00014", NULL },
+};
+
+ku_ratelimit_t *ku_child_limiter(ku_child_limiter_t which)
+{
+    return &child_limiters[which];
+}
+
+static apr_uint32_t ratelimit_now(void)
+{
+    return (apr_uint32_t)(apr_time_sec(apr_time_now()) / KU_LOG_WINDOW);
+}
+
+int ku_log_allowed(ku_ratelimit_t *rl, server_rec *s, int level)
+{
+    if (!APLOG_IS_LEVEL(s, level))
+        return 0;
+    rl->server = s;
+    ratelimit_roll(rl, s, ratelimit_now());
+    if (apr_atomic_inc32(&rl->used) < KU_LOG_BURST)
+        return 1;
+    apr_atomic_set32(&rl->level, (apr_uint32_t)level);
+    apr_atomic_inc32(&rl->suppressed);
+    return 0;
+}
+
+/* --- post_config: one slot per producer configuration --------------------------- */
+
+/* The name producer.c gives the producer: "<section> ([cluster ]<brokers>)". */
+static const char *producer_name(apr_pool_t *p, const ku_dir_conf_t *conf)
+{
+    const char *cluster = conf->str[KU_STR_CLUSTER_NAME];
+
+    return apr_psprintf(p, "%s (%s%s%s)", conf->section ? conf->section : "server config",
+                        cluster ? cluster : "", cluster ? " " : "",
+                        ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
+}
+
+/* Visits confs in the order child_init does: the first conf of a key names it. */
+static int find_slot(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *ptemp)
+{
+    apr_pool_t *pconf = apr_hash_pool_get(ku_shm.slot_by_key);
+    const char *key;
+
+    if (!ku_conf_is_complete(conf))
+        return OK;
+    key = ku_conf_producer_key(ptemp, conf);
+    if (apr_hash_get(ku_shm.slot_by_key, key, APR_HASH_KEY_STRING))
+        return OK;
+    APR_ARRAY_PUSH(ku_shm.names, const char *) = producer_name(ptemp, conf);
+    /* A virtual host inherits the main server's sections: the same name
+     * may then stand for two configurations. */
+    APR_ARRAY_PUSH(ku_shm.servers, const char *) =
+        apr_psprintf(ptemp, "%s:%u", s->server_hostname ? s->server_hostname : "",
+                     s->addrs && s->addrs->host_port ? s->addrs->host_port : s->port);
+    apr_hash_set(ku_shm.slot_by_key, apr_pstrdup(pconf, key), APR_HASH_KEY_STRING,
+                 (void *)(apr_uintptr_t)ku_shm.names->nelts);
+    return OK;
+}
+
+/* Room for every child that can live at once, and for those that are
+ * exiting (a graceful stop of some children while new ones start). */
+static apr_uint32_t children_needed(void)
+{
+    int limit = 0;
+
+    if (ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &limit) != APR_SUCCESS || limit < 1)
+        limit = 16;
+    return (apr_uint32_t)limit * 2 + 8;
+}
+
+int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                          ku_status_walker walk)
+{
+    apr_shm_t *segment;
+    apr_uint32_t nslots, nchildren, i;
+    apr_size_t size;
+    apr_status_t rv;
+    char *base;
+
+    memset(&ku_shm, 0, sizeof(ku_shm));
+    ku_shm.slot_by_key = apr_hash_make(pconf);
+    ku_shm.names = apr_array_make(ptemp, 8, sizeof(const char *));
+    ku_shm.servers = apr_array_make(ptemp, 8, sizeof(const char *));
+    walk(s, ptemp, find_slot);
+    nslots = (apr_uint32_t)ku_shm.names->nelts;
+    nchildren = children_needed();
+    ku_shm.child_size = APR_ALIGN_DEFAULT(sizeof(ku_child_t) + (nslots + 1) * sizeof(ku_gauge_t));
+    size = APR_ALIGN_DEFAULT(sizeof(ku_header_t)) + (nslots + 1) * sizeof(ku_slot_t)
+           + nchildren * ku_shm.child_size;
+    /* Anonymous: nothing on disk to clean up after a crash, and no name two
+     * servers could share; children inherit the mapping at fork. */
+    if ((rv = apr_shm_create(&segment, size, NULL, pconf)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "KU00018: no status page: cannot "
+                     "create %" APR_SIZE_T_FMT " bytes of shared memory", size);
+        ku_shm.slot_by_key = NULL;
+        return OK;
+    }
+    base = apr_shm_baseaddr_get(segment);
+    memset(base, 0, size);
+    ku_shm.header = (ku_header_t *)base;
+    ku_shm.header->nslots = nslots;
+    ku_shm.header->nchildren = nchildren;
+    ku_shm.header->created = apr_time_now();
+    ku_shm.slots = (ku_slot_t *)(base + APR_ALIGN_DEFAULT(sizeof(ku_header_t)));
+    ku_shm.children = (char *)(ku_shm.slots + nslots + 1);
+    for (i = 0; i < nslots; i++) {
+        apr_cpystrn(ku_shm.slots[i].name, APR_ARRAY_IDX(ku_shm.names, i, const char *), KU_NAME_LEN);
+        apr_cpystrn(ku_shm.slots[i].server, APR_ARRAY_IDX(ku_shm.servers, i, const char *),
+                    KU_NAME_LEN);
+    }
+    apr_cpystrn(ku_shm.slots[nslots].name, "other configurations", KU_NAME_LEN);
+    ku_shm.names = ku_shm.servers = NULL;
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "KU00017: status counters for %u "
+                 "producer configuration(s) and %u children in %" APR_SIZE_T_FMT
+                 " bytes of shared memory", nslots, nchildren, size);
+    return OK;
+}
+
+/* --- child entries ---------------------------------------------------------------- */
+
+ku_child_t *ku_status_child_at(apr_uint32_t i)
+{
+    return (ku_child_t *)(ku_shm.children + i * ku_shm.child_size);
+}
+
+ku_gauge_t *ku_status_gauge_of(ku_child_t *c, apr_uint32_t slot)
+{
+    return (ku_gauge_t *)(c + 1) + slot;
+}
+
+int ku_status_pid_alive(apr_uint32_t pid)
+{
+    return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static apr_status_t child_exit(void *data)
+{
+    ku_child_t *c = data;
+
+    memset(c + 1, 0, ku_shm.child_size - sizeof(*c));
+    __atomic_store_n(&c->pid, 0, __ATOMIC_RELEASE);
+    return APR_SUCCESS;
+}
+
+void ku_status_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_uint32_t me = (apr_uint32_t)getpid(), i, pid;
+
+    if (!ku_shm.header)
+        return;
+    for (i = 0; i < ku_shm.header->nchildren && !ku_shm.me; i++) {
+        ku_child_t *c = ku_status_child_at(i);
+
+        pid = __atomic_load_n(&c->pid, __ATOMIC_ACQUIRE);
+        if ((!pid || !ku_status_pid_alive(pid))
+            && __atomic_compare_exchange_n(&c->pid, &pid, me, 0, __ATOMIC_ACQ_REL,
+                                           __ATOMIC_RELAXED))
+            ku_shm.me = c;
+    }
+    if (!ku_shm.me) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00018: no entry left in the "
+                     "status page for child %u: its queue depth and broker states "
+                     "are not shown", me);
+        return;
+    }
+    memset(ku_shm.me + 1, 0, ku_shm.child_size - sizeof(*ku_shm.me));
+    /* Registered before the producers: runs after they closed. */
+    apr_pool_cleanup_register(pchild, ku_shm.me, child_exit, apr_pool_cleanup_null);
+}
+
+/* --- counting ------------------------------------------------------------------ */
+
+ku_stats_t *ku_status_attach(apr_pool_t *p, const char *key, const char *name,
+                             server_rec *s)
+{
+    ku_stats_t *st = apr_pcalloc(p, sizeof(*st));
+    void *found;
+
+    st->server = s;
+    st->name = name;
+    st->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", name);
+    st->log_rl.what = apr_psprintf(p, "KU00004 (producer %s)", name);
+    if (ku_shm.header) {
+        found = apr_hash_get(ku_shm.slot_by_key, key, APR_HASH_KEY_STRING);
+        st->index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
+        st->slot = &ku_shm.slots[st->index];
+    }
+    return st;
+}
+
+ku_ratelimit_t *ku_status_error_limiter(ku_stats_t *st)
+{
+    return &st->error_rl;
+}
+
+ku_ratelimit_t *ku_status_log_limiter(ku_stats_t *st)
+{
+    return &st->log_rl;
+}
+
+void ku_status_accepted(ku_stats_t *st)
+{
+    if (st->slot)
+        ADD(st->slot->accepted, 1);
+}
+
+void ku_status_refused(ku_stats_t *st, ku_reject_t reason)
+{
+    if (st->slot)
+        ADD(st->slot->rejected[reason], 1);
+}
+
+void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
+{
+    int b;
+
+    if (!st->slot)
+        return;
+    if (failed) {
+        ADD(st->slot->failed, 1);
+        return;
+    }
+    ADD(st->slot->delivered, 1);
+    if (latency_us < 0)
+        return;
+    for (b = 0; b < KU_BUCKETS - 1 && latency_us > (int64_t)ku_latency_le_ms[b] * 1000; b++)
+        ;
+    ADD(st->slot->latency_bucket[b], 1);
+    ADD(st->slot->latency_sum_us, (apr_uint64_t)latency_us);
+}
+
+static ku_reject_t reason_of(int status)
+{
+    switch (status) {
+    case HTTP_BAD_REQUEST:              return KU_REJECT_BAD_REQUEST;
+    case HTTP_FORBIDDEN:                return KU_REJECT_TOPIC_NOT_ALLOWED;
+    case HTTP_REQUEST_ENTITY_TOO_LARGE: return KU_REJECT_TOO_LARGE;
+    case HTTP_SERVICE_UNAVAILABLE:      return KU_REJECT_UNAVAILABLE;
+    default:                            return KU_REJECT_OTHER;
+    }
+}
+
+void ku_status_request_refused(apr_pool_t *p, const ku_dir_conf_t *conf, int status)
+{
+    void *found;
+    apr_uint32_t index;
+
+    if (!ku_shm.header)
+        return;
+    if (!ku_conf_is_complete(conf)) {
+        ADD(ku_shm.header->misconfigured, 1);
+        return;
+    }
+    found = apr_hash_get(ku_shm.slot_by_key, ku_conf_producer_key(p, conf), APR_HASH_KEY_STRING);
+    index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
+    ADD(ku_shm.slots[index].rejected[reason_of(status)], 1);
+}
+
+/* --- gauges ---------------------------------------------------------------------- */
+
+void ku_status_conf(rd_kafka_conf_t *rkc)
+{
+    char value[32];
+    size_t n = sizeof(value);
+
+    if (rd_kafka_conf_get(rkc, "statistics.interval.ms", value, &n) == RD_KAFKA_CONF_OK
+        && strcmp(value, "0"))
+        return;
+    rd_kafka_conf_set(rkc, "statistics.interval.ms", "2000", NULL, 0);
+}
+
+void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk)
+{
+    apr_time_t now = apr_time_now();
+    apr_uint32_t window;
+    int i;
+
+    if (now - st->ticked < KU_TICK)
+        return;
+    st->ticked = now;
+    if (st->slot && ku_shm.me)
+        __atomic_store_n(&ku_status_gauge_of(ku_shm.me, st->index)->queue_depth,
+                         (apr_int64_t)rd_kafka_outq_len(rk), __ATOMIC_RELAXED);
+    window = (apr_uint32_t)(apr_time_sec(now) / KU_LOG_WINDOW);
+    ratelimit_roll(&st->error_rl, st->server, window);
+    ratelimit_roll(&st->log_rl, st->server, window);
+    for (i = 0; i < KU_RL_COUNT; i++)
+        if (child_limiters[i].server)
+            ratelimit_roll(&child_limiters[i], child_limiters[i].server, window);
+}
+
+/* Copies the broker connections and their states out of librdkafka's
+ * statistics; nothing else of them is kept. */
+void ku_status_stats(ku_stats_t *st, const char *json, size_t len)
+{
+    json_tokener *tok;
+    json_object *root, *brokers;
+    ku_broker_t seen[KU_BROKERS], *old;
+    ku_gauge_t *g;
+    apr_uint32_t n = 0, i, k;
+
+    if (!st->slot || !ku_shm.me || len > INT32_MAX || !(tok = json_tokener_new()))
+        return;
+    root = json_tokener_parse_ex(tok, json, (int)len);
+    json_tokener_free(tok);
+    if (!root)
+        return;
+    memset(seen, 0, sizeof(seen));
+    if (json_object_object_get_ex(root, "brokers", &brokers)
+        && json_object_is_type(brokers, json_type_object)) {
+        json_object_object_foreach(brokers, key, b) {
+            json_object *name, *state, *source;
+
+            if (n == KU_BROKERS)
+                break;
+            /* librdkafka's internal pseudo-broker is not a connection. */
+            if (json_object_object_get_ex(b, "source", &source)
+                && !strcmp(json_object_get_string(source), "internal"))
+                continue;
+            if (!json_object_object_get_ex(b, "name", &name)
+                || !json_object_object_get_ex(b, "state", &state))
+                continue;
+            apr_cpystrn(seen[n].name, json_object_get_string(name), KU_BROKER_LEN);
+            apr_cpystrn(seen[n].state, json_object_get_string(state), KU_STATE_LEN);
+            n++;
+            (void)key;
+        }
+    }
+    json_object_put(root);
+
+    g = ku_status_gauge_of(ku_shm.me, st->index);
+    for (i = 0; i < n; i++) {
+        for (k = 0, old = NULL; k < g->nbrokers && !old; k++)
+            if (!strcmp(g->brokers[k].name, seen[i].name))
+                old = &g->brokers[k];
+        if (!old || strcmp(old->state, seen[i].state))
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, st->server, "KU00019: producer "
+                         "%s: broker %s %s -> %s", st->name, seen[i].name,
+                         old ? old->state : "(new)", seen[i].state);
+    }
+    __atomic_add_fetch(&g->seq, 1, __ATOMIC_ACQ_REL);
+    memcpy(g->brokers, seen, sizeof(seen));
+    __atomic_store_n(&g->nbrokers, n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&g->seq, 1, __ATOMIC_ACQ_REL);
+}

@@ -1,0 +1,114 @@
+/* status.h: the status page (SPEC §6) and rate-limited logging.
+ *
+ * Counters live in anonymous shared memory made by the parent in
+ * post_config, one slot per distinct producer configuration; every child
+ * adds to them with atomics, and publishes its own gauges (queue depth,
+ * broker states) in an entry of its own. `SetHandler kafka-upstream-status`
+ * shows them summed over all children, as JSON or Prometheus text. */
+#ifndef KU_STATUS_H
+#define KU_STATUS_H
+
+#include <stddef.h>
+#include "httpd.h"
+#include "apr_atomic.h"
+#include <librdkafka/rdkafka.h>
+#include "conf.h"
+
+/* Why a message was not produced: a small fixed set, named in the output. */
+#define KU_REJECT_REASONS(X) \
+    X(BAD_REQUEST, "bad_request")             /* 400: body unreadable or unparseable */ \
+    X(TOPIC_NOT_ALLOWED, "topic_not_allowed") /* 403 */ \
+    X(TOO_LARGE, "too_large")                 /* 413: body or message */ \
+    X(QUEUE_FULL, "queue_full")               /* 503: local queue full */ \
+    X(UNAVAILABLE, "unavailable")             /* 503: producer unusable or missing */ \
+    X(UNKNOWN_TOPIC, "unknown_topic")         /* 502: refused when queued */ \
+    X(OTHER, "other")
+
+#define KU_ENUM_REJECT(id, name) KU_REJECT_##id,
+typedef enum { KU_REJECT_REASONS(KU_ENUM_REJECT) KU_REJECT_COUNT } ku_reject_t;
+
+/* --- rate-limited logging ------------------------------------------------------ */
+
+/* At most KU_LOG_BURST lines per KU_LOG_WINDOW seconds per limiter; what
+ * is held back is counted and told in one KU00016 line when the window
+ * ends (at the next line, or at the owning producer's next tick). */
+#define KU_LOG_BURST 10
+#define KU_LOG_WINDOW 10
+
+typedef struct {
+    apr_uint32_t window;        /* seconds / KU_LOG_WINDOW */
+    apr_uint32_t used;
+    apr_uint32_t suppressed;
+    apr_uint32_t level;         /* of the last suppressed line */
+    const char *what;           /* "KU00003 (producer ...)": names the lines */
+    server_rec *server;         /* where the held-back count is told */
+} ku_ratelimit_t;
+
+/* The child's limiters for per-request lines (any producer's tick closes
+ * their windows too). */
+typedef enum {
+    KU_RL_MISCONFIGURED,        /* KU00008 */
+    KU_RL_NO_PRODUCER,          /* KU00009 */
+    KU_RL_KEY_EXPR,             /* KU00013 */
+    KU_RL_FIELD_EXPR,           /* KU00014 */
+    KU_RL_COUNT
+} ku_child_limiter_t;
+
+ku_ratelimit_t *ku_child_limiter(ku_child_limiter_t which);
+
+/* Whether a line at level for s may be logged now. False also when s would
+ * not log that level anyway (so that those do not use up the burst). */
+int ku_log_allowed(ku_ratelimit_t *rl, server_rec *s, int level);
+
+/* --- hooks --------------------------------------------------------------------- */
+
+typedef int (*ku_status_visitor)(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p);
+typedef int (*ku_status_walker)(server_rec *s, apr_pool_t *p, ku_status_visitor visit);
+
+/* The handler. */
+void ku_status_register_hooks(apr_pool_t *p);
+
+/* Parent: the shared memory for this generation, one slot per producer
+ * configuration that walk finds. Failure is logged; the module then runs
+ * without a status page. */
+int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                          ku_status_walker walk);
+
+/* Child: takes an entry for its gauges, freed at child exit. */
+void ku_status_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* --- per producer (producer.c) ---------------------------------------------------- */
+
+typedef struct ku_stats ku_stats_t;
+
+/* The counters for the producer with this key (ku_conf_producer_key), in p.
+ * Never NULL; without shared memory its counts go nowhere. */
+ku_stats_t *ku_status_attach(apr_pool_t *p, const char *key, const char *name,
+                             server_rec *s);
+
+/* Asks librdkafka for statistics (broker states) unless the configuration
+ * already set statistics.interval.ms. */
+void ku_status_conf(rd_kafka_conf_t *rkc);
+
+/* librdkafka's statistics JSON: broker states, read and dropped. */
+void ku_status_stats(ku_stats_t *st, const char *json, size_t len);
+
+/* From the poll thread, often: publishes the queue depth (at most every
+ * 100 ms) and closes the log limiters' windows. */
+void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk);
+
+void ku_status_accepted(ku_stats_t *st);
+void ku_status_refused(ku_stats_t *st, ku_reject_t reason);
+/* A delivery report: delivered or failed; latency in µs (<0: unknown). */
+void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
+
+/* The per-producer log limiters. */
+ku_ratelimit_t *ku_status_error_limiter(ku_stats_t *st);
+ku_ratelimit_t *ku_status_log_limiter(ku_stats_t *st);
+
+/* --- per request (the handler) ----------------------------------------------------- */
+
+/* A request refused before any record was queued, by its HTTP status. */
+void ku_status_request_refused(apr_pool_t *p, const ku_dir_conf_t *conf, int status);
+
+#endif

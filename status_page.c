@@ -1,0 +1,362 @@
+/* status_page.c: `SetHandler kafka-upstream-status` (SPEC §6): the shared
+ * counters and the live children's gauges (status.c), summed, as JSON or
+ * as Prometheus text (`?format=prometheus`). Nothing secret is in the
+ * shared memory to begin with: producers are named by section, cluster
+ * name and brokers, never by their librdkafka properties. */
+#include <string.h>
+#include <unistd.h>
+
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"
+#include <json-c/json.h>
+
+#include "mod_kafka_upstream.h"
+#include "status.h"
+#include "status_shm.h"
+
+/* --- the page -------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    apr_hash_t *states;          /* state -> count of children (apr_uint32_t *) */
+} ku_broker_view_t;
+
+typedef struct {
+    const ku_slot_t *slot;
+    apr_int64_t queue_depth;
+    apr_array_header_t *brokers; /* ku_broker_view_t */
+    apr_uint64_t bucket[KU_BUCKETS];
+} ku_view_t;
+
+static void add_broker(apr_pool_t *p, ku_view_t *v, const ku_broker_t *b)
+{
+    ku_broker_view_t *bv = NULL;
+    apr_uint32_t *count;
+    int i;
+
+    for (i = 0; i < v->brokers->nelts && !bv; i++)
+        if (!strcmp(APR_ARRAY_IDX(v->brokers, i, ku_broker_view_t).name, b->name))
+            bv = &APR_ARRAY_IDX(v->brokers, i, ku_broker_view_t);
+    if (!bv) {
+        bv = apr_array_push(v->brokers);
+        bv->name = apr_pstrdup(p, b->name);
+        bv->states = apr_hash_make(p);
+    }
+    if (!(count = apr_hash_get(bv->states, b->state, APR_HASH_KEY_STRING))) {
+        count = apr_pcalloc(p, sizeof(*count));
+        apr_hash_set(bv->states, apr_pstrdup(p, b->state), APR_HASH_KEY_STRING, count);
+    }
+    (*count)++;
+}
+
+/* One child's broker list, read consistently (its writer may be at work). */
+static apr_uint32_t read_brokers(const ku_gauge_t *g, ku_broker_t *out)
+{
+    apr_uint32_t before, n = 0;
+    int tries;
+
+    for (tries = 0; tries < 5; tries++) {
+        before = __atomic_load_n(&g->seq, __ATOMIC_ACQUIRE);
+        if (before & 1)
+            continue;
+        n = __atomic_load_n(&g->nbrokers, __ATOMIC_RELAXED);
+        if (n > KU_BROKERS)
+            n = KU_BROKERS;
+        memcpy(out, g->brokers, n * sizeof(*out));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&g->seq, __ATOMIC_RELAXED) == before)
+            return n;
+    }
+    return 0;
+}
+
+/* Snapshots every slot, summing the gauges of live children. */
+static ku_view_t *snapshot(apr_pool_t *p, apr_uint32_t *nviews, int *processes)
+{
+    apr_uint32_t n = ku_shm.header->nslots + 1, i, k, c, nb;
+    ku_view_t *views = apr_pcalloc(p, n * sizeof(*views));
+    ku_broker_t brokers[KU_BROKERS];
+    int b;
+
+    *processes = 0;
+    for (i = 0; i < n; i++) {
+        views[i].slot = &ku_shm.slots[i];
+        views[i].brokers = apr_array_make(p, 4, sizeof(ku_broker_view_t));
+        for (b = 0; b < KU_BUCKETS; b++)
+            views[i].bucket[b] = LOAD(ku_shm.slots[i].latency_bucket[b]);
+    }
+    for (c = 0; c < ku_shm.header->nchildren; c++) {
+        ku_child_t *child = ku_status_child_at(c);
+
+        if (!ku_status_pid_alive(__atomic_load_n(&child->pid, __ATOMIC_ACQUIRE)))
+            continue;
+        ++*processes;
+        for (i = 0; i < n; i++) {
+            const ku_gauge_t *g = ku_status_gauge_of(child, i);
+
+            views[i].queue_depth += __atomic_load_n(&g->queue_depth, __ATOMIC_RELAXED);
+            nb = read_brokers(g, brokers);
+            for (k = 0; k < nb; k++)
+                add_broker(p, &views[i], &brokers[k]);
+        }
+    }
+    *nviews = n;
+    return views;
+}
+
+/* The slot of configurations nobody walked to is shown once used. */
+static int shown(const ku_view_t *v, apr_uint32_t i)
+{
+    int r;
+
+    if (i < ku_shm.header->nslots)
+        return 1;
+    for (r = 0; r < KU_REJECT_COUNT; r++)
+        if (LOAD(v->slot->rejected[r]))
+            return 1;
+    return LOAD(v->slot->accepted) || v->queue_depth || v->brokers->nelts;
+}
+
+/* The upper bound of the bucket holding quantile q; -1 with no data. */
+static double quantile_ms(const ku_view_t *v, double q)
+{
+    apr_uint64_t total = 0, seen = 0;
+    int b;
+
+    for (b = 0; b < KU_BUCKETS; b++)
+        total += v->bucket[b];
+    if (!total)
+        return -1;
+    for (b = 0; b < KU_BUCKETS - 1; b++) {
+        seen += v->bucket[b];
+        if ((double)seen >= q * (double)total)
+            return ku_latency_le_ms[b];
+    }
+    return ku_latency_le_ms[KU_BUCKETS - 2] * 2.0; /* beyond the last bound */
+}
+
+#define JINT(o, k, v) json_object_object_add((o), (k), json_object_new_int64((int64_t)(v)))
+
+static json_object *view_json(const ku_view_t *v)
+{
+    json_object *o = json_object_new_object(), *rej = json_object_new_object();
+    json_object *lat = json_object_new_object(), *buckets = json_object_new_object();
+    json_object *brokers = json_object_new_array();
+    apr_uint64_t cumulative = 0;
+    double q;
+    int r, b;
+
+    json_object_object_add(o, "name", json_object_new_string(v->slot->name));
+    json_object_object_add(o, "server", json_object_new_string(v->slot->server));
+    JINT(o, "accepted", LOAD(v->slot->accepted));
+    JINT(o, "delivered", LOAD(v->slot->delivered));
+    JINT(o, "failed", LOAD(v->slot->failed));
+    for (r = 0; r < KU_REJECT_COUNT; r++)
+        JINT(rej, ku_reject_names[r], LOAD(v->slot->rejected[r]));
+    json_object_object_add(o, "rejected", rej);
+    JINT(o, "queue_depth", v->queue_depth);
+    json_object_object_add(lat, "sum", json_object_new_double(
+                               (double)LOAD(v->slot->latency_sum_us) / 1000.0));
+    /* Upper bounds of the buckets holding them; absent before any delivery. */
+    if ((q = quantile_ms(v, 0.5)) >= 0)
+        json_object_object_add(lat, "p50", json_object_new_double(q));
+    if ((q = quantile_ms(v, 0.99)) >= 0)
+        json_object_object_add(lat, "p99", json_object_new_double(q));
+    for (b = 0; b < KU_BUCKETS; b++) {
+        char le[16];
+
+        cumulative += v->bucket[b];
+        if (b < KU_BUCKETS - 1)
+            apr_snprintf(le, sizeof(le), "%d", ku_latency_le_ms[b]);
+        else
+            apr_cpystrn(le, "+Inf", sizeof(le));
+        JINT(buckets, le, cumulative);
+    }
+    JINT(lat, "count", cumulative);
+    json_object_object_add(lat, "buckets", buckets);
+    json_object_object_add(o, "latency_ms", lat);
+    for (b = 0; b < v->brokers->nelts; b++) {
+        const ku_broker_view_t *bv = &APR_ARRAY_IDX(v->brokers, b, ku_broker_view_t);
+        json_object *bo = json_object_new_object(), *states = json_object_new_object();
+        apr_hash_index_t *hi;
+
+        json_object_object_add(bo, "name", json_object_new_string(bv->name));
+        for (hi = apr_hash_first(NULL, bv->states); hi; hi = apr_hash_next(hi))
+            JINT(states, apr_hash_this_key(hi), *(apr_uint32_t *)apr_hash_this_val(hi));
+        json_object_object_add(bo, "states", states);
+        json_object_array_add(brokers, bo);
+    }
+    json_object_object_add(o, "brokers", brokers);
+    return o;
+}
+
+static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
+                               int processes)
+{
+    json_object *o = json_object_new_object(), *producers = json_object_new_array();
+    const char *text;
+    apr_uint32_t i;
+
+    JINT(o, "pid", getpid());
+    JINT(o, "processes", processes);
+    JINT(o, "since", apr_time_sec(ku_shm.header->created));
+    JINT(o, "misconfigured_requests", LOAD(ku_shm.header->misconfigured));
+    for (i = 0; i < n; i++)
+        if (shown(&views[i], i))
+            json_object_array_add(producers, view_json(&views[i]));
+    json_object_object_add(o, "producers", producers);
+    text = apr_pstrcat(r->pool, json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+                       "\n", NULL);
+    json_object_put(o);
+    return text;
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static const char *label(apr_pool_t *p, const char *s)
+{
+    char *out = apr_palloc(p, strlen(s) * 2 + 1), *o = out;
+
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            *o++ = '\\';
+        if (*s == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+            continue;
+        }
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+static void metric_head(apr_bucket_brigade *bb, const char *name, const char *type,
+                        const char *help)
+{
+    apr_brigade_printf(bb, NULL, NULL, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Prometheus text exposition format 0.0.4. */
+static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t *views,
+                              apr_uint32_t n, int processes)
+{
+    const char **names = apr_pcalloc(r->pool, n * sizeof(*names));
+    apr_uint32_t i;
+    int k;
+
+#define EACH for (i = 0; i < n; i++) if (shown(&views[i], i))
+#define P(...) apr_brigade_printf(bb, NULL, NULL, __VA_ARGS__)
+    for (i = 0; i < n; i++)
+        names[i] = apr_pstrcat(r->pool, label(r->pool, views[i].slot->name), "\",server=\"",
+                               label(r->pool, views[i].slot->server), NULL);
+    metric_head(bb, "kafka_upstream_processes", "gauge",
+                "Child processes publishing to this page");
+    P("kafka_upstream_processes %d\n", processes);
+    metric_head(bb, "kafka_upstream_misconfigured_requests_total", "counter",
+                "Requests to a location without bootstrap servers or topic (500)");
+    P("kafka_upstream_misconfigured_requests_total %" APR_UINT64_T_FMT "\n",
+      LOAD(ku_shm.header->misconfigured));
+    metric_head(bb, "kafka_upstream_messages_accepted_total", "counter",
+                "Messages queued for Kafka");
+    EACH P("kafka_upstream_messages_accepted_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+           names[i], LOAD(views[i].slot->accepted));
+    metric_head(bb, "kafka_upstream_messages_delivered_total", "counter",
+                "Messages Kafka acknowledged");
+    EACH P("kafka_upstream_messages_delivered_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+           names[i], LOAD(views[i].slot->delivered));
+    metric_head(bb, "kafka_upstream_messages_failed_total", "counter",
+                "Accepted messages whose delivery failed");
+    EACH P("kafka_upstream_messages_failed_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+           names[i], LOAD(views[i].slot->failed));
+    metric_head(bb, "kafka_upstream_messages_rejected_total", "counter",
+                "Messages refused and never produced, by reason");
+    EACH for (k = 0; k < KU_REJECT_COUNT; k++)
+        P("kafka_upstream_messages_rejected_total{producer=\"%s\",reason=\"%s\"} %"
+          APR_UINT64_T_FMT "\n", names[i], ku_reject_names[k], LOAD(views[i].slot->rejected[k]));
+    metric_head(bb, "kafka_upstream_queue_messages", "gauge",
+                "Messages in the producers' local queues, all children");
+    EACH P("kafka_upstream_queue_messages{producer=\"%s\"} %" APR_INT64_T_FMT "\n",
+           names[i], views[i].queue_depth);
+    metric_head(bb, "kafka_upstream_delivery_latency_seconds", "histogram",
+                "Time from queueing to Kafka's acknowledgement");
+    EACH {
+        apr_uint64_t cumulative = 0;
+
+        for (k = 0; k < KU_BUCKETS; k++) {
+            cumulative += views[i].bucket[k];
+            if (k < KU_BUCKETS - 1)
+                P("kafka_upstream_delivery_latency_seconds_bucket{producer=\"%s\",le=\"%g\"} %"
+                  APR_UINT64_T_FMT "\n", names[i], ku_latency_le_ms[k] / 1000.0, cumulative);
+            else
+                P("kafka_upstream_delivery_latency_seconds_bucket{producer=\"%s\",le=\"+Inf\"} %"
+                  APR_UINT64_T_FMT "\n", names[i], cumulative);
+        }
+        P("kafka_upstream_delivery_latency_seconds_sum{producer=\"%s\"} %.6f\n", names[i],
+          (double)LOAD(views[i].slot->latency_sum_us) / 1e6);
+        P("kafka_upstream_delivery_latency_seconds_count{producer=\"%s\"} %" APR_UINT64_T_FMT
+          "\n", names[i], cumulative);
+    }
+    metric_head(bb, "kafka_upstream_broker_connections", "gauge",
+                "Children whose connection to the broker is in this state");
+    EACH for (k = 0; k < views[i].brokers->nelts; k++) {
+        const ku_broker_view_t *bv = &APR_ARRAY_IDX(views[i].brokers, k, ku_broker_view_t);
+        apr_hash_index_t *hi;
+
+        for (hi = apr_hash_first(r->pool, bv->states); hi; hi = apr_hash_next(hi))
+            P("kafka_upstream_broker_connections{producer=\"%s\",broker=\"%s\",state=\"%s\"} %u\n",
+              names[i], label(r->pool, bv->name), label(r->pool, apr_hash_this_key(hi)),
+              *(apr_uint32_t *)apr_hash_this_val(hi));
+    }
+#undef EACH
+#undef P
+}
+
+static int wants_prometheus(request_rec *r)
+{
+    apr_table_t *args;
+    const char *format;
+
+    if (!r->args)
+        return 0;
+    ap_args_to_table(r, &args);
+    format = apr_table_get(args, "format");
+    return format && !strcmp(format, "prometheus");
+}
+
+static int status_handler(request_rec *r)
+{
+    apr_bucket_brigade *bb;
+    ku_view_t *views;
+    apr_uint32_t n;
+    int processes;
+
+    if (!r->handler || strcmp(r->handler, "kafka-upstream-status"))
+        return DECLINED;
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+    if (r->method_number != M_GET)
+        return HTTP_METHOD_NOT_ALLOWED;
+    if (!ku_shm.header)
+        return HTTP_SERVICE_UNAVAILABLE;
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    views = snapshot(r->pool, &n, &processes);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    if (wants_prometheus(r)) {
+        ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+        status_prometheus(r, bb, views, n, processes);
+    }
+    else {
+        ap_set_content_type(r, "application/json");
+        apr_brigade_puts(bb, NULL, NULL, status_json(r, views, n, processes));
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS ? OK : AP_FILTER_ERROR;
+}
+
+void ku_status_register_hooks(apr_pool_t *p)
+{
+    ap_hook_handler(status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}

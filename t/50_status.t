@@ -1,0 +1,184 @@
+# The status page (SPEC §6): counters move as requests are made and agree
+# with what reached Kafka, rejections are counted by reason, the page sums
+# every child (not only the one answering), Prometheus text parses, and no
+# secret of the secured virtual host's producers shows.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use Apache::TestRequest qw(GET POST);
+use IO::Socket::INET ();
+use lib 't/lib';
+use KafkaTest;
+
+my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
+                 wrong-secret-scram mallory-secret);
+
+plan tests => 27 + 2 * @secrets, need_lwp;
+
+my $async = qr{^/status-async \(status };
+my $sync = qr{^/status-sync \(status-sync };
+
+sub status {
+    my $res = GET '/ku-status';
+    die 'status page: ' . $res->code . ' ' . $res->content unless $res->code == 200;
+    return json->decode($res->content);
+}
+
+sub producer {
+    my ($st, $re) = @_;
+    # The secured virtual host inherits these sections: the main server's.
+    my @p = grep { $_->{name} =~ $re && $_->{server} !~ /:\Q$ENV{KU_SECURE_PORT}\E$/ }
+        @{ $st->{producers} };
+    die "no single producer $re in the status page: " . join(", ", map { $_->{name} } @{ $st->{producers} }) unless @p == 1;
+    return $p[0];
+}
+
+# Polls the page until $done->(page) holds, for at most $timeout s; the
+# last page either way.
+sub status_until {
+    my ($done, $timeout) = @_;
+    my $st;
+    for (1 .. $timeout * 5) {
+        $st = status();
+        return $st if $done->($st);
+        select undef, undef, undef, 0.2;
+    }
+    return $st;
+}
+
+sub post { POST($_[0], content => $_[1], 'Content-Type' => $_[2] // 'text/plain') }
+
+my $topic = 'ku-defaults';
+my $n = 6;
+
+# --- accepted and delivered agree with Kafka ------------------------------------
+my $before = producer(status(), $async);
+my $offset = end_offset($topic);
+my @codes = map { post('/status-async', "status-$_")->code } 1 .. $n;
+ok t_cmp("@codes", join(' ', (200) x $n), "$n messages accepted");
+my @records = consume($topic, $offset, $n);
+ok t_cmp(scalar(grep { ($_->{payload} // '') =~ /"status-\d"/ } @records), $n,
+         "all $n reached Kafka");
+my $after = producer(status_until(sub {
+    producer($_[0], $async)->{delivered} >= $before->{delivered} + $n }, 20), $async);
+ok t_cmp($after->{accepted} - $before->{accepted}, $n, 'accepted counts them');
+ok t_cmp($after->{delivered} - $before->{delivered}, $n,
+         'delivered counts them, as many as reached Kafka');
+ok t_cmp($after->{failed} - $before->{failed}, 0, 'none failed');
+ok t_cmp($after->{latency_ms}{count} - $before->{latency_ms}{count}, $n,
+         'a delivery latency for each');
+ok t_cmp($after->{latency_ms}{buckets}{'+Inf'}, $after->{latency_ms}{count},
+         'the +Inf bucket holds every delivery');
+ok t_cmp(defined $after->{latency_ms}{p99} ? 1 : 0, 1, 'p99 approximated');
+
+# --- rejected, by reason ----------------------------------------------------------
+$before = $after;
+ok t_cmp(post('/status-async', 'x' x 100)->code, 413, 'too large');
+ok t_cmp(post('/status-async?topics=ku-secret', 'x')->code, 403, 'topic not allowed');
+ok t_cmp(post('/status-async', '{"a":', 'application/json')->code, 400, 'bad JSON');
+$after = producer(status(), $async);
+ok t_cmp(join(' ', map { $after->{rejected}{$_} - $before->{rejected}{$_} }
+                   qw(too_large topic_not_allowed bad_request queue_full unavailable)),
+         '1 1 1 0 0', 'each rejection counted under its reason');
+ok t_cmp($after->{accepted}, $before->{accepted}, 'rejections are not accepted');
+
+my $st = status();
+ok t_cmp(GET('/no-topic')->code, 500, 'misconfigured location');
+ok t_cmp(status()->{misconfigured_requests} - $st->{misconfigured_requests}, 1,
+         'counted as misconfigured');
+
+# --- sync: delivered before the answer ------------------------------------------------
+$before = producer(status(), $sync);
+ok t_cmp(post('/status-sync', 'sync')->code, 200, 'sync message acknowledged');
+$after = producer(status(), $sync);
+ok t_cmp(($after->{accepted} - $before->{accepted}) . ' ' .
+         ($after->{delivered} - $before->{delivered}), '1 1',
+         'a sync answer comes after its delivery was counted');
+
+# --- every child counted, not only the one answering ------------------------------
+# One keep-alive connection asks for the page twice; in between, requests
+# on new connections. Under prefork the child holding that connection can
+# serve nothing else, so it answers the second time with counts only the
+# other children made.
+{
+    my $hostport = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30)
+        or die "connect $hostport: $!";
+    binmode $sock;
+    my $ask = sub {
+        $sock->print("GET /ku-status HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        my ($len, $line) = (0);
+        while (defined($line = <$sock>) && $line !~ /^\r?\n$/) {
+            $len = $1 if $line =~ /^Content-Length:\s*(\d+)/i;
+        }
+        read($sock, my $body, $len) == $len or die 'short status page';
+        return json->decode($body);
+    };
+    my $first = $ask->();
+    my $m = 4;
+    post('/status-async', "elsewhere-$_") for 1 .. $m;
+    my $second = $ask->();
+    close $sock;
+    ok t_cmp($second->{pid}, $first->{pid}, 'the same child answered both times');
+    ok t_cmp(producer($second, $async)->{accepted} - producer($first, $async)->{accepted},
+             $m, 'the page counts what other connections (other children) did');
+    ok t_cmp($second->{processes} >= 1 ? 1 : 0, 1, 'live children are counted');
+}
+
+# --- broker states, from librdkafka's statistics -----------------------------------
+$st = status_until(sub {
+    grep { ($_->{states}{UP} // 0) > 0 } @{ producer($_[0], $async)->{brokers} } }, 20);
+ok t_cmp(scalar(grep { ($_->{states}{UP} // 0) > 0 } @{ producer($st, $async)->{brokers} }) > 0
+         ? 1 : 0, 1, 'a broker is UP');
+
+# --- Prometheus text ------------------------------------------------------------
+my $res = GET '/ku-status?format=prometheus';
+ok t_cmp($res->header('Content-Type'), qr{^text/plain; version=0\.0\.4}, 'Prometheus content type');
+my @bad = grep { !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* \S/
+                 && !/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]\w*="(\\.|[^"\\])*",?)*\})? [-+]?(\d+(\.\d+)?([eE][-+]?\d+)?|\+Inf)$/ }
+          split /\n/, $res->content;
+ok t_cmp("@bad", '', 'every line is a sample, # HELP or # TYPE');
+my $json = producer(status(), $async);
+my ($name, $server) = map { s/(["\\])/\\$1/gr } @$json{qw(name server)};
+ok t_cmp(($res->content =~ /^kafka_upstream_messages_accepted_total\{producer="\Q$name\E",server="\Q$server\E"\} (\d+)$/m)[0],
+         $json->{accepted}, 'Prometheus and JSON agree');
+
+# --- no secret ----------------------------------------------------------------------
+my $page = GET('/ku-status')->content;
+ok t_cmp($page, qr{"name":"/sasl/plain \(}, 'the secured producers are listed');
+for my $secret (@secrets) {
+    ok t_cmp(index($page, $secret), -1, "no '$secret' in the JSON page");
+    ok t_cmp(index($res->content, $secret), -1, "no '$secret' in the Prometheus page");
+}
+
+# --- per-request error lines are rate-limited (README "Log rate limits") ------------
+{
+    my $error_log = Apache::Test::vars('t_logs') . '/error_log';
+    my $from = -s $error_log;
+    my $k = 80;
+    my $since = sub {
+        open(my $fh, '<', $error_log) or die "$error_log: $!";
+        seek $fh, $from, 0;
+        local $/;
+        return <$fh> // '';
+    };
+    # Logged lines plus the held-back counts of every child's window.
+    my $told = sub {
+        my $log = $since->();
+        my $lines = () = $log =~ /KU00008: /g;
+        my $held = 0;
+        $held += $1 while $log =~ /KU00016: (\d+) KU00008 line\(s\) were not logged/g;
+        return ($lines, $held);
+    };
+    GET('/no-topic') for 1 .. $k;
+    my ($lines, $held);
+    for (1 .. 250) {    # each child tells its count when its 10 s window ends
+        ($lines, $held) = $told->();
+        last if $lines + $held >= $k;
+        select undef, undef, undef, 0.1;
+    }
+    ok t_cmp($lines < $k ? 1 : 0, 1, "not $k KU00008 lines for $k requests ($lines)");
+    ok t_cmp($lines + $held, $k, 'logged plus told-as-held-back makes every request');
+}
