@@ -370,6 +370,7 @@ static const struct { const char *prop, *directive; } owned_props[] = {
     { "sasl.mechanism", "KafkaUpstreamSASLMechanism" },
     { "sasl.username", "KafkaUpstreamSASLUser" },
     { "sasl.password", "KafkaUpstreamSASLPassword" },
+    { "sasl.scram.tokenauth", "KafkaUpstreamSASLTokenAuth" },
     { "client.id", "KafkaUpstreamClusterName" },
     { "compression.codec", "KafkaUpstreamCompression" },
     { "compression.type", "KafkaUpstreamCompression" },
@@ -377,6 +378,24 @@ static const struct { const char *prop, *directive; } owned_props[] = {
     { "enable.idempotence", "KafkaUpstreamIdempotence" },
     { NULL, NULL }
 };
+
+/* KIP-48 delegation tokens need the SCRAM extension tokenauth=true, which
+ * only a librdkafka with the property sasl.scram.tokenauth sends (Debian's
+ * 2.0.2 patched by librdkafka/build.sh). Asked once, of the library loaded. */
+int ku_librdkafka_has_tokenauth(void)
+{
+    static int known = -1;
+    rd_kafka_conf_t *scratch;
+    char errstr[512];
+
+    if (known == -1) {
+        scratch = rd_kafka_conf_new();
+        known = rd_kafka_conf_set(scratch, "sasl.scram.tokenauth", "false", errstr,
+                                  sizeof(errstr)) == RD_KAFKA_CONF_OK;
+        rd_kafka_conf_destroy(scratch);
+    }
+    return known;
+}
 
 int ku_prop_is_secret(const char *name)
 {
@@ -669,6 +688,9 @@ static void push_security_props(apr_pool_t *p, apr_array_header_t *props,
     for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
         if (c->str[copied[i].str])
             push_prop(props, copied[i].prop, c->str[copied[i].str]);
+    /* Only when On: a librdkafka without the property refuses its name. */
+    if (ku_conf_flag(c, KU_FLAG_SASL_TOKEN_AUTH))
+        push_prop(props, "sasl.scram.tokenauth", "true");
 }
 
 apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c)
@@ -749,6 +771,20 @@ static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
         return apr_psprintf(p, "%s is set without KafkaUpstreamSASLMechanism",
                             str[KU_STR_SASL_USER] ? "KafkaUpstreamSASLUser"
                                                   : "KafkaUpstreamSASLPassword");
+    if (!ku_conf_flag(c, KU_FLAG_SASL_TOKEN_AUTH))
+        return NULL;
+    if (!str[KU_STR_SASL_MECHANISM] || strncmp(str[KU_STR_SASL_MECHANISM], "SCRAM-", 6))
+        return apr_psprintf(p, "KafkaUpstreamSASLTokenAuth On needs KafkaUpstreamSASLMechanism "
+                            "SCRAM-SHA-256 or SCRAM-SHA-512 (it is %s): Kafka takes "
+                            "delegation tokens over SCRAM only",
+                            str[KU_STR_SASL_MECHANISM] ? str[KU_STR_SASL_MECHANISM]
+                                                       : "not set");
+    if (!ku_librdkafka_has_tokenauth())
+        return apr_psprintf(p, "KafkaUpstreamSASLTokenAuth On: librdkafka %s cannot "
+                            "authenticate with a delegation token (no sasl.scram.tokenauth); "
+                            "build the module with ./configure --with-delegation-tokens=PREFIX "
+                            "after librdkafka/build.sh PREFIX (README: Delegation tokens)",
+                            rd_kafka_version_str());
     return NULL;
 }
 

@@ -56,7 +56,10 @@
     X(IDEMPOTENCE, "KafkaUpstreamIdempotence", 0, \
       "idempotent producer: no duplicates from retries (forces acks=all)") \
     X(ERROR_DETAIL, "KafkaUpstreamErrorDetail", 0, \
-      "put librdkafka's error text in error answers (Kong return_error_message)")
+      "put librdkafka's error text in error answers (Kong return_error_message)") \
+    X(SASL_TOKEN_AUTH, "KafkaUpstreamSASLTokenAuth", 0, \
+      "SASL user and password are a delegation token's ID and HMAC, over SCRAM " \
+      "(Kong authentication.tokenauth)")
 
 #define KU_ENUM_NUM(id, ...) KU_NUM_##id,
 #define KU_ENUM_FLAG(id, ...) KU_FLAG_##id,
@@ -133,6 +136,10 @@ int ku_conf_is_complete(const ku_dir_conf_t *c);
 
 /* The librdkafka producer properties this conf asks for, in a fixed order. */
 apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c);
+
+/* Whether the librdkafka in use can authenticate with a delegation token
+ * (it knows sasl.scram.tokenauth: librdkafka/build.sh). */
+int ku_librdkafka_has_tokenauth(void);
 
 /* Whether a librdkafka property's value must never be shown. */
 int ku_prop_is_secret(const char *name);

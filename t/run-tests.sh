@@ -7,6 +7,8 @@
 #   t/run-tests.sh                 everything (MPMs: event worker prefork)
 #   KU_MPMS="event" t/run-tests.sh only one MPM
 #   KU_TESTS="t/04_sync.t" t/run-tests.sh  only these test files
+#   KU_TOKENS_PASS=0 t/run-tests.sh  without the delegation-token pass
+#                                  (t/tokens.sh: builds a patched librdkafka)
 # KU_TEST_PORT (8529) is the test httpd's port (+71: the secured virtual
 # host); KU_TEST_WORK (/tmp/ku-test) the copy; KU_KAFKA_PORT,
 # KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see t/kafka/kafka.sh; KU_KAFKA3_PORT
@@ -23,7 +25,7 @@ PORT=${KU_TEST_PORT:-8529}
 if [ "$(id -u)" = 0 ]; then
     "$SRC/t/install-deps.sh"
     id -u "$TEST_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$TEST_USER"
-    rm -rf "$WORK" "$WORK.sanitize"
+    rm -rf "$WORK" "$WORK.sanitize" "$WORK.tokens"
     mkdir -p "$WORK"
     # A copy of the sources, without .git or earlier build output.
     (cd "$SRC" && git ls-files -co --exclude-standard -z 2>/dev/null \
@@ -40,6 +42,7 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_FAULT_KAFKA_PORT:+KU_FAULT_KAFKA_PORT=$KU_FAULT_KAFKA_PORT} \
         ${KU_FAULT_KAFKA_DIR:+KU_FAULT_KAFKA_DIR=$KU_FAULT_KAFKA_DIR} \
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
+        ${KU_TOKENS_PASS:+KU_TOKENS_PASS=$KU_TOKENS_PASS} \
         bash "$WORK/t/run-tests.sh"
 fi
 
@@ -106,6 +109,20 @@ passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_
           + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/fuzz.out) ))
 failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
 fail=$fuzz_failed
+# Adds an Apache::Test run's figures (its output $1, its status $2, its
+# error log $3) to the counts.
+count() {
+    local out=$1 status=$2 log=$3 total bad
+    total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")
+    bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out")
+    if [ "$status" != 0 ]; then
+        fail=1
+        [ "${bad:-0}" != 0 ] || bad=1   # the suite died before counting
+        echo "---- $log"; tail -50 "$log" || true
+    fi
+    passed=$(( passed + ${total:-0} - ${bad:-0} ))
+    failed=$(( failed + ${bad:-0} ))
+}
 for mpm in $MPMS; do
     echo "== Apache::Test, mpm_$mpm"
     base=$(t/httpd-base.sh "$mpm")
@@ -116,16 +133,19 @@ for mpm in $MPMS; do
         -port "$PORT" -servername 127.0.0.1 -verbose=0 ${KU_TESTS:-} > "$out" 2>&1 || status=$?
     cat "$out"
     cp t/logs/error_log "t/logs-$mpm.error_log" 2>/dev/null || true
-    total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")
-    bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out")
-    if [ "$status" != 0 ]; then
-        fail=1
-        [ "${bad:-0}" != 0 ] || bad=1   # the suite died before counting
-        echo "---- t/logs-$mpm.error_log"; tail -50 "t/logs-$mpm.error_log" || true
-    fi
-    passed=$(( passed + ${total:-0} - ${bad:-0} ))
-    failed=$(( failed + ${bad:-0} ))
+    count "$out" "$status" "t/logs-$mpm.error_log"
 done
+# Delegation tokens (t/tokens.sh): the module once more, linked against
+# Debian's librdkafka patched by librdkafka/build.sh, and t/09_tokens.t
+# against real tokens, MPM event. KU_TOKENS_PASS=0 skips.
+if [ "${KU_TOKENS_PASS:-1}" != 0 ]; then
+    echo "== delegation tokens (librdkafka/build.sh, --with-delegation-tokens)"
+    status=0
+    # In $SRC.tokens; the patched librdkafka in $SRC-rdkafka, kept between runs.
+    KU_KAFKA3_PORT=$KAFKA3_PORT KU_KAFKA3_DIR=$KAFKA3_DIR bash t/tokens.sh || status=$?
+    cat t/logs-tokens.out
+    count t/logs-tokens.out "$status" t/logs-tokens.error_log
+fi
 # Memory checks (t/sanitize.sh): the suite once more against an ASan+UBSan
 # build of the module, then memory growth per request. KU_SANITIZE=0 skips.
 if [ "${KU_SANITIZE:-1}" != 0 ]; then

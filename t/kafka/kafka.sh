@@ -12,6 +12,10 @@
 #   kafka.sh delete-topics NAME...          delete topics (missing ones are fine)
 #   kafka.sh env                            print the bootstrap address (PLAINTEXT)
 #   kafka.sh listeners [DIR]                print KU_BROKER*=ADDR and KU_CERTS=DIR lines, for eval
+#   kafka.sh create-token                   a delegation token owned by bob (created over
+#                                           SCRAM-SHA-256 by kafka-tools' DelegationTokenCommand):
+#                                           prints "TOKENID HMAC"
+#   kafka.sh expire-token HMAC              expire that token now (the broker forgets it)
 #
 # Listeners, all on 127.0.0.1; P = KU_KAFKA_PORT (19092), each port can be set on its own:
 #   P    PLAINTEXT       KU_BROKER           also the inter-broker listener
@@ -24,6 +28,9 @@
 # TLS material: make-certs.sh, in DIR/certs (= KU_CERTS); clients trust ca.pem, mTLS clients
 # use client.pem + client.key. SASL users (there is no authorizer: any user may produce):
 #   PLAIN alice/alice-secret, SCRAM-SHA-256 bob/bob-secret-256, SCRAM-SHA-512 carol/carol-secret-512
+# Delegation tokens (KIP-48) are on (delegation.token.secret.key); a token authenticates
+# over SCRAM-SHA-256/512 with its ID as user, its HMAC as password and the SCRAM extension
+# tokenauth=true, which only a librdkafka patched by librdkafka/build.sh sends.
 # SCRAM needs librdkafka >= 2.6.1 against Kafka 4.x (older ones send a wrong nonce,
 # librdkafka PR #4895): Debian 12's 2.0.2 always gets "invalid credentials" there, but
 # works against Kafka 3.9, which accepts that nonce: KU_KAFKA_VERSION=3.9.1.
@@ -250,6 +257,8 @@ listener.name.badhost.ssl.keystore.location=$dir/certs/badhost.pem
 # SASL: PLAIN users live in the JAAS config, SCRAM ones in the metadata log ('format -S'
 # below). No authorizer: any authenticated user may produce.
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+# Delegation tokens (KRaft: Kafka 3.6+): any SASL-authenticated user may create them.
+delegation.token.secret.key=ku-test-delegation-token-key
 $(for n in sasl_plaintext sasl_ssl; do
     echo "listener.name.$n.plain.sasl.jaas.config=$plain"
     echo "listener.name.$n.scram-sha-256.sasl.jaas.config=$scram"
@@ -333,6 +342,38 @@ topics() {  # create|delete NAME...
     kjava ":$cls" TopicAdmin "$BOOTSTRAP" "$@"
 }
 
+# DelegationTokenCommand (kafka-tools), logged in as bob over SCRAM-SHA-256: a token must be
+# created by a principal that authenticated with SASL, not with a token.
+token_tool() {
+    local cfg
+    need_libs
+    cfg=$(mktemp)
+    cat >"$cfg" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-256
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="bob" password="bob-secret-256";
+EOF
+    kjava "" org.apache.kafka.tools.DelegationTokenCommand \
+        --bootstrap-server "127.0.0.1:$SASL_PORT" --command-config "$cfg" "$@" 2>&1 || true
+    rm -f "$cfg"
+}
+
+create_token() {
+    local out line
+    out=$(token_tool --create --max-life-time-period -1)
+    # The table's row: TOKENID HMAC OWNER [RENEWERS] REQUESTER ISSUEDATE ...
+    line=$(printf '%s\n' "$out" | awk '$3 == "User:bob" { print $1, $2; exit }')
+    [ -n "$line" ] || { printf '%s\n' "$out" >&2; die "creating a delegation token failed"; }
+    echo "$line"
+}
+
+expire_token() {
+    local out
+    out=$(token_tool --expire --hmac "$1" --expiry-time-period -1)
+    printf '%s\n' "$out" | grep -q "Completed expire operation" \
+        || { printf '%s\n' "$out" >&2; die "expiring the delegation token failed"; }
+}
+
 case ${1:-} in
     fetch) fetch ;;
     start) start "${2:-}" ;;
@@ -341,6 +382,8 @@ case ${1:-} in
     kill) kill_broker "${2:-}" ;;
     create-topics) shift; [ $# -gt 0 ] || die "create-topics NAME[:PARTITIONS]..."; topics create "$@" ;;
     delete-topics) shift; [ $# -gt 0 ] || die "delete-topics NAME..."; topics delete "$@" ;;
+    create-token) create_token ;;
+    expire-token) [ $# = 2 ] || die "expire-token HMAC"; expire_token "$2" ;;
     env) echo "$BOOTSTRAP" ;;
     listeners)
         for v in "=$PORT" _SSL="$SSL_PORT" _MTLS="$MTLS_PORT" _SASL="$SASL_PORT" \
