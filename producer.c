@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apr_atomic.h"
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
@@ -32,6 +33,9 @@ struct ku_producer {
     const char *name;           /* for log lines: "<section> ([cluster ]<brokers>)", no secret */
     ku_stats_t *stats;          /* status page counters and log limiters */
     int shutdown_timeout_ms;
+    /* Messages queued and not yet reported on. Not rd_kafka_outq_len(),
+     * which also counts pending events such as statistics. */
+    apr_uint32_t in_queue;
     apr_thread_t *poll_thread;
     volatile int stopping;
     /* Why the brokers cannot be used, as the last connection error said;
@@ -147,6 +151,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     ku_producer_t *kp = opaque;
 
+    apr_atomic_dec32(&kp->in_queue);
     if (!m->err)
         kp->broker_trouble = NULL;
     ku_status_delivered(kp->stats, m->err != RD_KAFKA_RESP_ERR_NO_ERROR,
@@ -261,7 +266,7 @@ static void flush_all(ku_producer_t **kps, int n)
             int left = kps[i]->shutdown_timeout_ms
                        - (int)apr_time_as_msec(apr_time_now() - start);
 
-            if (left <= 0 || rd_kafka_outq_len(kps[i]->rk) == 0)
+            if (left <= 0 || apr_atomic_read32(&kps[i]->in_queue) == 0)
                 continue;
             rd_kafka_flush(kps[i]->rk, left < KU_FLUSH_SLICE_MS ? left : KU_FLUSH_SLICE_MS);
             pending = 1;
@@ -272,7 +277,7 @@ static void flush_all(ku_producer_t **kps, int n)
 /* Purge what is left, destroy; log what is lost. */
 static void close_producer(ku_producer_t *kp)
 {
-    int undelivered = rd_kafka_outq_len(kp->rk);
+    int undelivered = (int)apr_atomic_read32(&kp->in_queue);
 
     rd_kafka_purge(kp->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(kp->rk, 0); /* sync waiters learn of the purge */
@@ -518,8 +523,10 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
         set_result(&rec->result, HTTP_SERVICE_UNAVAILABLE, "out of memory", 0);
         return NULL;
     }
+    apr_atomic_inc32(&kp->in_queue); /* before: its report may come at once */
     err = produce(kp, rec, w);
     if (err) {
+        apr_atomic_dec32(&kp->in_queue);
         if (w) {
             pthread_mutex_lock(&w->mutex);
             w->refs = 1; /* no delivery report will come */
