@@ -24,7 +24,8 @@
 # raw results), KU_BENCH_CONNS (64), KU_BENCH_ROUNDS / KU_BENCH_SECONDS
 # (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
-# KU_BENCH_REPORT (bench/REPORT.md).
+# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_PERF=PATH (perf record the
+# child during that path's HTTP/1.1 rounds: $KU_BENCH_DIR/raw/perf-PATH.txt).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,7 +56,7 @@ for arg in "$@"; do
                  H2_ROUNDS=${KU_BENCH_H2_ROUNDS:-1} H2_SECONDS=${KU_BENCH_H2_SECONDS:-2} ;;
         --soak) SOAK=1 ;;
         --no-build) BUILD=0 ;;
-        *) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,29s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 
@@ -172,7 +173,10 @@ EOF
         location "async-$proto" "ku-bench-async-$proto"
         location "sync1-$proto" "ku-bench-sync1-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks 1"
         location "syncall-$proto" "ku-bench-syncall-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks all"
-        location "batch-$proto" "ku-bench-batch-$proto" "KafkaUpstreamSplit ndjson"
+        # Bulk ingest: a deeper local queue and bigger produce requests than
+        # the Kong defaults (50000 messages, 200 a request).
+        location "batch-$proto" "ku-bench-batch-$proto" "KafkaUpstreamSplit ndjson" \
+            "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000"
     done
 } >"$DIR/httpd.conf"
 [ -z "$USER_LINES" ] || chown www-data "$DIR"
@@ -256,10 +260,29 @@ say "Warm-up (2 s per path; counted in accepted, not in the rates)"
 for p in null $PATHS; do run_wrk "$p" 0 2; [ "$p" = null ] || run_h2 "$p" 0 1; done
 RSS_WARM=$(child_rss)
 
+# KU_BENCH_PERF=PATH: perf records the child (call graphs) during that
+# path's HTTP/1.1 rounds; the report goes to $DIR/raw/perf-PATH.txt.
+perf_start() {
+    [ "${KU_BENCH_PERF:-}" = "$1" ] || return 0
+    perf record -q -F 2000 -g -o "$DIR/raw/perf-$1-$2.data" -p "$(pgrep -P "$HTTPD_PID" | head -n 1)" \
+        >>"$LOG" 2>&1 &
+    PERF_PID=$!
+    sleep 0.5
+}
+perf_stop() {
+    [ "${KU_BENCH_PERF:-}" = "$1" ] || return 0
+    kill -INT "$PERF_PID" 2>/dev/null || true
+    wait "$PERF_PID" 2>/dev/null || true
+    perf report -i "$DIR/raw/perf-$1-$2.data" --no-children --percent-limit 0.7 --stdio -g none \
+        >>"$DIR/raw/perf-$1.txt" 2>>"$LOG" || true
+}
+
 for r in $(seq "$ROUNDS"); do
     for p in $PATHS; do
         say "HTTP/1.1 round $r/$ROUNDS: $p (+ /null), ${SECONDS_PER} s each, $CONNS connections"
+        perf_start "$p" "$r"
         pair run_wrk "$p" "$r" "$SECONDS_PER"
+        perf_stop "$p" "$r"
     done
 done
 for r in $(seq "$H2_ROUNDS"); do
@@ -342,7 +365,8 @@ declare -A RATIO MPS P99 DELIV LOST
          "per path, each paired with a do-nothing round just before or after it (order alternating)." \
          "Figures are medians over rounds; the ratio is the median of the pair-by-pair ratios of 2xx/s." \
          "Body: a $(stat -c %s "$BODY")-byte JSON object (batch: $BATCH_RECORDS NDJSON lines, $(stat -c %s "$BATCH") bytes)," \
-         "default envelope (ForwardBody On)."
+         "default envelope (ForwardBody On); Kong defaults except for batch:" \
+         "KafkaUpstreamBufferMessages 1000000, KafkaUpstreamBatchMessages 10000."
     for proto in h1 h2; do
         echo
         [ "$proto" = h1 ] && echo "## HTTP/1.1 (wrk)" || echo "## HTTP/2 (h2load)"
