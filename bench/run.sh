@@ -24,8 +24,8 @@
 # raw results), KU_BENCH_CONNS (64), KU_BENCH_ROUNDS / KU_BENCH_SECONDS
 # (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
-# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_PERF=PATH (perf record the
-# child during that path's HTTP/1.1 rounds: $KU_BENCH_DIR/raw/perf-PATH.txt).
+# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_PERF=async,null-async (perf
+# record the child during those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -196,6 +196,19 @@ child_rss() {
     echo "$max"
 }
 
+# CPU time (utime + stime, clock ticks) of httpd's children, and of the broker.
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+cpu_ticks() { # pids...
+    local pid t=0
+    for pid in "$@"; do
+        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+httpd_ticks() { cpu_ticks $(pgrep -P "$HTTPD_PID"); }
+BROKER_PID=$(cat "$KU_KAFKA_DIR/kafka.pid" 2>/dev/null || echo)
+broker_ticks() { cpu_ticks $BROKER_PID; }
+
 # --- bodies --------------------------------------------------------------------------
 BODY=$DIR/body.json
 BATCH=$DIR/batch.ndjson
@@ -208,13 +221,17 @@ done >"$BATCH"
 body_for() { [ "$1" = batch ] && echo "$BATCH" || echo "$BODY"; }
 ctype_for() { [ "$1" = batch ] && echo application/x-ndjson || echo application/json; }
 
-# --- drivers: each appends "proto path round requests ok seconds p50_us p99_us" ---------
+# --- drivers: each appends "proto path round requests ok seconds p50_us p99_us
+# httpd_cpu_us_per_req broker_cpu_us_per_req" ------------------------------------------
 RAW=$DIR/raw/rounds.tsv
 : >"$RAW"
+
+cpu_per_req() { awk -v a="$1" -v b="$2" -v n="$3" -v t="$TICK_US" 'BEGIN { printf "%.0f", n ? (b - a) * t / n : 0 }'; }
 
 run_wrk() { # path round seconds
     local path=$1 round=$2 secs=$3 url out line
     url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1
+    local h0 b0; h0=$(httpd_ticks) b0=$(broker_ticks)
     out=$(KU_BENCH_BODY=$(body_for "$path") KU_BENCH_CTYPE=$(ctype_for "$path") \
           wrk -t 2 -c "$CONNS" -d "${secs}s" --timeout 10s -s "$SRC/bench/count.lua" "$url" 2>&1) \
         || die "wrk failed: $out"
@@ -223,33 +240,60 @@ run_wrk() { # path round seconds
     # shellcheck disable=SC2086
     set -- ${line#RESULT }
     local requests=${1#*=} ok=${2#*=} secs_run=${5#*=} p50=${6#*=} p99=${7#*=}
-    printf 'h1\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$round" "$requests" "$ok" "$secs_run" "$p50" "$p99" >>"$RAW"
+    printf 'h1\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$round" "$requests" "$ok" "$secs_run" "$p50" "$p99" \
+        "$(cpu_per_req "$h0" "$(httpd_ticks)" "$requests")" "$(cpu_per_req "$b0" "$(broker_ticks)" "$requests")" >>"$RAW"
 }
 
 run_h2() { # path round seconds
     local path=$1 round=$2 secs=$3 url log out
     url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h2
     log=$DIR/raw/h2-$path-$round.log
+    local h0 b0 h1 b1; h0=$(httpd_ticks) b0=$(broker_ticks)
     out=$(h2load -c "$CONNS" -t 2 -m 1 -D "$secs" -d "$(body_for "$path")" \
           -H "content-type: $(ctype_for "$path")" --log-file="$log" "$url" 2>&1) \
         || die "h2load failed: $out"
     echo "$out" >>"$DIR/raw/h2load.out"
+    h1=$(httpd_ticks) b1=$(broker_ticks)
     # The log: start time, status, microseconds; one line per finished request.
-    sort -n -k3,3 "$log" | awk -v proto=h2 -v path="$path" -v round="$round" -v secs="$secs" '
+    sort -n -k3,3 "$log" | awk -v proto=h2 -v path="$path" -v round="$round" -v secs="$secs" \
+            -v h="$((h1 - h0))" -v b="$((b1 - b0))" -v tick="$TICK_US" '
         { t[NR] = $3; if ($2 >= 200 && $2 < 300) ok++ }
-        END { n = NR; if (!n) { print proto "\t" path "\t" round "\t0\t0\t" secs "\t0\t0"; exit }
+        END { n = NR; if (!n) { print proto "\t" path "\t" round "\t0\t0\t" secs "\t0\t0\t0\t0"; exit }
               p50 = t[int((n - 1) * 0.50) + 1]; p99 = t[int((n - 1) * 0.99) + 1]
-              printf "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\n", proto, path, round, n, ok, secs, p50, p99 }' >>"$RAW"
+              printf "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%.0f\t%.0f\n", proto, path, round, n, ok, secs, p50, p99,
+                     h * tick / n, b * tick / n }' >>"$RAW"
     rm -f "$log"
+}
+
+# KU_BENCH_PERF=LABEL[,LABEL]: perf records the child (call graphs) during
+# those rounds: a path (async, sync1, syncall, batch) or null-PATH (the
+# do-nothing rounds paired with it); report in $DIR/raw/perf-LABEL.txt.
+profiled() { # driver path round seconds label
+    local driver=$1 path=$2 round=$3 secs=$4 label=$5 perf_pid
+    case ",${KU_BENCH_PERF:-}," in
+        *",$label,"*) ;;
+        *) $driver "$path" "$round" "$secs"; return ;;
+    esac
+    perf record -q -F 2000 -g -o "$DIR/raw/perf-$label-$driver-$round.data" \
+        -p "$(pgrep -P "$HTTPD_PID" | head -n 1)" >>"$LOG" 2>&1 &
+    perf_pid=$!
+    sleep 0.3
+    $driver "$path" "$round" "$secs"
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    perf report -i "$DIR/raw/perf-$label-$driver-$round.data" --no-children --percent-limit 0.7 \
+        --stdio -g none >>"$DIR/raw/perf-$label.txt" 2>>"$LOG" || true
 }
 
 # A module round paired with a /null round, in alternating order.
 pair() { # driver path round seconds
     local driver=$1 path=$2 round=$3 secs=$4
     if [ $((round % 2)) = 1 ]; then
-        $driver null "$round" "$secs"; $driver "$path" "$round" "$secs"
+        profiled "$driver" null "$round" "$secs" "null-$path"
+        profiled "$driver" "$path" "$round" "$secs" "$path"
     else
-        $driver "$path" "$round" "$secs"; $driver null "$round" "$secs"
+        profiled "$driver" "$path" "$round" "$secs" "$path"
+        profiled "$driver" null "$round" "$secs" "null-$path"
     fi
 }
 
@@ -260,29 +304,11 @@ say "Warm-up (2 s per path; counted in accepted, not in the rates)"
 for p in null $PATHS; do run_wrk "$p" 0 2; [ "$p" = null ] || run_h2 "$p" 0 1; done
 RSS_WARM=$(child_rss)
 
-# KU_BENCH_PERF=PATH: perf records the child (call graphs) during that
-# path's HTTP/1.1 rounds; the report goes to $DIR/raw/perf-PATH.txt.
-perf_start() {
-    [ "${KU_BENCH_PERF:-}" = "$1" ] || return 0
-    perf record -q -F 2000 -g -o "$DIR/raw/perf-$1-$2.data" -p "$(pgrep -P "$HTTPD_PID" | head -n 1)" \
-        >>"$LOG" 2>&1 &
-    PERF_PID=$!
-    sleep 0.5
-}
-perf_stop() {
-    [ "${KU_BENCH_PERF:-}" = "$1" ] || return 0
-    kill -INT "$PERF_PID" 2>/dev/null || true
-    wait "$PERF_PID" 2>/dev/null || true
-    perf report -i "$DIR/raw/perf-$1-$2.data" --no-children --percent-limit 0.7 --stdio -g none \
-        >>"$DIR/raw/perf-$1.txt" 2>>"$LOG" || true
-}
 
 for r in $(seq "$ROUNDS"); do
     for p in $PATHS; do
         say "HTTP/1.1 round $r/$ROUNDS: $p (+ /null), ${SECONDS_PER} s each, $CONNS connections"
-        perf_start "$p" "$r"
         pair run_wrk "$p" "$r" "$SECONDS_PER"
-        perf_stop "$p" "$r"
     done
 done
 for r in $(seq "$H2_ROUNDS"); do
@@ -371,8 +397,8 @@ declare -A RATIO MPS P99 DELIV LOST
         echo
         [ "$proto" = h1 ] && echo "## HTTP/1.1 (wrk)" || echo "## HTTP/2 (h2load)"
         echo
-        echo "| path | req/s (2xx) | messages/s | p50 ms | p99 ms | ratio to do-nothing | accepted msgs | delivered | lost |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| path | req/s (2xx) | messages/s | p50 ms | p99 ms | ratio to do-nothing | httpd CPU µs/req | broker CPU µs/req | accepted msgs | delivered | lost |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for p in null $PATHS; do
             rps=$(rates "$proto" "$p" | median)
             p50=$(field_median "$proto" "$p" 7); p99=$(field_median "$proto" "$p" 8)
@@ -390,8 +416,9 @@ declare -A RATIO MPS P99 DELIV LOST
                 RATIO[$proto-$p]=$ratio MPS[$proto-$p]=$mps P99[$proto-$p]=$p99
                 DELIV[$proto-$p]=$del LOST[$proto-$p]=$lost
             fi
-            printf '| %s | %.0f | %s | %s | %s | %.3f | %s | %s | %s |\n' "$(label "$p")" "$rps" "$mps" \
-                "$(ms "$p50")" "$(ms "$p99")" "$ratio" "$acc" "$del" "$lost"
+            printf '| %s | %.0f | %s | %s | %s | %.3f | %.0f | %.0f | %s | %s | %s |\n' "$(label "$p")" "$rps" "$mps" \
+                "$(ms "$p50")" "$(ms "$p99")" "$ratio" "$(field_median "$proto" "$p" 9)" \
+                "$(field_median "$proto" "$p" 10)" "$acc" "$del" "$lost"
         done
     done
     echo
@@ -400,6 +427,10 @@ declare -A RATIO MPS P99 DELIV LOST
          "and flushed). Delivered can exceed accepted by the requests in flight when a round ended" \
          "(answered after the client stopped counting). lost = accepted - delivered, when positive." \
          "Messages/s = min(accepted, delivered) / seconds of load on the path." \
+         "CPU µs/req: CPU time (user + system) the httpd child, and the broker's JVM, spent" \
+         "during the round, per request (wrk, h2load and other users of the machine excluded):" \
+         "on a shared 2-core machine this is steadier than req/s, which the broker's own CPU" \
+         "(on the same cores) and the other load pull down." \
          "Logged send failures (KU00001/KU00007 lines): $(cat "$DIR/raw/send-failures")."
     echo
     echo "## Memory"
@@ -436,7 +467,7 @@ declare -A RATIO MPS P99 DELIV LOST
     echo
     echo "## Rounds"
     echo
-    echo "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us:"
+    echo "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, httpd CPU us/req, broker CPU us/req:"
     echo
     echo '```'
     cat "$RAW"
