@@ -380,7 +380,7 @@ declare -A RATIO MPS P99 DELIV LOST
     echo "# mod_kafka_upstream benchmark"
     echo
     echo "Written by \`bash bench/run.sh${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
-         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`."
+         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`.${KU_BENCH_NOTE:+ $KU_BENCH_NOTE}"
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
          "shared: load average $LOAD_START at the start, $LOAD_END at the end." \
          "httpd $(apache2 -v | sed -n 's|^Server version: Apache/\([^ ]*\).*|\1|p') (MPM event, one child," \
