@@ -24,8 +24,9 @@
 # raw results), KU_BENCH_CONNS (64), KU_BENCH_ROUNDS / KU_BENCH_SECONDS
 # (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
-# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_PERF=async,null-async (perf
-# record the child during those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
+# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
+# header), KU_BENCH_PERF=async,null-async (perf record the child during
+# those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,7 +57,7 @@ for arg in "$@"; do
                  H2_ROUNDS=${KU_BENCH_H2_ROUNDS:-1} H2_SECONDS=${KU_BENCH_H2_SECONDS:-2} ;;
         --soak) SOAK=1 ;;
         --no-build) BUILD=0 ;;
-        *) sed -n '2,29s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,30s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 
