@@ -1,5 +1,6 @@
 /*
- * encoder.c - builds the Kafka message envelope (see encoder.h) with json-c.
+ * encoder.c - builds the Kafka message envelope (see encoder.h): written
+ * directly into a pool buffer, json-c for the parsed values.
  *
  * Internal parsers return NULL on success or a short error detail; every
  * json-c object they create is either handed to the caller or released,
@@ -746,8 +747,120 @@ static const char *parse_body_args(apr_pool_t *p, const ku_request_t *req,
     }
 }
 
-/* Adds body, body_args and (when the body had to be encoded) body_base64. */
-static const char *add_body_fields(apr_pool_t *p, json_object *env,
+/* ------------------------------------------------- the envelope, written
+ *
+ * The envelope is written straight into one pool buffer, as json-c would
+ * print the same object (JSON_C_TO_STRING_PLAIN | NOSLASHESCAPE: no spaces,
+ * members in insertion order, json-c's escapes): only the parsed values
+ * (uri_args, headers, body_args) still go through a json-c tree. */
+
+typedef struct {
+    const char *name;     /* member name, NULL: unused */
+    const char *str;      /* a string value, escaped when written */
+    apr_size_t str_len;
+    const char *json;     /* or JSON text written as it is */
+    apr_size_t json_len;
+} env_member_t;
+
+/* json-c's json_escape_str: \b \n \r \t \f \" \\ by name, other bytes
+ * below 0x20 as \u00xx (lower case hex), everything else as it is. */
+static apr_size_t escaped_len(const char *s, apr_size_t len)
+{
+    apr_size_t i, n = len;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '"' || c == '\\' || c == '\b' || c == '\n' || c == '\r' || c == '\t'
+            || c == '\f')
+            n++;
+        else if (c < 0x20)
+            n += 5;
+    }
+    return n;
+}
+
+static char *write_escaped(char *o, const char *s, apr_size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    apr_size_t i, run = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char e;
+
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        memcpy(o, s + run, i - run);
+        o += i - run;
+        run = i + 1;
+        e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b' : c == '\n' ? 'n'
+          : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\f' ? 'f' : 0;
+        *o++ = '\\';
+        if (e)
+            *o++ = e;
+        else {
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 0xf];
+            o += 5;
+        }
+    }
+    memcpy(o, s + run, len - run);
+    return o + (len - run);
+}
+
+/* Adds a member, or replaces the value of one of that name in its place
+ * (json_object_object_add). */
+static void member_set(env_member_t *m, int *n, const char *name, const char *str,
+                       apr_size_t str_len, const char *json, apr_size_t json_len)
+{
+    int i;
+
+    for (i = 0; i < *n && strcmp(m[i].name, name); i++)
+        ;
+    if (i == *n)
+        (*n)++;
+    m[i].name = name;
+    m[i].str = str;
+    m[i].str_len = str_len;
+    m[i].json = json;
+    m[i].json_len = json_len;
+}
+
+/* A json-c value's text, copied to the pool; NULL prints as null. */
+static const char *json_text(apr_pool_t *p, json_object *value, apr_size_t *len)
+{
+    size_t n;
+    const char *s;
+
+    if (!value) {
+        *len = 4;
+        return "null";
+    }
+    s = json_object_to_json_string_length(
+        value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    *len = n;
+    return apr_pstrmemdup(p, s, n);
+}
+
+static void member_json(apr_pool_t *p, env_member_t *m, int *n, const char *name,
+                        json_object *value)
+{
+    apr_size_t len;
+    const char *text = json_text(p, value, &len);
+
+    json_object_put(value);
+    member_set(m, n, name, NULL, 0, text, len);
+}
+
+static void member_str(env_member_t *m, int *n, const char *name, const char *s)
+{
+    member_set(m, n, name, s, strlen(s), NULL, 0);
+}
+
+/* body, body_args and (when the body had to be encoded) body_base64. */
+static const char *add_body_fields(apr_pool_t *p, env_member_t *m, int *n,
                                    const ku_request_t *req)
 {
     body_kind_t kind = body_kind(p, req->content_type);
@@ -763,31 +876,37 @@ static const char *add_body_fields(apr_pool_t *p, json_object *env,
         args = json_object_new_object();
     /* Unknown types are opaque; known ones stay raw only if they are text. */
     as_base64 = kind == BODY_OTHER || !utf8_valid(body, req->body_len);
-    json_object_object_add(env, "body", as_base64
-                           ? base64_string(p, body, req->body_len)
-                           : json_string_len(body, req->body_len));
-    json_object_object_add(env, "body_args", args);
+    if (as_base64) {
+        char *enc = apr_palloc(p, apr_base64_encode_len((int)req->body_len));
+        int len = apr_base64_encode_binary(enc, (const unsigned char *)body,
+                                           (int)req->body_len);
+
+        member_set(m, n, "body", enc, (apr_size_t)(len - 1), NULL, 0); /* len counts the NUL */
+    }
+    else
+        member_set(m, n, "body", body, req->body_len, NULL, 0);
+    member_json(p, m, n, "body_args", args);
     if (as_base64)
-        json_object_object_add(env, "body_base64", json_object_new_boolean(1));
+        member_set(m, n, "body_base64", NULL, 0, "true", 4);
     return NULL;
 }
 
 /* ------------------------------------------------------ other fields */
 
-static void add_uri_fields(apr_pool_t *p, json_object *env, const ku_request_t *req)
+static void add_uri_fields(apr_pool_t *p, env_member_t *m, int *n, const ku_request_t *req)
 {
     json_object *args = NULL;
 
     if (req->uri)
-        json_object_object_add(env, "uri",
-                               json_object_new_string(utf8_safe_cstr(p, req->uri)));
+        member_str(m, n, "uri", utf8_safe_cstr(p, req->uri));
     /* Lenient parsing never fails: the query was already accepted by httpd. */
     parse_form(p, req->query ? req->query : "", req->query ? strlen(req->query) : 0,
                0, &args);
-    json_object_object_add(env, "uri_args", args);
+    member_json(p, m, n, "uri_args", args);
 }
 
-static void add_headers_field(apr_pool_t *p, json_object *env, const ku_request_t *req)
+static void add_headers_field(apr_pool_t *p, env_member_t *m, int *n,
+                              const ku_request_t *req)
 {
     json_object *headers = json_object_new_object();
 
@@ -813,24 +932,12 @@ static void add_headers_field(apr_pool_t *p, json_object *env, const ku_request_
             json_object_object_add(headers, name, json_object_new_string(value));
         }
     }
-    json_object_object_add(env, "headers", headers);
+    member_json(p, m, n, "headers", headers);
 }
 
 /* ---------------------------------------------------------------- entry */
 
-static void copy_json(apr_pool_t *p, json_object *env, const char **out,
-                      apr_size_t *out_len)
-{
-    size_t len;
-    const char *s = json_object_to_json_string_length(
-        env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-
-    *out = apr_pstrmemdup(p, s, len);
-    if (out_len)
-        *out_len = len;
-}
-
-static void add_config_fields(apr_pool_t *p, json_object *env,
+static void add_config_fields(apr_pool_t *p, env_member_t *m, int *n,
                               const apr_array_header_t *fields)
 {
     const ku_enc_field_t *field = fields ? (const ku_enc_field_t *)fields->elts : NULL;
@@ -838,8 +945,44 @@ static void add_config_fields(apr_pool_t *p, json_object *env,
 
     for (i = 0; fields && i < fields->nelts; i++)
         if (field[i].value && *field[i].value)
-            json_object_object_add(env, field[i].name,
-                                   json_object_new_string(utf8_safe_cstr(p, field[i].value)));
+            member_str(m, n, field[i].name, utf8_safe_cstr(p, field[i].value));
+}
+
+static void write_envelope(apr_pool_t *p, const env_member_t *m, int n,
+                           const char **out, apr_size_t *out_len)
+{
+    apr_size_t len = 2; /* {} */
+    char *buf, *o;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        len += (i > 0) + 3 + escaped_len(m[i].name, strlen(m[i].name)); /* ,"name": */
+        len += m[i].json ? m[i].json_len : 2 + escaped_len(m[i].str, m[i].str_len);
+    }
+    o = buf = apr_palloc(p, len + 1);
+    *o++ = '{';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            *o++ = ',';
+        *o++ = '"';
+        o = write_escaped(o, m[i].name, strlen(m[i].name));
+        *o++ = '"';
+        *o++ = ':';
+        if (m[i].json) {
+            memcpy(o, m[i].json, m[i].json_len);
+            o += m[i].json_len;
+        }
+        else {
+            *o++ = '"';
+            o = write_escaped(o, m[i].str, m[i].str_len);
+            *o++ = '"';
+        }
+    }
+    *o++ = '}';
+    *o = '\0';
+    *out = buf;
+    if (out_len)
+        *out_len = (apr_size_t)(o - buf);
 }
 
 ku_enc_status_t ku_encode_envelope(apr_pool_t *p, const ku_request_t *req,
@@ -847,25 +990,23 @@ ku_enc_status_t ku_encode_envelope(apr_pool_t *p, const ku_request_t *req,
                                    const char **out, apr_size_t *out_len,
                                    const char **error)
 {
-    json_object *env = json_object_new_object();
+    int n = 0, max = 7 + (opts->fields ? opts->fields->nelts : 0);
+    env_member_t *m = apr_palloc(p, sizeof(*m) * (apr_size_t)max);
     const char *err;
 
     if (opts->forward_method && req->method)
-        json_object_object_add(env, "method",
-                               json_object_new_string(utf8_safe_cstr(p, req->method)));
+        member_str(m, &n, "method", utf8_safe_cstr(p, req->method));
     if (opts->forward_uri)
-        add_uri_fields(p, env, req);
+        add_uri_fields(p, m, &n, req);
     if (opts->forward_headers)
-        add_headers_field(p, env, req);
-    if (opts->forward_body && (err = add_body_fields(p, env, req))) {
-        json_object_put(env);
+        add_headers_field(p, m, &n, req);
+    if (opts->forward_body && (err = add_body_fields(p, m, &n, req))) {
         if (error)
             *error = err;
         return KU_ENC_BAD_BODY;
     }
-    add_config_fields(p, env, opts->fields);
-    copy_json(p, env, out, out_len);
-    json_object_put(env);
+    add_config_fields(p, m, &n, opts->fields);
+    write_envelope(p, m, n, out, out_len);
     return KU_ENC_OK;
 }
 

@@ -27,6 +27,9 @@
 /* At child exit, producers take turns flushing in slices this long. */
 #define KU_FLUSH_SLICE_MS 10
 
+/* Topic handles a producer keeps; further topics are sent by name. */
+#define KU_TOPICS_MAX 32
+
 struct ku_producer {
     rd_kafka_t *rk;
     server_rec *server;         /* whose configuration made it: logs go there */
@@ -44,6 +47,16 @@ struct ku_producer {
     /* Touched by the poll thread only: */
     apr_uint64_t failed_unlogged;
     apr_time_t failure_logged_at;
+    /* Topic handles, made once per topic: a send by topic name makes
+     * librdkafka look the topic up under its handle-wide write lock, for
+     * every message. Only added to (under topics_lock), published by
+     * ntopics; names are malloc'd, freed at close with the handles. */
+    struct {
+        char *name;
+        rd_kafka_topic_t *rkt;
+    } topic[KU_TOPICS_MAX];
+    volatile apr_uint32_t ntopics;
+    pthread_mutex_t topics_lock;
 };
 
 /* A sync request's wait for its delivery report. */
@@ -64,6 +77,31 @@ static struct {
     apr_array_header_t *all;    /* every producer made, replaced ones too */
     apr_thread_rwlock_t *lock;
 } registry;
+
+/* The request path's way to a producer, without building the producer key
+ * (some 25 properties joined) and without a lock: the conf's own values.
+ * Merged confs are made anew for each request, but their values are copied
+ * from the sections', so equal values mean the same key. Entries are only
+ * added (under the registry's write lock) and published by the count;
+ * a full cache sends further confs down the keyed path. */
+#define KU_CACHE_SIZE 64
+
+typedef struct {
+    int num[KU_NUM_COUNT];
+    int flag[KU_FLAG_COUNT];
+    const char *str[KU_STR_COUNT];
+    const apr_array_header_t *props;
+} ku_conf_values_t;
+
+typedef struct {
+    ku_conf_values_t values;
+    ku_producer_t *volatile kp;
+} ku_cache_entry_t;
+
+static struct {
+    ku_cache_entry_t entry[KU_CACHE_SIZE];
+    volatile apr_uint32_t n;
+} cache;
 
 /* --- sync waiters ---------------------------------------------------------- */
 
@@ -278,10 +316,16 @@ static void flush_all(ku_producer_t **kps, int n)
 static void close_producer(ku_producer_t *kp)
 {
     int undelivered = (int)apr_atomic_read32(&kp->in_queue);
+    apr_uint32_t i;
 
     rd_kafka_purge(kp->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(kp->rk, 0); /* sync waiters learn of the purge */
+    for (i = 0; i < apr_atomic_read32(&kp->ntopics); i++) {
+        rd_kafka_topic_destroy(kp->topic[i].rkt);
+        free(kp->topic[i].name);
+    }
     rd_kafka_destroy(kp->rk);
+    pthread_mutex_destroy(&kp->topics_lock);
     ap_log_error(APLOG_MARK, undelivered ? APLOG_WARNING : APLOG_INFO, 0,
                  kp->server,
                  "KU00005: producer %s closed, %d message(s) left undelivered",
@@ -357,6 +401,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
         *error = "cannot start the poll thread";
         return NULL;
     }
+    pthread_mutex_init(&kp->topics_lock, NULL);
     APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;
     apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, kp->server,
@@ -366,6 +411,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
 
 void ku_producers_init(apr_pool_t *pchild)
 {
+    apr_atomic_set32(&cache.n, 0);
     registry.pool = pchild;
     registry.by_key = apr_hash_make(pchild);
     registry.all = apr_array_make(pchild, 8, sizeof(ku_producer_t *));
@@ -394,22 +440,74 @@ static ku_producer_t *replace_producer(const ku_dir_conf_t *conf, const char *ke
     return kp;
 }
 
+/* Zeroed first: the padding takes part in the comparison. */
+static void conf_values(const ku_dir_conf_t *conf, ku_conf_values_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    memcpy(v->num, conf->num, sizeof(v->num));
+    memcpy(v->flag, conf->flag, sizeof(v->flag));
+    memcpy(v->str, conf->str, sizeof(v->str));
+    v->props = conf->props;
+}
+
+static ku_cache_entry_t *cache_find(const ku_conf_values_t *v)
+{
+    apr_uint32_t i, n = apr_atomic_read32(&cache.n);
+
+    for (i = 0; i < n; i++)
+        if (!memcmp(&cache.entry[i].values, v, sizeof(*v)))
+            return &cache.entry[i];
+    return NULL;
+}
+
+/* Caller holds the write lock. Points the entry for v, and every entry
+ * that pointed to the failed producer, to kp. */
+static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_producer_t *failed)
+{
+    apr_uint32_t i, n = apr_atomic_read32(&cache.n);
+    ku_cache_entry_t *e = cache_find(v);
+
+    for (i = 0; failed && i < n; i++)
+        if (cache.entry[i].kp == failed)
+            apr_atomic_xchgptr((volatile void **)(void *)&cache.entry[i].kp, kp);
+    if (e) {
+        apr_atomic_xchgptr((volatile void **)(void *)&e->kp, kp);
+        return;
+    }
+    if (n == KU_CACHE_SIZE)
+        return;
+    cache.entry[n].values = *v;
+    cache.entry[n].kp = kp;
+    apr_atomic_set32(&cache.n, n + 1); /* publishes the entry */
+}
+
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
                                server_rec *s, const char **error)
 {
-    const char *key = ku_conf_producer_key(p, conf);
-    ku_producer_t *kp;
+    ku_conf_values_t values;
+    ku_cache_entry_t *e;
+    ku_producer_t *kp, *failed;
+    const char *key;
 
+    conf_values(conf, &values);
+    if ((e = cache_find(&values)) && (kp = e->kp) && !is_fatal(kp))
+        return kp;
+
+    key = ku_conf_producer_key(p, conf);
     apr_thread_rwlock_rdlock(registry.lock);
     kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
     apr_thread_rwlock_unlock(registry.lock);
-    if (kp && !is_fatal(kp))
+    if (kp && !is_fatal(kp) && apr_atomic_read32(&cache.n) == KU_CACHE_SIZE)
         return kp;
 
     apr_thread_rwlock_wrlock(registry.lock);
-    kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
+    kp = failed = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
     if (!kp || is_fatal(kp))
         kp = replace_producer(conf, key, s, kp, error);
+    else
+        failed = NULL;
+    if (kp)
+        cache_store(&values, kp, failed);
     apr_thread_rwlock_unlock(registry.lock);
     return kp;
 }
@@ -497,17 +595,63 @@ static rd_kafka_headers_t *record_headers(const apr_array_header_t *headers)
     return hdrs;
 }
 
+/* The producer's handle for topic, made on first use; NULL when it keeps
+ * no more handles or librdkafka refuses the name (then it is sent by name
+ * and librdkafka gives its own answer). */
+static rd_kafka_topic_t *topic_handle(ku_producer_t *kp, const char *topic)
+{
+    apr_uint32_t i, n = apr_atomic_read32(&kp->ntopics);
+    rd_kafka_topic_t *rkt = NULL;
+    char *name;
+
+    for (i = 0; i < n; i++)
+        if (!strcmp(kp->topic[i].name, topic))
+            return kp->topic[i].rkt;
+    if (n == KU_TOPICS_MAX)
+        return NULL;
+    pthread_mutex_lock(&kp->topics_lock);
+    n = apr_atomic_read32(&kp->ntopics);
+    for (i = 0; i < n && strcmp(kp->topic[i].name, topic); i++)
+        ;
+    if (i < n)
+        rkt = kp->topic[i].rkt;
+    else if (n < KU_TOPICS_MAX && (name = strdup(topic))) {
+        if ((rkt = rd_kafka_topic_new(kp->rk, topic, NULL))) {
+            kp->topic[n].name = name;
+            kp->topic[n].rkt = rkt;
+            apr_atomic_set32(&kp->ntopics, n + 1); /* publishes the entry */
+        }
+        else
+            free(name);
+    }
+    pthread_mutex_unlock(&kp->topics_lock);
+    return rkt;
+}
+
 static rd_kafka_resp_err_t produce(ku_producer_t *kp, const ku_record_t *rec, void *opaque)
 {
     rd_kafka_headers_t *hdrs = record_headers(rec->headers);
+    rd_kafka_topic_t *rkt = topic_handle(kp, rec->topic);
     rd_kafka_resp_err_t err;
 
-    err = rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(rec->topic),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
-                            RD_KAFKA_V_KEY((void *)rec->key, rec->key ? rec->key_len : 0),
-                            RD_KAFKA_V_HEADERS(hdrs),
-                            RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    /* RD_KAFKA_MSG_F_COPY: the value lives in the request pool, and an
+     * async message outlives the request. librdkafka then allocates the
+     * message and its copy in one block: cheaper than our own malloc'd
+     * copy handed over with RD_KAFKA_MSG_F_FREE (two allocations). */
+    if (rkt)
+        err = rd_kafka_producev(kp->rk, RD_KAFKA_V_RKT(rkt),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
+                                RD_KAFKA_V_KEY((void *)rec->key, rec->key ? rec->key_len : 0),
+                                RD_KAFKA_V_HEADERS(hdrs),
+                                RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    else
+        err = rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(rec->topic),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
+                                RD_KAFKA_V_KEY((void *)rec->key, rec->key ? rec->key_len : 0),
+                                RD_KAFKA_V_HEADERS(hdrs),
+                                RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err && hdrs)
         rd_kafka_headers_destroy(hdrs); /* only a queued message owns them */
     return err;

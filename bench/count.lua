@@ -1,0 +1,38 @@
+-- wrk script for bench/run.sh: POSTs the file named by KU_BENCH_BODY with
+-- the Content-Type in KU_BENCH_CTYPE, counts answers by status class per
+-- thread (wrk itself only reports non-2xx), and prints one line:
+--   RESULT requests=N ok=N other=N errors=N seconds=S p50_us=N p99_us=N
+local threads = {}
+
+function setup(thread)
+    table.insert(threads, thread)
+end
+
+function init(args)
+    local f = assert(io.open(os.getenv("KU_BENCH_BODY"), "rb"))
+    wrk.method = "POST"
+    wrk.body = f:read("*a")
+    f:close()
+    wrk.headers["Content-Type"] = os.getenv("KU_BENCH_CTYPE") or "application/json"
+    ok, other = 0, 0
+end
+
+function response(status, headers, body)
+    if status >= 200 and status < 300 then
+        ok = ok + 1
+    else
+        other = other + 1
+    end
+end
+
+function done(summary, latency, requests)
+    local ok_all, other_all = 0, 0
+    for _, t in ipairs(threads) do
+        ok_all = ok_all + t:get("ok")
+        other_all = other_all + t:get("other")
+    end
+    local e = summary.errors
+    io.write(string.format("RESULT requests=%d ok=%d other=%d errors=%d seconds=%.3f p50_us=%d p99_us=%d\n",
+        summary.requests, ok_all, other_all, e.connect + e.read + e.write + e.timeout,
+        summary.duration / 1e6, latency:percentile(50), latency:percentile(99)))
+end

@@ -1,0 +1,479 @@
+#!/usr/bin/env bash
+# The benchmark (issue 6): not a test, it asserts nothing and prints a report.
+#
+#   bash bench/run.sh [--quick] [--soak] [--no-build]
+#
+# Starts a real Kafka broker (t/kafka/kafka.sh, 127.0.0.1:$KU_KAFKA_PORT) and
+# one private httpd (MPM event, one child, 127.0.0.1:$KU_BENCH_PORT) serving
+# side by side: /null (bench/mod_ku_null.c: reads the body, answers 200, the
+# ceiling), /async (the module, default async mode), /sync1 (Async Off,
+# acks=1), /syncall (Async Off, acks=all) and /batch (async, Split ndjson,
+# 100 records a request). Each module path is driven with wrk (HTTP/1.1) and
+# h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
+# before or after it, so machine noise cancels in the pair's ratio. Then
+# httpd is stopped (its producers flush) and every topic is consumed (kcat)
+# to count what was delivered against what was accepted (2xx).
+#
+# Writes bench/REPORT.md (Markdown) and prints it. Default run: ~7 minutes;
+# --quick: ~1 minute (short rounds, for trying the script); --soak: then
+# 10 more minutes of /async load, sampling the child's RSS every 30 s.
+# --no-build: use the built .libs/mod_kafka_upstream.so as it is.
+#
+# Environment: KU_KAFKA_PORT (23092), KU_KAFKA_DIR (/tmp/ku-kafka-bench),
+# KU_BENCH_PORT (9300), KU_BENCH_DIR (/tmp/ku-bench: httpd config, logs,
+# raw results), KU_BENCH_CONNS (64), KU_BENCH_ROUNDS / KU_BENCH_SECONDS
+# (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
+# KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
+# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
+# header), KU_BENCH_PERF=async,null-async (perf record the child during
+# those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export KU_KAFKA_PORT=${KU_KAFKA_PORT:-23092}
+export KU_KAFKA_CONTROLLER_PORT=${KU_KAFKA_CONTROLLER_PORT:-$((KU_KAFKA_PORT + 1))}
+export KU_KAFKA_DIR=${KU_KAFKA_DIR:-/tmp/ku-kafka-bench}
+PORT=${KU_BENCH_PORT:-9300}
+DIR=$(realpath -m "${KU_BENCH_DIR:-/tmp/ku-bench}")
+CONNS=${KU_BENCH_CONNS:-64}
+ROUNDS=${KU_BENCH_ROUNDS:-3}
+SECONDS_PER=${KU_BENCH_SECONDS:-10}
+H2_ROUNDS=${KU_BENCH_H2_ROUNDS:-2}
+H2_SECONDS=${KU_BENCH_H2_SECONDS:-5}
+SOAK_SECONDS=${KU_BENCH_SOAK_SECONDS:-600}
+REPORT=${KU_BENCH_REPORT:-$SRC/bench/REPORT.md}
+BATCH_RECORDS=100
+BROKER=127.0.0.1:$KU_KAFKA_PORT
+KAFKA=$SRC/t/kafka/kafka.sh
+SOAK=0 BUILD=1 MODE=default
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+say() { echo "==> $*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+for arg in "$@"; do
+    case $arg in
+        --quick) MODE=quick ROUNDS=${KU_BENCH_ROUNDS:-1} SECONDS_PER=${KU_BENCH_SECONDS:-3}
+                 H2_ROUNDS=${KU_BENCH_H2_ROUNDS:-1} H2_SECONDS=${KU_BENCH_H2_SECONDS:-2} ;;
+        --soak) SOAK=1 ;;
+        --no-build) BUILD=0 ;;
+        *) sed -n '2,30s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    esac
+done
+
+# --- tools and builds ------------------------------------------------------------
+missing=
+for tool in wrk h2load kcat apxs apache2 java autoreconf; do
+    command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+    [ "$(id -u)" = 0 ] || die "missing:$missing (run as root to install them)"
+    say "Installing$missing (t/install-deps.sh)"
+    bash "$SRC/t/install-deps.sh"
+fi
+MODDIR=$(apxs -q LIBEXECDIR)
+[ -f "$MODDIR/mod_http2.so" ] || die "no $MODDIR/mod_http2.so"
+
+port_open "$PORT" && die "port $PORT on 127.0.0.1 is in use (KU_BENCH_PORT)"
+port_open "$KU_KAFKA_PORT" && die "port $KU_KAFKA_PORT is in use (KU_KAFKA_PORT)"
+rm -rf "$DIR"
+mkdir -p "$DIR/build" "$DIR/raw"
+LOG=$DIR/bench.log
+: >"$LOG"
+
+if [ "$BUILD" = 1 ]; then
+    say "Building mod_kafka_upstream in $SRC"
+    (cd "$SRC" && { [ -f Makefile ] || { autoreconf -fi && ./configure; }; } && make -j"$(nproc)") \
+        >>"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "build failed (log: $LOG)"; }
+fi
+MODULE=$SRC/.libs/mod_kafka_upstream.so
+[ -f "$MODULE" ] || die "no $MODULE (drop --no-build)"
+cp "$SRC/bench/mod_ku_null.c" "$DIR/build/"
+(cd "$DIR/build" && apxs -c mod_ku_null.c) >>"$LOG" 2>&1 || die "apxs -c mod_ku_null.c failed (log: $LOG)"
+
+# --- cleanup -------------------------------------------------------------------------
+HTTPD_PID=
+stop_httpd() {
+    local pid=$HTTPD_PID
+    [ -n "$pid" ] || return 0
+    HTTPD_PID=
+    kill -TERM "$pid" 2>/dev/null || return 0
+    # Children flush their Kafka queues (KafkaUpstreamShutdownTimeout) first.
+    for _ in $(seq 300); do [ -d "/proc/$pid" ] || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop_httpd
+    bash "$KAFKA" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- Kafka ---------------------------------------------------------------------------
+PATHS="async sync1 syncall batch"
+say "Starting Kafka on $BROKER"
+bash "$KAFKA" fetch >>"$LOG" 2>&1 || die "kafka.sh fetch failed (log: $LOG)"
+bash "$KAFKA" start >>"$LOG" 2>&1 || die "kafka.sh start failed (log: $LOG)"
+topics=
+for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
+# shellcheck disable=SC2086
+bash "$KAFKA" create-topics $topics >>"$LOG" 2>&1 || die "create-topics failed (log: $LOG)"
+
+# --- httpd ---------------------------------------------------------------------------
+USER_LINES=
+if [ "$(id -u)" = 0 ]; then
+    USER_LINES="User www-data
+Group www-data"
+fi
+location() { # path topic extra-directives...
+    local path=$1 topic=$2
+    shift 2
+    printf '<Location /%s>\n    SetHandler kafka-upstream\n    KafkaUpstreamTopic %s\n' "$path" "$topic"
+    printf '    %s\n' "$@"
+    printf '</Location>\n'
+}
+{
+    cat <<EOF
+# Written by bench/run.sh.
+ServerRoot $DIR
+DefaultRuntimeDir $DIR
+PidFile $DIR/httpd.pid
+ErrorLog $DIR/error.log
+LogLevel warn
+ServerName 127.0.0.1
+Listen 127.0.0.1:$PORT
+DocumentRoot $DIR
+$USER_LINES
+LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
+LoadModule authz_core_module $MODDIR/mod_authz_core.so
+LoadModule http2_module $MODDIR/mod_http2.so
+LoadModule ku_null_module $DIR/build/.libs/mod_ku_null.so
+LoadModule kafka_upstream_module $MODULE
+# One child with enough threads for $CONNS blocked sync requests.
+ServerLimit 1
+StartServers 1
+ThreadLimit 160
+ThreadsPerChild 160
+MaxRequestWorkers 160
+MinSpareThreads 1
+MaxSpareThreads 160
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 0
+Protocols h2c http/1.1
+<Location />
+    Require all granted
+</Location>
+KafkaUpstreamBootstrapServers $BROKER
+KafkaUpstreamShutdownTimeout 20000
+<Location /null>
+    SetHandler ku-null
+</Location>
+EOF
+    for proto in h1 h2; do
+        location "async-$proto" "ku-bench-async-$proto"
+        location "sync1-$proto" "ku-bench-sync1-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks 1"
+        location "syncall-$proto" "ku-bench-syncall-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks all"
+        # Bulk ingest: a deeper local queue and bigger produce requests than
+        # the Kong defaults (50000 messages, 200 a request).
+        location "batch-$proto" "ku-bench-batch-$proto" "KafkaUpstreamSplit ndjson" \
+            "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000"
+    done
+} >"$DIR/httpd.conf"
+[ -z "$USER_LINES" ] || chown www-data "$DIR"
+apache2 -f "$DIR/httpd.conf" -t >>"$LOG" 2>&1 || die "httpd config refused (log: $LOG)"
+say "Starting httpd on 127.0.0.1:$PORT"
+apache2 -f "$DIR/httpd.conf" -k start >>"$LOG" 2>&1 || die "httpd did not start (log: $LOG)"
+for _ in $(seq 100); do port_open "$PORT" && [ -s "$DIR/httpd.pid" ] && break; sleep 0.1; done
+HTTPD_PID=$(cat "$DIR/httpd.pid" 2>/dev/null) || die "httpd did not start: $(tail -n 5 "$DIR/error.log")"
+
+# Largest child RSS in KiB.
+child_rss() {
+    local max=0 pid rss
+    for pid in $(pgrep -P "$HTTPD_PID"); do
+        rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        [ "${rss:-0}" -gt "$max" ] && max=$rss
+    done
+    echo "$max"
+}
+
+# CPU time (utime + stime, clock ticks) of httpd's children, and of the broker.
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+cpu_ticks() { # pids...
+    local pid t=0
+    for pid in "$@"; do
+        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+httpd_ticks() { cpu_ticks $(pgrep -P "$HTTPD_PID"); }
+BROKER_PID=$(cat "$KU_KAFKA_DIR/kafka.pid" 2>/dev/null || echo)
+broker_ticks() { cpu_ticks $BROKER_PID; }
+
+# --- bodies --------------------------------------------------------------------------
+BODY=$DIR/body.json
+BATCH=$DIR/batch.ndjson
+printf '{"event":"page_view","user":"u-1234567","session":"s-89abcdef","path":"/products/42","ts":1764000000123,"tags":["web","bench"],"value":3.14}' >"$BODY"
+for i in $(seq "$BATCH_RECORDS"); do
+    printf '{"event":"page_view","user":"u-%07d","path":"/products/%d","ts":1764000000%03d,"value":%d}\n' \
+        "$i" "$i" "$((i % 1000))" "$i"
+done >"$BATCH"
+
+body_for() { [ "$1" = batch ] && echo "$BATCH" || echo "$BODY"; }
+ctype_for() { [ "$1" = batch ] && echo application/x-ndjson || echo application/json; }
+
+# --- drivers: each appends "proto path round requests ok seconds p50_us p99_us
+# httpd_cpu_us_per_req broker_cpu_us_per_req" ------------------------------------------
+RAW=$DIR/raw/rounds.tsv
+: >"$RAW"
+
+cpu_per_req() { awk -v a="$1" -v b="$2" -v n="$3" -v t="$TICK_US" 'BEGIN { printf "%.0f", n ? (b - a) * t / n : 0 }'; }
+
+run_wrk() { # path round seconds
+    local path=$1 round=$2 secs=$3 url out line
+    url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1
+    local h0 b0; h0=$(httpd_ticks) b0=$(broker_ticks)
+    out=$(KU_BENCH_BODY=$(body_for "$path") KU_BENCH_CTYPE=$(ctype_for "$path") \
+          wrk -t 2 -c "$CONNS" -d "${secs}s" --timeout 10s -s "$SRC/bench/count.lua" "$url" 2>&1) \
+        || die "wrk failed: $out"
+    echo "$out" >>"$DIR/raw/wrk.out"
+    line=$(grep '^RESULT' <<<"$out") || die "wrk printed no RESULT: $out"
+    # shellcheck disable=SC2086
+    set -- ${line#RESULT }
+    local requests=${1#*=} ok=${2#*=} secs_run=${5#*=} p50=${6#*=} p99=${7#*=}
+    printf 'h1\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$round" "$requests" "$ok" "$secs_run" "$p50" "$p99" \
+        "$(cpu_per_req "$h0" "$(httpd_ticks)" "$requests")" "$(cpu_per_req "$b0" "$(broker_ticks)" "$requests")" >>"$RAW"
+}
+
+run_h2() { # path round seconds
+    local path=$1 round=$2 secs=$3 url log out
+    url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h2
+    log=$DIR/raw/h2-$path-$round.log
+    local h0 b0 h1 b1; h0=$(httpd_ticks) b0=$(broker_ticks)
+    out=$(h2load -c "$CONNS" -t 2 -m 1 -D "$secs" -d "$(body_for "$path")" \
+          -H "content-type: $(ctype_for "$path")" --log-file="$log" "$url" 2>&1) \
+        || die "h2load failed: $out"
+    echo "$out" >>"$DIR/raw/h2load.out"
+    h1=$(httpd_ticks) b1=$(broker_ticks)
+    # The log: start time, status, microseconds; one line per finished request.
+    sort -n -k3,3 "$log" | awk -v proto=h2 -v path="$path" -v round="$round" -v secs="$secs" \
+            -v h="$((h1 - h0))" -v b="$((b1 - b0))" -v tick="$TICK_US" '
+        { t[NR] = $3; if ($2 >= 200 && $2 < 300) ok++ }
+        END { n = NR; if (!n) { print proto "\t" path "\t" round "\t0\t0\t" secs "\t0\t0\t0\t0"; exit }
+              p50 = t[int((n - 1) * 0.50) + 1]; p99 = t[int((n - 1) * 0.99) + 1]
+              printf "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%.0f\t%.0f\n", proto, path, round, n, ok, secs, p50, p99,
+                     h * tick / n, b * tick / n }' >>"$RAW"
+    rm -f "$log"
+}
+
+# KU_BENCH_PERF=LABEL[,LABEL]: perf records the child (call graphs) during
+# those rounds: a path (async, sync1, syncall, batch) or null-PATH (the
+# do-nothing rounds paired with it); report in $DIR/raw/perf-LABEL.txt.
+profiled() { # driver path round seconds label
+    local driver=$1 path=$2 round=$3 secs=$4 label=$5 perf_pid
+    case ",${KU_BENCH_PERF:-}," in
+        *",$label,"*) ;;
+        *) $driver "$path" "$round" "$secs"; return ;;
+    esac
+    perf record -q -F 2000 -g -o "$DIR/raw/perf-$label-$driver-$round.data" \
+        -p "$(pgrep -P "$HTTPD_PID" | head -n 1)" >>"$LOG" 2>&1 &
+    perf_pid=$!
+    sleep 0.3
+    $driver "$path" "$round" "$secs"
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    perf report -i "$DIR/raw/perf-$label-$driver-$round.data" --no-children --percent-limit 0.7 \
+        --stdio -g none >>"$DIR/raw/perf-$label.txt" 2>>"$LOG" || true
+}
+
+# A module round paired with a /null round, in alternating order.
+pair() { # driver path round seconds
+    local driver=$1 path=$2 round=$3 secs=$4
+    if [ $((round % 2)) = 1 ]; then
+        profiled "$driver" null "$round" "$secs" "null-$path"
+        profiled "$driver" "$path" "$round" "$secs" "$path"
+    else
+        profiled "$driver" "$path" "$round" "$secs" "$path"
+        profiled "$driver" null "$round" "$secs" "null-$path"
+    fi
+}
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+RSS_START=$(child_rss)
+STARTED=$(date +%s)
+say "Warm-up (2 s per path; counted in accepted, not in the rates)"
+for p in null $PATHS; do run_wrk "$p" 0 2; [ "$p" = null ] || run_h2 "$p" 0 1; done
+RSS_WARM=$(child_rss)
+
+
+for r in $(seq "$ROUNDS"); do
+    for p in $PATHS; do
+        say "HTTP/1.1 round $r/$ROUNDS: $p (+ /null), ${SECONDS_PER} s each, $CONNS connections"
+        pair run_wrk "$p" "$r" "$SECONDS_PER"
+    done
+done
+for r in $(seq "$H2_ROUNDS"); do
+    for p in $PATHS; do
+        say "HTTP/2 round $r/$H2_ROUNDS: $p (+ /null), ${H2_SECONDS} s each, $CONNS connections"
+        pair run_h2 "$p" "$r" "$H2_SECONDS"
+    done
+done
+RSS_END=$(child_rss)
+
+SOAK_RSS=
+if [ "$SOAK" = 1 ]; then
+    say "Soak: /async-h1 for $SOAK_SECONDS s, RSS every 30 s"
+    SOAK_RSS=$(child_rss)
+    left=$SOAK_SECONDS
+    while [ "$left" -gt 0 ]; do
+        step=$(( left < 30 ? left : 30 ))
+        run_wrk async soak "$step"
+        SOAK_RSS="$SOAK_RSS $(child_rss)"
+        left=$((left - step))
+    done
+fi
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+ELAPSED=$(( $(date +%s) - STARTED ))
+
+say "Stopping httpd (its producers flush), consuming the topics"
+stop_httpd
+DELIVERED=$DIR/raw/delivered.tsv
+: >"$DELIVERED"
+for p in $PATHS; do
+    for proto in h1 h2; do
+        n=$(timeout 300 kcat -C -b "$BROKER" -t "ku-bench-$p-$proto" -o beginning -e -q -f '.\n' | wc -l)
+        printf '%s\t%s\t%s\n' "$proto" "$p" "$n" >>"$DELIVERED"
+    done
+done
+grep -c 'KU0000[17]' "$DIR/error.log" >"$DIR/raw/send-failures" || true
+
+# --- the report ------------------------------------------------------------------------
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Per proto/path: rates of each round (round > 0 and not soak).
+rates() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path && $3 ~ /^[1-9]/ { print $5 / $6 }' "$RAW"; }
+field_median() { awk -v proto="$1" -v path="$2" -v col="$3" -F'\t' '$1 == proto && $2 == path && $3 ~ /^[1-9]/ { print $col }' "$RAW" | median; }
+ratios() { # per round: path rate / the paired null rate (the null round of the same driver pair)
+    awk -v proto="$1" -v path="$2" -F'\t' '
+        $3 !~ /^[1-9]/ || $1 != proto { next }
+        { rate = $5 / $6; done = 0
+          if (prevround == $3 && $2 == path && prevpath == "null") { print rate / prev; done = 1 }
+          else if (prevround == $3 && $2 == "null" && prevpath == path) { print prev / rate; done = 1 }
+          # a round pairs with one neighbour only
+          prev = rate; prevpath = done ? "" : $2; prevround = $3 }' "$RAW"
+}
+accepted_msgs() { # proto path: 2xx over all rounds (warm-up, soak included) x records per request
+    awk -v proto="$1" -v path="$2" -v per="$3" -F'\t' '$1 == proto && $2 == path { s += $5 } END { print s * per }' "$RAW"
+}
+delivered_msgs() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path { print $3 }' "$DELIVERED"; }
+seconds_total() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path { s += $6 } END { print s }' "$RAW"; }
+
+label() {
+    case $1 in
+        null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
+        syncall) echo "sync, acks=all" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
+    esac
+}
+
+declare -A RATIO MPS P99 DELIV LOST
+{
+    echo "# mod_kafka_upstream benchmark"
+    echo
+    echo "Written by \`bash bench/run.sh${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
+         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`.${KU_BENCH_NOTE:+ $KU_BENCH_NOTE}"
+    echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
+         "shared: load average $LOAD_START at the start, $LOAD_END at the end." \
+         "httpd $(apache2 -v | sed -n 's|^Server version: Apache/\([^ ]*\).*|\1|p') (MPM event, one child," \
+         "160 threads), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')," \
+         "Kafka $(sed -n 's|^ *<kafka.version>\(.*\)</kafka.version>$|\1|p' "$SRC/t/kafka/pom.xml") (one broker, loopback)," \
+         "wrk and h2load on the same machine, $CONNS connections, keep-alive."
+    echo "Rounds: HTTP/1.1 (wrk) $ROUNDS x ${SECONDS_PER} s, HTTP/2 (h2load, h2c) $H2_ROUNDS x ${H2_SECONDS} s" \
+         "per path, each paired with a do-nothing round just before or after it (order alternating)." \
+         "Figures are medians over rounds; the ratio is the median of the pair-by-pair ratios of 2xx/s." \
+         "Body: a $(stat -c %s "$BODY")-byte JSON object (batch: $BATCH_RECORDS NDJSON lines, $(stat -c %s "$BATCH") bytes)," \
+         "default envelope (ForwardBody On); Kong defaults except for batch:" \
+         "KafkaUpstreamBufferMessages 1000000, KafkaUpstreamBatchMessages 10000."
+    for proto in h1 h2; do
+        echo
+        [ "$proto" = h1 ] && echo "## HTTP/1.1 (wrk)" || echo "## HTTP/2 (h2load)"
+        echo
+        echo "| path | req/s (2xx) | messages/s | p50 ms | p99 ms | ratio to do-nothing | httpd CPU µs/req | broker CPU µs/req | accepted msgs | delivered | lost |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        for p in null $PATHS; do
+            rps=$(rates "$proto" "$p" | median)
+            p50=$(field_median "$proto" "$p" 7); p99=$(field_median "$proto" "$p" 8)
+            per=1; [ "$p" = batch ] && per=$BATCH_RECORDS
+            if [ "$p" = null ]; then
+                ratio=1 acc=- del=- lost=- mps=-
+            else
+                ratio=$(ratios "$proto" "$p" | median | xargs printf "%.3f")
+                acc=$(accepted_msgs "$proto" "$p" "$per")
+                del=$(delivered_msgs "$proto" "$p")
+                lost=$(( acc > del ? acc - del : 0 ))
+                # messages/s: delivered over the time load was applied to the path
+                mps=$(awk -v d="$del" -v a="$acc" -v s="$(seconds_total "$proto" "$p")" \
+                          'BEGIN { printf "%.0f", (d < a ? d : a) / s }')
+                RATIO[$proto-$p]=$ratio MPS[$proto-$p]=$mps P99[$proto-$p]=$p99
+                DELIV[$proto-$p]=$del LOST[$proto-$p]=$lost
+            fi
+            printf '| %s | %.0f | %s | %s | %s | %.3f | %.0f | %.0f | %s | %s | %s |\n' "$(label "$p")" "$rps" "$mps" \
+                "$(ms "$p50")" "$(ms "$p99")" "$ratio" "$(field_median "$proto" "$p" 9)" \
+                "$(field_median "$proto" "$p" 10)" "$acc" "$del" "$lost"
+        done
+    done
+    echo
+    echo "Accepted = 2xx answers x records per request, over every round of the path (warm-up" \
+         "included); delivered = records consumed from the path's topic (kcat, after httpd stopped" \
+         "and flushed). Delivered can exceed accepted by the requests in flight when a round ended" \
+         "(answered after the client stopped counting). lost = accepted - delivered, when positive." \
+         "Messages/s = min(accepted, delivered) / seconds of load on the path." \
+         "CPU µs/req: CPU time (user + system) the httpd child, and the broker's JVM, spent" \
+         "during the round, per request (wrk, h2load and other users of the machine excluded):" \
+         "on a shared 2-core machine this is steadier than req/s, which the broker's own CPU" \
+         "(on the same cores) and the other load pull down." \
+         "Logged send failures (KU00001/KU00007 lines): $(cat "$DIR/raw/send-failures")."
+    echo
+    echo "## Memory"
+    echo
+    echo "Largest child RSS: $((RSS_START / 1024)) MiB after start, $((RSS_WARM / 1024)) MiB after warm-up," \
+         "$((RSS_END / 1024)) MiB after the run."
+    if [ -n "$SOAK_RSS" ]; then
+        echo
+        echo "Soak ($SOAK_SECONDS s of /async-h1 at $CONNS connections), RSS every 30 s, MiB:" \
+             "$(for k in $SOAK_RSS; do printf '%s ' $((k / 1024)); done)"
+    fi
+    echo
+    echo "## Targets (issue 6; reported, never asserted)"
+    echo
+    t() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "**missed**" }'; }
+    tle() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "**missed**" }'; }
+    echo "- async >= 0.95x do-nothing: HTTP/1.1 ${RATIO[h1-async]}x ($(t "${RATIO[h1-async]}" 0.95))," \
+         "HTTP/2 ${RATIO[h2-async]}x ($(t "${RATIO[h2-async]}" 0.95))"
+    echo "- sync acks=all >= 0.5x at $CONNS connections, p99 <= 10 ms: HTTP/1.1 ${RATIO[h1-syncall]}x" \
+         "($(t "${RATIO[h1-syncall]}" 0.5)), p99 $(ms "${P99[h1-syncall]}") ms ($(tle "${P99[h1-syncall]}" 10000));" \
+         "HTTP/2 ${RATIO[h2-syncall]}x ($(t "${RATIO[h2-syncall]}" 0.5)), p99 $(ms "${P99[h2-syncall]}") ms ($(tle "${P99[h2-syncall]}" 10000))"
+    echo "- batch ingest >= 200,000 messages/s delivered: HTTP/1.1 ${MPS[h1-batch]}" \
+         "($(t "${MPS[h1-batch]}" 200000)), HTTP/2 ${MPS[h2-batch]} ($(t "${MPS[h2-batch]}" 200000))"
+    lost_total=0
+    for k in "${!LOST[@]}"; do lost_total=$((lost_total + LOST[$k])); done
+    echo "- lost = 0: $([ "$lost_total" = 0 ] && echo met || echo "**missed** ($lost_total)")"
+    if [ -n "$SOAK_RSS" ]; then
+        first=${SOAK_RSS%% *} last=${SOAK_RSS##* }
+        echo "- RSS flat over the soak: $((first / 1024)) -> $((last / 1024)) MiB" \
+             "($(awk -v a="$first" -v b="$last" 'BEGIN { print (b <= a * 1.05 + 4096) ? "met (within 5% + 4 MiB)" : "**missed**" }'))"
+    else
+        echo "- RSS flat over a 10-minute soak: not run (\`--soak\`)"
+    fi
+    echo
+    echo "## Rounds"
+    echo
+    echo "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, httpd CPU us/req, broker CPU us/req:"
+    echo
+    echo '```'
+    cat "$RAW"
+    echo '```'
+    echo
+    echo "Run took ${ELAPSED} s of load, raw output in $DIR/raw."
+} >"$REPORT"
+cat "$REPORT"
