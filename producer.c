@@ -268,7 +268,7 @@ static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
 
     while (!kp->stopping) {
         rd_kafka_poll(kp->rk, 100);
-        ku_status_tick(kp->stats, kp->rk);
+        ku_status_tick(kp->stats, apr_atomic_read32(&kp->in_queue));
     }
     return NULL;
 }

@@ -348,7 +348,7 @@ void ku_status_conf(rd_kafka_conf_t *rkc)
     rd_kafka_conf_set(rkc, "statistics.interval.ms", "2000", NULL, 0);
 }
 
-void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk)
+void ku_status_tick(ku_stats_t *st, apr_uint32_t queued)
 {
     apr_time_t now = apr_time_now();
     apr_uint32_t window;
@@ -359,7 +359,7 @@ void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk)
     st->ticked = now;
     if (st->slot && ku_shm.me)
         __atomic_store_n(&ku_status_gauge_of(ku_shm.me, st->index)->queue_depth,
-                         (apr_int64_t)rd_kafka_outq_len(rk), __ATOMIC_RELAXED);
+                         (apr_int64_t)queued, __ATOMIC_RELAXED);
     window = (apr_uint32_t)(apr_time_sec(now) / KU_LOG_WINDOW);
     ratelimit_roll(&st->error_rl, st->server, window);
     ratelimit_roll(&st->log_rl, st->server, window);

@@ -93,9 +93,10 @@ void ku_status_conf(rd_kafka_conf_t *rkc);
 /* librdkafka's statistics JSON: broker states, read and dropped. */
 void ku_status_stats(ku_stats_t *st, const char *json, size_t len);
 
-/* From the poll thread, often: publishes the queue depth (at most every
- * 100 ms) and closes the log limiters' windows. */
-void ku_status_tick(ku_stats_t *st, rd_kafka_t *rk);
+/* From the poll thread, often: publishes the queue depth (queued: the
+ * producer's messages not yet reported on; at most every 100 ms) and closes
+ * the log limiters' windows. */
+void ku_status_tick(ku_stats_t *st, apr_uint32_t queued);
 
 void ku_status_accepted(ku_stats_t *st);
 void ku_status_refused(ku_stats_t *st, ku_reject_t reason);

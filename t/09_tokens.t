@@ -36,17 +36,7 @@ my $httpd = Apache::Test::vars('httpd');
 my ($moddir) = grep { -e "$_/mod_mpm_event.so" }
     '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
 my $tmp = tempdir('ku-tokens-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $base = <<"EOF";
-ServerRoot "$t_dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:8599
-PidFile "$tmp/httpd.pid"
-ErrorLog "$tmp/error_log"
-DefaultRuntimeDir "$tmp"
-LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
-LoadModule authz_core_module "$moddir/mod_authz_core.so"
-LoadModule kafka_upstream_module "$so"
-EOF
+my $base = config_check_base($t_dir, $so, $moddir, $tmp);
 
 my $conf_count = 0;
 # Lines starting "server:" go to the server config, the others to <Location /x>.

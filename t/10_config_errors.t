@@ -12,6 +12,8 @@ use File::Spec;
 use File::Temp qw(tempdir);
 use FindBin;
 use POSIX ();
+use lib 't/lib';
+use KafkaTest qw(config_check_base);
 
 my $t_dir = File::Spec->rel2abs($FindBin::Bin);
 my $so = "$t_dir/../.libs/mod_kafka_upstream.so";
@@ -311,17 +313,7 @@ plan tests => $tests, need {
 };
 
 my $tmp = tempdir('ku-config-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-my $base = <<"EOF";
-ServerRoot "$t_dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:8599
-PidFile "$tmp/httpd.pid"
-ErrorLog "$tmp/error_log"
-DefaultRuntimeDir "$tmp"
-LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
-LoadModule authz_core_module "$moddir/mod_authz_core.so"
-LoadModule kafka_upstream_module "$so"
-EOF
+my $base = config_check_base($t_dir, $so, $moddir, $tmp);
 
 # Writes the config and runs `httpd -t -f` on it: (status, stdout+stderr).
 my $conf_count = 0;

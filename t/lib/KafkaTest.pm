@@ -9,8 +9,8 @@ use JSON::PP ();
 use IO::Socket::INET ();
 use Apache::Test ();
 
-our @EXPORT = qw(broker end_offset consume consume_one decode_value json
-                 raw_request);
+our @EXPORT = qw(broker config_check_base end_offset consume consume_one
+                 decode_value json raw_request);
 
 # kcat prints UTF-8 bytes; the payload inside is then a character string.
 my $kcat_json = JSON::PP->new->utf8;
@@ -101,6 +101,24 @@ sub _read_response {
     $res->{body} = <$sock> // '';
     close $sock;
     return $res;
+}
+
+# The start of an httpd.conf for `httpd -t` checks of the module: the event
+# MPM and authz_core from $moddir, the module built in $so; runtime files
+# in $tmp.
+sub config_check_base {
+    my ($t_dir, $so, $moddir, $tmp) = @_;
+    return <<"EOF";
+ServerRoot "$t_dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:8599
+PidFile "$tmp/httpd.pid"
+ErrorLog "$tmp/error_log"
+DefaultRuntimeDir "$tmp"
+LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
+LoadModule authz_core_module "$moddir/mod_authz_core.so"
+LoadModule kafka_upstream_module "$so"
+EOF
 }
 
 1;
