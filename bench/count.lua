@@ -1,7 +1,10 @@
 -- wrk script for bench/run.sh: POSTs the file named by KU_BENCH_BODY with
 -- the Content-Type in KU_BENCH_CTYPE, counts answers by status class per
 -- thread (wrk itself only reports non-2xx), and prints one line:
---   RESULT requests=N ok=N other=N errors=N seconds=S p50_us=N p99_us=N
+--   RESULT requests=N ok=N other=N errors=N seconds=S p50_us=N p99_us=N records=N
+-- records: the records the module accepted: KU_BENCH_RECORDS (records per
+-- request) for a 200, the results with status 200 for a 207 (a split
+-- request some of whose records were refused).
 local threads = {}
 
 function setup(thread)
@@ -14,25 +17,33 @@ function init(args)
     wrk.body = f:read("*a")
     f:close()
     wrk.headers["Content-Type"] = os.getenv("KU_BENCH_CTYPE") or "application/json"
-    ok, other = 0, 0
+    per = tonumber(os.getenv("KU_BENCH_RECORDS") or "1")
+    ok, other, records = 0, 0, 0
 end
 
 function response(status, headers, body)
     if status >= 200 and status < 300 then
         ok = ok + 1
+        if status == 207 then
+            local _, n = string.gsub(body, '"status":200', "")
+            records = records + n
+        else
+            records = records + per
+        end
     else
         other = other + 1
     end
 end
 
 function done(summary, latency, requests)
-    local ok_all, other_all = 0, 0
+    local ok_all, other_all, records_all = 0, 0, 0
     for _, t in ipairs(threads) do
         ok_all = ok_all + t:get("ok")
         other_all = other_all + t:get("other")
+        records_all = records_all + t:get("records")
     end
     local e = summary.errors
-    io.write(string.format("RESULT requests=%d ok=%d other=%d errors=%d seconds=%.3f p50_us=%d p99_us=%d\n",
+    io.write(string.format("RESULT requests=%d ok=%d other=%d errors=%d seconds=%.3f p50_us=%d p99_us=%d records=%d\n",
         summary.requests, ok_all, other_all, e.connect + e.read + e.write + e.timeout,
-        summary.duration / 1e6, latency:percentile(50), latency:percentile(99)))
+        summary.duration / 1e6, latency:percentile(50), latency:percentile(99), records_all))
 end
