@@ -47,6 +47,8 @@ struct ku_producer {
     /* Touched by the poll thread only: */
     apr_uint64_t failed_unlogged;
     apr_time_t failure_logged_at;
+    char last_failed_topic[256];
+    const char *last_failure;   /* librdkafka's static error text */
     /* Topic handles, made once per topic: a send by topic name makes
      * librdkafka look the topic up under its handle-wide write lock, for
      * every message. Only added to (under topics_lock), published by
@@ -170,19 +172,39 @@ static int waiter_wait(ku_waiter_t *w, const struct timespec *deadline)
 
 /* --- librdkafka callbacks (poll thread, or librdkafka's own for logs) -------- */
 
-static void log_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
+/* Logs the async delivery failures counted since the last line: at most
+ * once per interval, and also when no further failure comes (the poll
+ * loop and child exit call it), so that every failure gets counted. */
+static void log_async_failures(ku_producer_t *kp, int now_or_never)
 {
-    apr_time_t now = apr_time_now();
+    apr_time_t now;
 
-    kp->failed_unlogged++;
-    if (now - kp->failure_logged_at < KU_FAILURE_LOG_INTERVAL)
+    if (!kp->failed_unlogged)
+        return;
+    now = apr_time_now();
+    if (!now_or_never && now - kp->failure_logged_at < KU_FAILURE_LOG_INTERVAL)
         return;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, kp->server,
                  "KU00001: %" APR_UINT64_T_FMT " accepted message(s) could not be "
                  "delivered by producer %s (last: topic %s: %s)", kp->failed_unlogged,
-                 kp->name, rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+                 kp->name, kp->last_failed_topic, kp->last_failure);
     kp->failed_unlogged = 0;
     kp->failure_logged_at = now;
+}
+
+static void count_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
+{
+    kp->failed_unlogged++;
+    apr_cpystrn(kp->last_failed_topic, rd_kafka_topic_name(m->rkt),
+                sizeof(kp->last_failed_topic));
+    kp->last_failure = rd_kafka_err2str(m->err);
+    log_async_failures(kp, 0);
+}
+
+/* Purged at child exit: counted by KU00005 instead. */
+static int is_purged(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -196,8 +218,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                         rd_kafka_message_latency(m));
     if (m->_private)
         waiter_complete(m->_private, m);
-    else if (m->err)
-        log_async_failure(kp, m);
+    else if (m->err && !is_purged(m->err))
+        count_async_failure(kp, m);
 }
 
 static const char trouble_auth[] = "broker authentication failed";
@@ -268,6 +290,7 @@ static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
 
     while (!kp->stopping) {
         rd_kafka_poll(kp->rk, 100);
+        log_async_failures(kp, 0);
         ku_status_tick(kp->stats, apr_atomic_read32(&kp->in_queue));
     }
     return NULL;
@@ -318,6 +341,7 @@ static void close_producer(ku_producer_t *kp)
     int undelivered = (int)apr_atomic_read32(&kp->in_queue);
     apr_uint32_t i;
 
+    log_async_failures(kp, 1);
     rd_kafka_purge(kp->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(kp->rk, 0); /* sync waiters learn of the purge */
     for (i = 0; i < apr_atomic_read32(&kp->ntopics); i++) {
