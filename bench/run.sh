@@ -175,9 +175,12 @@ EOF
         location "sync1-$proto" "ku-bench-sync1-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks 1"
         location "syncall-$proto" "ku-bench-syncall-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks all"
         # Bulk ingest: a deeper local queue and bigger produce requests than
-        # the Kong defaults (50000 messages, 200 a request).
+        # the Kong defaults (50000 messages, 200 a request), and time for
+        # that queue to drain (the default 5 s delivery timeout expired
+        # records under full load).
         location "batch-$proto" "ku-bench-batch-$proto" "KafkaUpstreamSplit ndjson" \
-            "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000"
+            "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000" \
+            "KafkaUpstreamDeliveryTimeout 60000"
     done
 } >"$DIR/httpd.conf"
 [ -z "$USER_LINES" ] || chown www-data "$DIR"
