@@ -20,6 +20,7 @@
 #include "producer.h"
 #include "request.h"
 #include "status.h"
+#include "storage.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -446,6 +447,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ku_status_register_hooks(p);
+    ku_storage_register_hooks(p);
 #ifdef KU_TEST_HOOKS
     ap_hook_handler(kafka_upstream_test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
 #endif
