@@ -67,6 +67,10 @@ static int utf8_valid(const char *s, apr_size_t len)
     apr_size_t i = 0, n;
 
     while (i < len) {
+        if (u[i] < 0x80) { /* most bodies are ASCII: no call per byte */
+            i++;
+            continue;
+        }
         if ((n = utf8_seq_len(u + i, len - i)) == 0)
             return 0;
         i += n;
@@ -767,11 +771,10 @@ static void member_str(env_member_t *m, int *n, const char *name, const char *s)
 
 /* A JSON body json-c would print unchanged but for whitespace: its text is
  * body_args as it is, without a json-c tree (json_text.c). */
-static int compact_json_body(apr_pool_t *p, const ku_request_t *req,
+static int compact_json_body(apr_pool_t *p, const ku_request_t *req, int body_utf8,
                              const char **text, apr_size_t *len)
 {
-    return req->body_len && utf8_valid(req->body, req->body_len)
-           && !memchr(req->body, '\0', req->body_len)
+    return req->body_len && body_utf8 && !memchr(req->body, '\0', req->body_len)
            && ku_json_compact(p, req->body, req->body_len, text, len);
 }
 
@@ -783,18 +786,19 @@ static const char *add_body_fields(apr_pool_t *p, env_member_t *m, int *n,
     const char *body = req->body ? req->body : "", *err, *args_text = NULL;
     apr_size_t args_len = 0;
     json_object *args;
-    int as_base64;
+    int as_base64, body_utf8;
 
     if (req->body_len > KU_MAX_BODY)
         return "body too large to encode";
-    if (kind == BODY_JSON && compact_json_body(p, req, &args_text, &args_len))
+    body_utf8 = utf8_valid(body, req->body_len);
+    if (kind == BODY_JSON && compact_json_body(p, req, body_utf8, &args_text, &args_len))
         args = NULL;
     else if ((err = parse_body_args(p, req, kind, &args)))
         return err;
     else if (!args) /* the JSON body null: SPEC §3 allows no null field */
         args = json_object_new_object();
     /* Unknown types are opaque; known ones stay raw only if they are text. */
-    as_base64 = kind == BODY_OTHER || !utf8_valid(body, req->body_len);
+    as_base64 = kind == BODY_OTHER || !body_utf8;
     if (as_base64) {
         char *enc = apr_palloc(p, apr_base64_encode_len((int)req->body_len));
         int len = apr_base64_encode_binary(enc, (const unsigned char *)body,
