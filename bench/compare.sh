@@ -53,7 +53,7 @@ WRK_THREADS=${KU_COMPARE_WRK_THREADS:-1}
 THREADS=${KU_COMPARE_THREADS:-160}
 ROUNDS=${KU_COMPARE_ROUNDS:-3}
 SECONDS_PER=${KU_COMPARE_SECONDS:-8}
-WARMUP_SECONDS=2
+WARMUP_SECONDS=2 WARMUP_RECORDS=500000
 GATEWAYS=${KU_COMPARE_GATEWAYS:-kong1 event kong2 worker}
 TUNINGS=${KU_COMPARE_TUNINGS-event:MaxKeepAliveRequests=100 event:ThreadsPerChild=64 worker:ThreadsPerChild=64}
 TUNING_MODES=${KU_COMPARE_TUNING_MODES:-async}
@@ -65,7 +65,7 @@ BUILD=1
 
 for arg in "$@"; do
     case $arg in
-        --quick) ROUNDS=${KU_COMPARE_ROUNDS:-1} SECONDS_PER=${KU_COMPARE_SECONDS:-3} WARMUP_SECONDS=1 ;;
+        --quick) ROUNDS=${KU_COMPARE_ROUNDS:-1} SECONDS_PER=${KU_COMPARE_SECONDS:-3} WARMUP_SECONDS=1 WARMUP_RECORDS=100000 ;;
         --no-build) BUILD=0 ;;
         *) sed -n '2,37s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
@@ -196,10 +196,13 @@ run_gateway() { # id
 IDS=$GATEWAYS
 n=0
 for _ in $TUNINGS; do n=$((n + 1)); IDS="$IDS t$n"; done
-topics=
+topics=kc-warmup:3
 for id in $IDS; do for m in $(modes_of "$id"); do topics="$topics kc-$id-$m:3"; done; done
 # shellcheck disable=SC2086
 start_kafka $topics
+# A cold broker (JIT) would slow whichever gateway comes first.
+say "Warming the broker up (kcat, $WARMUP_RECORDS records)"
+seq "$WARMUP_RECORDS" | kcat -P -b "$BROKER" -t kc-warmup >>"$LOG" 2>&1 || die "kcat -P failed (log: $LOG)"
 RAW=$DIR/raw/rounds.tsv
 : >"$RAW"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -287,8 +290,7 @@ tuning_ids=$(tr ' ' '\n' <<<"$IDS" | grep '^t' || true)
 {
     echo "# Side by side with Kong's engine"
     echo
-    echo "Written by \`bash bench/compare.sh${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
-         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`.${KU_BENCH_NOTE:+ $KU_BENCH_NOTE}"
+    written_by "$@"
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
          "load average $LOAD_START at the start, $LOAD_END at the end." \
          "Kafka $KU_KAFKA_VERSION (one broker, loopback, topics of 3 partitions) for every gateway." \
@@ -299,7 +301,7 @@ tuning_ids=$(tr ' ' '\n' <<<"$IDS" | grep '^t' || true)
          "Kong's engine: $(nginx -v 2>&1 | sed 's|.*nginx/|nginx |') + lua-nginx-module + lua-resty-kafka" \
          "($KONG: the plugin's defaults; sync = acks 1; nginx's keepalive_requests default, 1000)."
     echo "Load: wrk -t$WRK_THREADS -c$CONNS, HTTP/1.1 keep-alive, POST of a $(stat -c %s "$BODY")-byte JSON body," \
-         "on the same machine. Gateways one at a time, in the order $IDS; per gateway a" \
+         "on the same machine. The broker was first warmed up with $WARMUP_RECORDS records from kcat. Gateways one at a time, in the order $IDS; per gateway a" \
          "${WARMUP_SECONDS} s warm-up per mode, then $ROUNDS round(s) x ${SECONDS_PER} s per mode, each paired with a" \
          "do-nothing round of the same gateway just before or after it (order alternating)."
     echo
@@ -337,15 +339,6 @@ tuning_ids=$(tr ' ' '\n' <<<"$IDS" | grep '^t' || true)
         table $tuning_ids
     fi
     echo
-    echo "## Rounds"
-    echo
-    echo "gateway, mode, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, gateway CPU us/req, broker CPU us/req, accepted:"
-    echo
-    echo '```'
-    cat "$RAW"
-    echo '```'
-    echo
-    echo "Run took ${ELAPSED} s of load, raw output in $DIR/raw."
+    rounds_block "gateway, mode, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, gateway CPU us/req, broker CPU us/req, accepted"
 } >"$DIR/report.md"
-write_section "$REPORT" compare <"$DIR/report.md"
-cat "$DIR/report.md"
+publish compare

@@ -12,7 +12,7 @@
 KAFKA=$SRC/t/kafka/kafka.sh
 PROG=bench/$(basename "$0")
 die() { echo "$PROG: $*" >&2; exit 1; }
-say() { echo "==> $*" >&2; }
+say() { echo "==> $(date -u +%T) $*" >&2; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 need_tools() { # tool... (installs the missing ones with t/install-deps.sh when root)
@@ -231,4 +231,25 @@ write_section() { # report name < content
         cp "$new" "$report"
     fi
     rm -f "$new"
+}
+
+# --- report pieces -----------------------------------------------------------------------
+written_by() { # the run's arguments: the report's "Written by" sentence
+    echo "Written by \`bash $PROG${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
+         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`.${KU_BENCH_NOTE:+ $KU_BENCH_NOTE}"
+}
+rounds_block() { # legend of RAW's columns (ELAPSED: seconds of load)
+    echo "## Rounds"
+    echo
+    echo "$1:"
+    echo
+    echo '```'
+    cat "$RAW"
+    echo '```'
+    echo
+    echo "Run took ${ELAPSED} s of load, raw output in $DIR/raw."
+}
+publish() { # section: $DIR/report.md becomes that section of REPORT, and is printed
+    write_section "$REPORT" "$1" <"$DIR/report.md"
+    cat "$DIR/report.md"
 }

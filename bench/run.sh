@@ -243,8 +243,7 @@ declare -A RATIO MPS P99 DELIV LOST
 {
     echo "# mod_kafka_upstream benchmark"
     echo
-    echo "Written by \`bash bench/run.sh${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
-         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`.${KU_BENCH_NOTE:+ $KU_BENCH_NOTE}"
+    written_by "$@"
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
          "shared: load average $LOAD_START at the start, $LOAD_END at the end." \
          "httpd $(apache2 -v | sed -n 's|^Server version: Apache/\([^ ]*\).*|\1|p') (MPM event, one child," \
@@ -327,15 +326,6 @@ declare -A RATIO MPS P99 DELIV LOST
         echo "- RSS flat over a 10-minute soak: not run (\`--soak\`)"
     fi
     echo
-    echo "## Rounds"
-    echo
-    echo "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, httpd CPU us/req, broker CPU us/req:"
-    echo
-    echo '```'
-    cat "$RAW"
-    echo '```'
-    echo
-    echo "Run took ${ELAPSED} s of load, raw output in $DIR/raw."
+    rounds_block "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, httpd CPU us/req, broker CPU us/req, accepted"
 } >"$DIR/report.md"
-write_section "$REPORT" run <"$DIR/report.md"
-cat "$DIR/report.md"
+publish run
