@@ -241,6 +241,11 @@ for m in null async sync; do
     done
     BEST[$m]=$best
 done
+lines_matching() { # regex file: how many lines match (0 without the file)
+    local n
+    n=$(grep -c "$1" "$2" 2>/dev/null) || true
+    echo "${n:-0}"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 mode_label() { case $1 in null) echo "do-nothing" ;; async) echo "async" ;; sync) echo "sync, acks=1" ;; esac; }
 
@@ -320,8 +325,8 @@ tuning_ids=$(tr ' ' '\n' <<<"$IDS" | grep '^t' || true)
          "1 or 2 workers, whichever delivered more msgs/s in that mode (2xx/s for do-nothing):" \
          "async $(describe "${BEST[async]:-none}"), sync $(describe "${BEST[sync]:-none}")."
     echo "Errors logged: $(for id in $IDS; do case $id in
-             kong*) printf '%s %s [error] lines; ' "$id" "$(grep -c '\[error\]' "$DIR/$id/error.log" 2>/dev/null || echo 0)" ;;
-             *) printf '%s %s KU00001/KU00007 lines; ' "$id" "$(grep -c 'KU0000[17]' "$DIR/error-$id.log" 2>/dev/null || echo 0)" ;;
+             kong*) printf '%s %s [error] lines; ' "$id" "$(lines_matching '\[error\]' "$DIR/$id/error.log")" ;;
+             *) printf '%s %s KU00001/KU00007 lines; ' "$id" "$(lines_matching 'KU0000[17]' "$DIR/error-$id.log")" ;;
          esac; done)(logs in $DIR)."
     echo
     echo "## Targets (issue 11; reported, never asserted)"
