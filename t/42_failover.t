@@ -47,15 +47,11 @@ my $tool = "$top/t/tools/ku-load";
 my $tmp = tempdir(CLEANUP => 1);
 my $prefork = $mpm eq 'prefork';
 
-# t/kafka/cluster.sh, on the cluster's ports and dir (from the environment).
+# t/kafka/cluster.sh, on the cluster's ports and dir (KU_CLUSTER_PORT, KU_CLUSTER_DIR).
 sub cluster {
-    my @args = @_;
-    local %ENV = %ENV;
-    delete @ENV{grep { /^KU_KAFKA_(?:\w*PORT|VERSION)$/ } keys %ENV};
     my $t = time;
-    system('bash', "$top/t/kafka/cluster.sh", @args) == 0
-        or die "cluster.sh @args failed\n";
-    printf STDERR "# cluster: %s in %.1f s\n", "@args", time - $t;
+    system('bash', "$top/t/kafka/cluster.sh", @_) == 0 or die "cluster.sh @_ failed\n";
+    printf STDERR "# cluster: %s in %.1f s\n", "@_", time - $t;
 }
 
 my $main_pid = $$;
@@ -85,40 +81,29 @@ sub wait_full_isr {
 
 sub load_start {
     my ($path, @args) = @_;
-    open(my $fh, '-|', $^X, $tool, '--json', '--url', "$base_url$path", '--topic', $topic,
-         '--brokers', $brokers, @args) or die "ku-load: $!";
-    return $fh;
-}
-
-sub load_end {
-    my ($fh) = @_;
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-    return eval { json->decode($out) } || die "ku-load gave no figures (exit $?): $out\n";
-}
-
-sub answers {
-    open(my $fh, '<', $_[0]) or die "$_[0]: $!";
-    local $/;
-    return json->decode(<$fh>)->{answers};
+    return ku_load_start('--url', "$base_url$path", '--topic', $topic, '--brokers', $brokers,
+                         @args);
 }
 
 sub touch { open(my $fh, '>', $_[0]) or die "$_[0]: $!" }
 
-sub end_offset_now { `$^X $tool --print-offsets --topic $topic --brokers $brokers` =~ /^0:(\d+)/ ? $1 : 0 }
+sub end_offset_now {
+    return `$^X $tool --print-offsets --topic $topic --brokers $brokers` =~ /^0:(\d+)/ ? $1 : 0;
+}
 
 # Waits (90 s at most) until $n records of run $run are in the topic from
-# $from on: that load is under way, its producers connected.
+# $from on: that load is under way, its producers connected. Reads on from
+# where it was, at most 500 records a time.
 sub wait_records {
     my ($run, $from, $n) = @_;
-    my $t = time;
-    my $seen = 0;
-    while (time - $t < 90) {
-        $seen = () = `kcat -C -q -e -b $brokers -t $topic -p 0 -o $from -f '%s\n' 2>/dev/null`
-            =~ /\Q$run\E-\d+/g;
-        last if $seen >= $n;
-        sleep 0.5;
+    my ($t, $seen, $next) = (time, 0, $from);
+    while ($seen < $n && time - $t < 90) {
+        for (`timeout 10 kcat -C -q -e -b $brokers -t $topic -p 0 -o $next -c 500 -f '%o %s\n'`) {
+            my ($offset) = /^(\d+) / or next;
+            $next = $offset + 1;
+            $seen++ if /\Q$run\E-\d/;
+        }
+        sleep 0.5 if $seen < $n;
     }
     printf STDERR "# %d records of %s after %.1f s\n", $seen, $run, time - $t;
 }
@@ -156,9 +141,9 @@ for my $fault (@faults) {
     }
     sleep 2;
     touch($stop);
-    my $s = load_end($sync);
-    my $a = load_end($async);
-    my $sa = answers("$tmp/$run-sync.json");
+    my $s = ku_load_end($sync);
+    my $a = ku_load_end($async);
+    my $sa = ku_load_answers("$tmp/$run-sync.json");
     my $before = grep { $_->[1] == 200 && $_->[4] < $t_fault } @$sa;
     my $after = grep { $_->[1] == 200 && $_->[3] > $t_over } @$sa;
     my $by = join ',', map { "$_:$s->{refused_by_status}{$_}" } sort keys %{ $s->{refused_by_status} };

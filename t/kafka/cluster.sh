@@ -137,20 +137,25 @@ start_cluster() {
 }
 
 # Sends signal $2 to node $1 and waits for its JVM to be gone (SIGTERM: a controlled
-# shutdown, SIGKILL after 30 s).
+# shutdown, SIGKILL after 15 s).
 signal_node() {
     local dir pid
     dir=$(ndir "$1")
     pid_alive "$dir" || { rm -f "$dir/kafka.pid"; return 0; }
     pid=$(cat "$dir/kafka.pid")
     kill -"$2" "$pid"
-    for _ in $(seq 600); do is_broker "$pid" "$dir" || break; sleep 0.05; done
+    for _ in $(seq 300); do is_broker "$pid" "$dir" || break; sleep 0.05; done
     ! is_broker "$pid" "$dir" || kill -KILL "$pid"
     for _ in $(seq 100); do is_broker "$pid" "$dir" || break; sleep 0.05; done
     rm -f "$dir/kafka.pid"
 }
 
-stop_cluster() { local n; for n in "${NODES[@]}"; do signal_node "$n" TERM; done; }
+# All at once: one by one, the last nodes wait for a quorum that has gone.
+stop_cluster() {
+    local n
+    for n in "${NODES[@]}"; do signal_node "$n" TERM & done
+    wait
+}
 
 node_arg() { [[ ${1:-} =~ ^[123]$ ]] || die "node 1, 2 or 3 expected"; }
 
