@@ -28,7 +28,7 @@ sub answer_of {
 # topic's last: what the request produced, exactly once.
 sub bodies_from {
     my ($offset, $count) = @_;
-    my @bodies = map { decode_value($_)->{body} } consume($topic, $offset, $count, timeout => 10);
+    my @bodies = map { decode_value($_)->{body} } consume($topic, $offset, $count, timeout => 30);
     push @bodies, 'then more' if end_offset($topic) != $offset + $count;
     return \@bodies;
 }
