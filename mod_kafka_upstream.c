@@ -172,13 +172,19 @@ static int read_body(request_rec *r, apr_off_t limit, ku_buffer_t *buf)
 
 /* --- the handler ---------------------------------------------------------------- */
 
+/* librdkafka may report a delivery without its offset (acks 0; messages
+ * "implicitly acked" by a later batch after a timed-out request, issue 17):
+ * RD_KAFKA_OFFSET_INVALID, -1001. Such a field is left out, never named. */
 static void set_delivery_headers(request_rec *r, const ku_record_t *rec)
 {
     apr_table_setn(r->headers_out, "Kafka-Topic", rec->topic);
-    apr_table_setn(r->headers_out, "Kafka-Partition",
-                   apr_itoa(r->pool, rec->result.partition));
-    apr_table_setn(r->headers_out, "Kafka-Offset",
-                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)rec->result.offset));
+    if (rec->result.partition >= 0)
+        apr_table_setn(r->headers_out, "Kafka-Partition",
+                       apr_itoa(r->pool, rec->result.partition));
+    if (rec->result.offset >= 0)
+        apr_table_setn(r->headers_out, "Kafka-Offset",
+                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                    (apr_int64_t)rec->result.offset));
 }
 
 /* The error detail, with librdkafka's own words under KafkaUpstreamErrorDetail. */
@@ -201,9 +207,11 @@ static json_object *record_result(request_rec *r, const ku_dir_conf_t *conf,
     if (rec->result.status != HTTP_OK)
         json_object_object_add(o, "error",
                                json_object_new_string(error_detail(r, conf, &rec->result)));
-    else if (sync) {
-        json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
-        json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
+    else if (sync) {   /* as set_delivery_headers: only what is known */
+        if (rec->result.partition >= 0)
+            json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
+        if (rec->result.offset >= 0)
+            json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
     }
     return o;
 }

@@ -9,6 +9,8 @@
 #   KU_TESTS="t/04_sync.t" t/run-tests.sh  only these test files
 #   KU_TOKENS_PASS=0 t/run-tests.sh  without the delegation-token pass
 #                                  (t/tokens.sh: builds a patched librdkafka)
+#   KU_FAILOVER_MPMS="event worker prefork"  MPMs t/42_failover.t runs under
+#                                  (default event; "" for none)
 # KU_TEST_PORT (8529) is the test httpd's port (+71: the secured virtual
 # host); KU_TEST_WORK (/tmp/ku-test) the copy; KU_KAFKA_PORT,
 # KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see t/kafka/kafka.sh; KU_KAFKA3_PORT
@@ -41,6 +43,9 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_KAFKA3_DIR:+KU_KAFKA3_DIR=$KU_KAFKA3_DIR} \
         ${KU_FAULT_KAFKA_PORT:+KU_FAULT_KAFKA_PORT=$KU_FAULT_KAFKA_PORT} \
         ${KU_FAULT_KAFKA_DIR:+KU_FAULT_KAFKA_DIR=$KU_FAULT_KAFKA_DIR} \
+        ${KU_CLUSTER_PORT:+KU_CLUSTER_PORT=$KU_CLUSTER_PORT} \
+        ${KU_CLUSTER_DIR:+KU_CLUSTER_DIR=$KU_CLUSTER_DIR} \
+        ${KU_FAILOVER_MPMS+KU_FAILOVER_MPMS="$KU_FAILOVER_MPMS"} \
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         ${KU_TOKENS_PASS:+KU_TOKENS_PASS=$KU_TOKENS_PASS} \
         bash "$WORK/t/run-tests.sh"
@@ -81,8 +86,13 @@ kafka_fault() {
     KU_KAFKA_PORT=$KU_FAULT_KAFKA_PORT KU_KAFKA_CONTROLLER_PORT= KU_KAFKA_DIR=$KU_FAULT_KAFKA_DIR \
         bash $KAFKA "$@"
 }
+# t/42_failover.t's 3-node cluster (t/kafka/cluster.sh): the same, ports
+# KU_KAFKA_PORT+3000 to +3005.
+export KU_CLUSTER_PORT=${KU_CLUSTER_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 3000 ))}
+export KU_CLUSTER_DIR=${KU_CLUSTER_DIR:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$(id -un)}-cluster}
+export KU_CLUSTER_BROKERS=$(bash t/kafka/cluster.sh bootstrap)
 trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true
-      kafka_fault stop >/dev/null 2>&1 || true' EXIT
+      kafka_fault stop >/dev/null 2>&1 || true; bash t/kafka/cluster.sh stop >/dev/null 2>&1 || true' EXIT
 bash $KAFKA fetch
 kafka3 fetch
 bash $KAFKA start & main_pid=$!
@@ -91,7 +101,7 @@ wait $main_pid
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
-    ku-compress-zstd ku-clusters
+    ku-compress-zstd ku-clusters ku-no-offset
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.

@@ -374,6 +374,8 @@ expire_token() {
         || { printf '%s\n' "$out" >&2; die "expiring the delegation token failed"; }
 }
 
+# Sourced (t/kafka/cluster.sh): the functions only.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 case ${1:-} in
     fetch) fetch ;;
     start) start "${2:-}" ;;

@@ -10,7 +10,7 @@ use IO::Socket::INET ();
 use Apache::Test ();
 
 our @EXPORT = qw(broker config_check_base end_offset consume consume_one
-                 decode_value json raw_request);
+                 decode_value json raw_request ku_load_start ku_load_end ku_load_answers);
 
 # kcat prints UTF-8 bytes; the payload inside is then a character string.
 my $kcat_json = JSON::PP->new->utf8;
@@ -119,6 +119,31 @@ LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
 LoadModule authz_core_module "$moddir/mod_authz_core.so"
 LoadModule kafka_upstream_module "$so"
 EOF
+}
+
+# t/tools/ku-load --json with @args, in the background; ku_load_end waits
+# for it and returns its figures, ku_load_answers the answers of a run it
+# saved with --results.
+sub ku_load_start {
+    my (@args) = @_;
+    my $tool = Apache::Test::vars('top_dir') . '/t/tools/ku-load';
+    open(my $fh, '-|', $^X, $tool, '--json', @args) or die "ku-load: $!";
+    return $fh;
+}
+
+sub ku_load_end {
+    my ($fh) = @_;
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+    return eval { $json->decode($out) } || die "ku-load gave no figures (exit $?): $out\n";
+}
+
+sub ku_load_answers {
+    my ($file) = @_;
+    open(my $fh, '<', $file) or die "$file: $!";
+    local $/;
+    return $json->decode(<$fh>)->{answers};
 }
 
 1;
