@@ -10,8 +10,8 @@
 #   OAuth2 server, oidc-provider, and a Kafka 4.1.1 broker whose OAUTHBEARER
 #   listeners validate its JWTs through its JWKS, audience and issuer;
 #   t/conf/beyond/oauth.inc): records produced over SASL_PLAINTEXT and
-#   SASL_SSL (token endpoint over https), with SASL extensions, over
-#   HTTP/2, are read back; a wrong secret, a token for another audience and
+#   SASL_SSL (token endpoint over https), with SASL extensions (which the
+#   broker shows it got), over HTTP/2, are read back; a wrong secret, a token for another audience and
 #   an untrusted token endpoint are 503s with Retry-After, a tagged log
 #   line and nothing produced; an endpoint down at start recovers without
 #   a restart once it is up; 20 s tokens are refreshed under 38 s of
@@ -38,7 +38,6 @@ my $oauth = (Apache::Test::vars('defines') // '') =~ /\bKU_OAUTH\b/;
 
 # --- apache2 -t --------------------------------------------------------------
 
-my $httpd = Apache::Test::vars('httpd');
 my ($moddir) = grep { -e "$_/mod_mpm_event.so" }
     '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
 my $tmp = tempdir('ku-oauth-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -47,20 +46,7 @@ open my $ca, '>', "$tmp/ca.pem" or die "$tmp/ca.pem: $!";
 print $ca "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 close $ca;
 
-my $conf_count = 0;
-# Lines starting "server:" go to the server config, the others to <Location /x>.
-sub config_test {
-    my (@lines) = @_;
-    my $conf = sprintf '%s/case%02d.conf', $tmp, ++$conf_count;
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh $base, (map { s/^server://r . "\n" } grep { /^server:/ } @lines),
-        "<Location /x>\n", (map { "    $_\n" } 'SetHandler kafka-upstream',
-        'KafkaUpstreamBootstrapServers 127.0.0.1:9092', 'KafkaUpstreamTopic ku-config',
-        grep { !/^server:/ } @lines), "</Location>\n";
-    close $fh or die "$conf: $!";
-    my $output = `'$httpd' -t -f '$conf' 2>&1`;
-    return ($? == 0 ? 'exit 0' : 'exit ' . ($? >> 8), $output);
-}
+sub config_test { config_test_location($base, $tmp, @_) }
 
 my @login = ('KafkaUpstreamOAuthTokenEndpoint https://idp.example/token',
              'KafkaUpstreamOAuthClientId ku-client', 'KafkaUpstreamOAuthClientSecret s3cr3t');
@@ -126,7 +112,7 @@ my $short_requests = 38;    # one a second: the 20 s tokens are refreshed at ~16
 my @secrets = qw(ku-secret-1 ku-short-secret ku-other-secret wrong-oauth-secret);
 
 my $tests = @config_cases * 2;
-$tests += 3 * @ways_in + 3 + 5 * @refused + 6 + 3 + 2 * @secrets + 3 if $oauth;
+$tests += 3 * @ways_in + 1 + 3 + 5 * @refused + 6 + 3 + 2 * @secrets + 3 if $oauth;
 plan tests => $tests;
 
 for my $case (@config_cases) {
@@ -179,6 +165,16 @@ for my $path (@ways_in) {
     ok t_cmp($res->code, 200, "$path: acknowledged");
     ok t_cmp($res->header('Kafka-Topic'), 'ku-oauth', "$path: Kafka-Topic");
     ok t_cmp(sent_ok($path, $res, "token through $path"), 1, "$path: the record arrived");
+}
+
+# The broker saw the extensions (its validator prints them: t/oauth/servers.sh).
+{
+    open(my $fh, '<', "$ENV{KU_OAUTH_DIR}/kafka/server.log") or die "server.log: $!";
+    my @seen = grep { /^ku-oauth-extensions / } <$fh>;
+    chomp @seen;
+    ok t_cmp(scalar(grep { $_ eq 'ku-oauth-extensions ku-client={identityPoolId=pool-ku01, '
+                                 . 'logicalCluster=lkc-ku0001}' } @seen) > 0 ? 1 : 0, 1,
+             '/oauth/extensions: the broker got both extensions');
 }
 
 # HTTP/2 (h2c): the same through mod_http2's workers.

@@ -14,7 +14,8 @@
 # token endpoint over http, +1 over https (its own test CA), +2 the port
 # t/12_oauth.t brings a second instance up on (an endpoint down at start);
 # the broker's KU_OAUTH_KAFKA_PORT (+10) .. +18 (kafka.sh, P+7/P+8: OAUTH,
-# OAUTH_SSL). KU_OAUTH_DIR (/tmp/ku-oauth-servers-$USER): keys, certs,
+# OAUTH_SSL), with Kafka's validator as ExtensionsLoggingValidator.java
+# extends it: it prints the SASL extensions to the broker's server.log. KU_OAUTH_DIR (/tmp/ku-oauth-servers-$USER): keys, certs,
 # logs, the broker's data, client-secret. KU_OAUTH_HTTP_PORT (KU_TEST_PORT+72)
 # is the test httpd's virtual host for t/conf/beyond/oauth.inc. Cache: KU_OAUTH_CACHE
 # (~/.cache/mod_kafka_upstream/oidc-provider-VERSION). Needs node and npm,
@@ -31,9 +32,12 @@ CACHE=${KU_OAUTH_CACHE:-$HOME/.cache/mod_kafka_upstream/oidc-provider-$VERSION}
 ISSUER=http://127.0.0.1:$PORT
 
 die() { echo "oauth/servers.sh: $*" >&2; exit 1; }
+# kafka.sh's jar cache (its default release).
+kafka_libs() { echo "${KU_KAFKA_HOME:-$HOME/.cache/mod_kafka_upstream/kafka}/libs"; }
 kafka() {
     KU_KAFKA_PORT=$KPORT KU_KAFKA_CONTROLLER_PORT= KU_KAFKA_DIR=$DIR/kafka \
         KU_KAFKA_OAUTH_JWKS=$ISSUER/jwks KU_KAFKA_OAUTH_ISSUER=$ISSUER \
+        KU_KAFKA_CLASSPATH=$DIR/classes KU_KAFKA_OAUTH_HANDLER=ExtensionsLoggingValidator \
         bash "$HERE/../kafka/kafka.sh" "$@"
 }
 
@@ -89,6 +93,9 @@ start() {
     bash "$HERE/../kafka/make-certs.sh" "$DIR/certs" >"$DIR/certs.log" 2>&1 || die "make-certs.sh failed"
     mv "$DIR/certs/broker.pem" "$DIR/certs/server.pem"
     provider "$PORT" "$((PORT + 1))"
+    # Kafka's validator, printing the SASL extensions it is given.
+    "${JAVAC:-javac}" -d "$DIR/classes" -cp "$(kafka_libs)/*" "$HERE/ExtensionsLoggingValidator.java" \
+        || die "javac ExtensionsLoggingValidator.java failed"
     printf 'ku-secret-1\n' >"$DIR/client-secret"
     kafka start "$DIR/kafka" >"$DIR/kafka-start.log" 2>&1 || { cat "$DIR/kafka-start.log" >&2; die "broker start failed"; }
     kafka create-topics ku-oauth >/dev/null
