@@ -20,6 +20,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "mod_kafka_upstream.h"
+#include "oauth.h"
 #include "producer.h"
 #include "status.h"
 
@@ -224,7 +225,11 @@ static const char trouble_unreachable[] = "brokers unreachable";
  * error that quotes OpenSSL. */
 static void note_broker_trouble(ku_producer_t *kp, int err, const char *reason)
 {
-    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+    const char *oauth = ku_oauth_trouble(err, reason);
+
+    if (oauth)
+        kp->broker_trouble = oauth;
+    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
         kp->broker_trouble = trouble_auth;
     else if (err == RD_KAFKA_RESP_ERR__SSL
              || (err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL routines")))
@@ -248,7 +253,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     note_broker_trouble(kp, err, reason);
-    if (ku_log_allowed(ku_status_error_limiter(kp->stats), kp->server, APLOG_WARNING))
+    if (!ku_log_allowed(ku_status_error_limiter(kp->stats), kp->server, APLOG_WARNING))
+        return;
+    if (ku_oauth_trouble(err, reason))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
+                     "KU00030: producer %s: %s: %s", kp->name,
+                     ku_oauth_trouble(err, reason), reason);
+    else
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
                      "KU00003: producer %s: %s: %s", kp->name,
                      rd_kafka_err2name(err), reason);

@@ -32,27 +32,12 @@ my $tokens = (Apache::Test::vars('defines') // '') =~ /\bKU_TOKENS\b/;
 
 # --- apache2 -t --------------------------------------------------------------
 
-my $httpd = Apache::Test::vars('httpd');
 my ($moddir) = grep { -e "$_/mod_mpm_event.so" }
     '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
 my $tmp = tempdir('ku-tokens-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $base = config_check_base($t_dir, $so, $moddir, $tmp);
 
-my $conf_count = 0;
-# Lines starting "server:" go to the server config, the others to <Location /x>.
-sub config_test {
-    my (@lines) = @_;
-    my $conf = sprintf '%s/case%02d.conf', $tmp, ++$conf_count;
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh $base, (map { s/^server://r . "\n" } grep { /^server:/ } @lines), "<Location /x>\n", (map { "    $_\n" } 'SetHandler kafka-upstream',
-        'KafkaUpstreamBootstrapServers 127.0.0.1:9092', 'KafkaUpstreamTopic ku-config',
-        grep { !/^server:/ } @lines),
-        "</Location>\n";
-    close $fh or die "$conf: $!";
-    my $output = `'$httpd' -t -f '$conf' 2>&1`;
-    my $status = $? == 0 ? 'exit 0' : 'exit ' . ($? >> 8);
-    return ($status, $output);
-}
+sub config_test { config_test_location($base, $tmp, @_) }
 
 my @scram = ('KafkaUpstreamSASLMechanism SCRAM-SHA-256', 'KafkaUpstreamSASLUser token-id',
              'KafkaUpstreamSASLPassword token-hmac');
