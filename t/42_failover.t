@@ -55,7 +55,7 @@ sub cluster {
 }
 
 my $main_pid = $$;
-END { local $?; eval { cluster('stop') } if $$ == $main_pid && $brokers }
+END { local $?; eval { cluster('stop') } if $brokers && $$ == $main_pid }
 $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 
 # The partition's leader and in-sync replicas, from the cluster's metadata.
