@@ -23,21 +23,9 @@
 #include <json-c/json.h>
 
 #include "encoder.h"
+#include "t/unit/check.h"
 
-static int passed, failed;
 static apr_pool_t *pool;
-
-#define CHECK(label, cond)                                                  \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-            printf("ok   %s\n", label);                                     \
-        }                                                                   \
-        else {                                                              \
-            failed++;                                                       \
-            printf("FAIL %s (%s:%d)\n", label, __FILE__, __LINE__);         \
-        }                                                                   \
-    } while (0)
 
 static const ku_encode_opts_t ALL = { 1, 1, 1, 1 };
 static const ku_encode_opts_t BODY_ONLY = { 0, 0, 0, 1 };

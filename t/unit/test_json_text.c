@@ -13,21 +13,9 @@
 #include <json-c/json.h>
 
 #include "json_text.h"
+#include "t/unit/check.h"
 
-static int passed, failed;
 static apr_pool_t *pool;
-
-#define CHECK(label, cond)                                                  \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-            printf("ok   %s\n", label);                                     \
-        }                                                                   \
-        else {                                                              \
-            failed++;                                                       \
-            printf("FAIL %s (%s:%d)\n", label, __FILE__, __LINE__);         \
-        }                                                                   \
-    } while (0)
 
 /* json-c's print of s as encoder.c parses it, or NULL when it refuses s. */
 static char *json_c_print(const char *s, size_t len)
