@@ -115,9 +115,21 @@ static const char *const pieces[] = {
 static const char *const names[] = { "\"a\"", "\"b\"", "\"c\"", "\"\"", "\"a\\u0062\"" };
 static const char *const spaces[] = { "", "", "", " ", "\n", " \t" };
 
+/* Appends str when it fits (a function: its argument is a random pick,
+ * evaluated once). */
+static void put(char *buf, size_t *len, size_t cap, const char *str)
+{
+    size_t n = strlen(str);
+
+    if (*len + n < cap) {
+        memcpy(buf + *len, str, n);
+        *len += n;
+    }
+}
+
 static void gen(char *buf, size_t *len, size_t cap, int depth)
 {
-#define PUT(str) do { size_t l_ = strlen(str); if (*len + l_ < cap) { memcpy(buf + *len, str, l_); *len += l_; } } while (0)
+#define PUT(str) put(buf, len, cap, (str))
     int kind = depth > 4 ? 2 : rand() % 3, i, n;
 
     PUT(spaces[rand() % 6]);
