@@ -11,8 +11,10 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     kcat curl nghttp2-client wrk \
     default-jdk-headless maven clang libclang-rt-14-dev \
     dpkg-dev zlib1g-dev libzstd-dev \
-    libcurl4-openssl-dev python3 nodejs npm \
-    debhelper lintian >/dev/null
+    libcurl4-openssl-dev python3 debhelper lintian >/dev/null
 # librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
-# pinned source). t/package.sh: debhelper (dh_apache2 is in apache2-dev),
-# lintian.
+# pinned source); a Node.js that bundles npm (not Debian's) conflicts with
+# Debian's npm package, so only where there is no npm. t/package.sh:
+# debhelper (dh_apache2 is in apache2-dev), lintian.
+command -v npm >/dev/null \
+    || apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends nodejs npm >/dev/null
