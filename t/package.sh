@@ -20,7 +20,7 @@
 # Refuses to run when the system apache2 is running or the package is
 # installed. Prints "package: N passed, N failed" last.
 #   KU_PACKAGE_WORK (/tmp/ku-package)  build directory
-#   KU_PACKAGE_KAFKA_PORT (KU_KAFKA_PORT+3000, or 22092) and
+#   KU_PACKAGE_KAFKA_PORT (KU_KAFKA_PORT+50, or 19142; it takes 7 ports) and
 #   KU_PACKAGE_KAFKA_DIR (/tmp/ku-kafka-package): the broker
 #   KU_TEST_USER (kutest): who runs the broker
 set -euo pipefail
@@ -28,7 +28,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${KU_PACKAGE_WORK:-/tmp/ku-package}
 PORT=${KU_PACKAGE_PORT:-8680}
-KAFKA_PORT=${KU_PACKAGE_KAFKA_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 3000 ))}
+KAFKA_PORT=${KU_PACKAGE_KAFKA_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 50 ))}
 KAFKA_DIR=${KU_PACKAGE_KAFKA_DIR:-/tmp/ku-kafka-package}
 TEST_USER=${KU_TEST_USER:-kutest}
 PKG=libapache2-mod-kafka-upstream
@@ -62,7 +62,7 @@ cleanup() {
     a2disconf -q "$CONF" >/dev/null 2>&1 || true
     rm -f "/etc/apache2/conf-available/$CONF.conf"
     [ ! -f "$WORK/ports.conf" ] || mv -f "$WORK/ports.conf" "$PORTS"
-    apt-get purge -y -qq "$PKG" >/dev/null 2>&1 || true
+    apt-get -o DPkg::Lock::Timeout=300 purge -y -qq "$PKG" >/dev/null 2>&1 || true
     kafka stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -87,7 +87,7 @@ check "lintian: no error or warning ($(elapsed "$t0"))" [ -z "${lintian_ok:-}" ]
 # --- 3. install -----------------------------------------------------------------------
 kafka fetch >/dev/null
 kafka start >/dev/null & kafka_pid=$!
-apt-get install -y -qq "$deb" >"$WORK/install.log" 2>&1 \
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$deb" >"$WORK/install.log" 2>&1 \
     || { cat "$WORK/install.log"; die "apt-get install $deb failed"; }
 check "installed" bash -c "dpkg-query -W -f '\${Status}' $PKG | grep -q 'install ok installed'"
 check "the module is enabled (a2enmod)" test -L /etc/apache2/mods-enabled/kafka_upstream.load
@@ -144,7 +144,7 @@ files=$(dpkg-query -L "$PKG" | while read -r f; do [ -d "$f" ] || echo "$f"; don
 a2disconf -q "$CONF" >/dev/null
 rm -f "/etc/apache2/conf-available/$CONF.conf"
 mv -f "$WORK/ports.conf" "$PORTS"
-apt-get purge -y -qq "$PKG" >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; die "purge failed"; }
+apt-get -o DPkg::Lock::Timeout=300 purge -y -qq "$PKG" >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; die "purge failed"; }
 check "purged: dpkg knows nothing of it" \
     bash -c "! dpkg-query -W -f '\${Status}' $PKG 2>/dev/null | grep -q 'installed\|config-files'"
 left=$(for f in $files; do [ ! -e "$f" ] || echo "$f"; done)
