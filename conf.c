@@ -799,8 +799,8 @@ static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
     if (!ku_librdkafka_has_tokenauth())
         return apr_psprintf(p, "KafkaUpstreamSASLTokenAuth On: librdkafka %s cannot "
                             "authenticate with a delegation token (no sasl.scram.tokenauth); "
-                            "build the module with ./configure --with-delegation-tokens=PREFIX "
-                            "after librdkafka/build.sh PREFIX (README: Delegation tokens)",
+                            "build the module with ./configure --with-librdkafka=PREFIX, "
+                            "PREFIX from librdkafka/build.sh (README: Delegation tokens)",
                             rd_kafka_version_str());
     return NULL;
 }

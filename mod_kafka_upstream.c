@@ -374,8 +374,7 @@ static int walk_confs(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
 
 /* librdkafka before 2.6.1 sends a wrong nonce in its SCRAM client-final
  * message; Kafka 4.0 and later brokers refuse it (3.x ones let it pass).
- * The 2.0.2 that librdkafka/build.sh patches for delegation tokens has the
- * fix too: a library with sasl.scram.tokenauth is not warned about. */
+ * (librdkafka/build.sh builds 2.15.1, which has the fix.) */
 #define KU_SCRAM_FIXED_VERSION 0x020601ff
 
 static int scram_warned;
@@ -386,8 +385,7 @@ static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
     const char *mechanism = conf->str[KU_STR_SASL_MECHANISM];
 
     if (scram_warned || !ku_conf_is_complete(conf) || !mechanism
-        || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION
-        || ku_librdkafka_has_tokenauth())
+        || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
         return OK;
     scram_warned = 1;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00012: librdkafka %s cannot "

@@ -3,9 +3,10 @@
 #
 # - the default build (system librdkafka, the main passes of
 #   t/run-tests.sh): `apache2 -t` refuses TokenAuth On, saying why and
-#   naming ./configure --with-delegation-tokens;
-# - the token build (t/tokens.sh: ./configure --with-delegation-tokens
-#   against the librdkafka patched by librdkafka/build.sh, httpd started
+#   naming ./configure --with-librdkafka;
+# - the token build (t/tokens.sh: ./configure --with-librdkafka
+#   --with-delegation-tokens against the librdkafka 2.15.1 that
+#   librdkafka/build.sh patched, httpd started
 #   with -defines KU_TOKENS, t/conf/tokens.inc): the same config passes -t,
 #   and real tokens made by Kafka's DelegationTokenCommand produce to Kafka
 #   4.1.1 and 3.9.1 (the records are consumed back); a wrong HMAC, an
@@ -65,7 +66,7 @@ if ($tokens) {
 else {
     push @config_cases, ['TokenAuth On with SCRAM (default build)',
                          [@scram, 'KafkaUpstreamSASLTokenAuth On'], 'exit 1',
-                         qr/KU00010: \QKafkaUpstreamSASLTokenAuth On: librdkafka \E[\d.]+\Q cannot authenticate with a delegation token (no sasl.scram.tokenauth); build the module with .\/configure --with-delegation-tokens=PREFIX after librdkafka\/build.sh PREFIX (README: Delegation tokens) in the section for \/x\E$/m];
+                         qr/KU00010: \QKafkaUpstreamSASLTokenAuth On: librdkafka \E[\d.]+\Q cannot authenticate with a delegation token (no sasl.scram.tokenauth); build the module with .\/configure --with-librdkafka=PREFIX, PREFIX from librdkafka\/build.sh (README: Delegation tokens) in the section for \/x\E$/m];
 }
 
 # --- the brokers (token build only) ------------------------------------------
