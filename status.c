@@ -39,8 +39,6 @@
 
 #define KU_TICK apr_time_from_msec(100)
 
-const int ku_latency_le_ms[KU_LATENCY_BOUNDS] = { 1, 2, 5, 10, 25, 50, 100, 250, 500,
-                                                  1000, 2500, 5000, 10000 };
 #define KU_REJECT_NAME(id, name) name,
 const char *const ku_reject_names[KU_REJECT_COUNT] = { KU_REJECT_REASONS(KU_REJECT_NAME) };
 
@@ -291,8 +289,6 @@ void ku_status_refused(ku_stats_t *st, ku_reject_t reason)
 
 void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
 {
-    int b;
-
     if (!st->slot)
         return;
     if (failed) {
@@ -302,9 +298,7 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
     ADD(st->slot->delivered, 1);
     if (latency_us < 0)
         return;
-    for (b = 0; b < KU_BUCKETS - 1 && latency_us > (int64_t)ku_latency_le_ms[b] * 1000; b++)
-        ;
-    ADD(st->slot->latency_bucket[b], 1);
+    ADD(st->slot->latency_bucket[ku_latency_bucket(latency_us)], 1);
     ADD(st->slot->latency_sum_us, (apr_uint64_t)latency_us);
 }
 

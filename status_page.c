@@ -121,22 +121,22 @@ static int shown(const ku_view_t *v, apr_uint32_t i)
     return LOAD(v->slot->accepted) || v->queue_depth || v->brokers->nelts;
 }
 
-/* The upper bound of the bucket holding quantile q; -1 with no data. */
-static double quantile_ms(const ku_view_t *v, double q)
+/* Quantile q as the upper bound (ms) of the bucket holding it: a number,
+ * "+Inf" when it lies above the last bound (no figure is known there),
+ * NULL before any delivery. */
+static json_object *quantile_json(const ku_view_t *v, double q)
 {
-    apr_uint64_t total = 0, seen = 0;
+    uint64_t counts[KU_BUCKETS];
     int b;
 
     for (b = 0; b < KU_BUCKETS; b++)
-        total += v->bucket[b];
-    if (!total)
-        return -1;
-    for (b = 0; b < KU_BUCKETS - 1; b++) {
-        seen += v->bucket[b];
-        if ((double)seen >= q * (double)total)
-            return ku_latency_le_ms[b];
-    }
-    return ku_latency_le_ms[KU_BUCKETS - 2] * 2.0; /* beyond the last bound */
+        counts[b] = v->bucket[b];
+    b = ku_latency_quantile_bucket(counts, q);
+    if (b < 0)
+        return NULL;
+    if (b == KU_LATENCY_BOUNDS)
+        return json_object_new_string("+Inf");
+    return json_object_new_int(ku_latency_le_ms[b]);
 }
 
 #define JINT(o, k, v) json_object_object_add((o), (k), json_object_new_int64((int64_t)(v)))
@@ -147,7 +147,7 @@ static json_object *view_json(const ku_view_t *v)
     json_object *lat = json_object_new_object(), *buckets = json_object_new_object();
     json_object *brokers = json_object_new_array();
     apr_uint64_t cumulative = 0;
-    double q;
+    json_object *q;
     int r, b;
 
     json_object_object_add(o, "name", json_object_new_string(v->slot->name));
@@ -161,11 +161,10 @@ static json_object *view_json(const ku_view_t *v)
     JINT(o, "queue_depth", v->queue_depth);
     json_object_object_add(lat, "sum", json_object_new_double(
                                (double)LOAD(v->slot->latency_sum_us) / 1000.0));
-    /* Upper bounds of the buckets holding them; absent before any delivery. */
-    if ((q = quantile_ms(v, 0.5)) >= 0)
-        json_object_object_add(lat, "p50", json_object_new_double(q));
-    if ((q = quantile_ms(v, 0.99)) >= 0)
-        json_object_object_add(lat, "p99", json_object_new_double(q));
+    if ((q = quantile_json(v, 0.5)))
+        json_object_object_add(lat, "p50", q);
+    if ((q = quantile_json(v, 0.99)))
+        json_object_object_add(lat, "p99", q);
     for (b = 0; b < KU_BUCKETS; b++) {
         char le[16];
 

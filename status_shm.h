@@ -6,6 +6,7 @@
 
 #include "httpd.h"
 #include "apr_hash.h"
+#include "latency.h"
 #include "status.h"
 
 #define KU_NAME_LEN 256
@@ -13,10 +14,6 @@
 #define KU_BROKER_LEN 96
 #define KU_STATE_LEN 24
 
-/* Delivery latency histogram bounds, ms; one more bucket for +Inf. */
-#define KU_LATENCY_BOUNDS 13
-#define KU_BUCKETS (KU_LATENCY_BOUNDS + 1)
-extern const int ku_latency_le_ms[KU_LATENCY_BOUNDS];
 
 extern const char *const ku_reject_names[KU_REJECT_COUNT];
 

@@ -103,7 +103,7 @@ if step build; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         make -s check >/dev/null 2>&1 \
         || { cat t/unit/*.log 2>/dev/null; die "unit tests failed under ASan/UBSan"; }
-    echo "   unit tests under ASan+UBSan+LSan: $(grep -E '^[0-9]+ passed' t/unit/test_encoder.log || tail -1 t/unit/test_encoder.log)"
+    echo "   unit tests under ASan+UBSan+LSan: $(grep -hE '^[0-9]+ passed' t/unit/test_*.log | paste -sd' ')"
 
     # The wrapper Apache::Test runs as httpd (-httpd): it answers -V and -l
     # like apache2 itself, since it is apache2. The runtimes are the ones the

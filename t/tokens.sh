@@ -16,7 +16,11 @@
 #                SCRAM), one more created and expired at once; exported as
 #                KU_TOKEN_ID/_HMAC, KU_KAFKA3_TOKEN_ID/_HMAC and
 #                KU_EXPIRED_TOKEN_ID/_HMAC for t/conf/tokens.inc.
-# 4. suite       Apache::Test once, MPM event, httpd -D KU_TOKENS, the
+# 4. OAuth       t/oauth/servers.sh start: a real OAuth2 server and a
+#                JWT-validating Kafka broker for t/12_oauth.t (KU_OAUTH_*
+#                exported), stopped when this script exits.
+# 5. suite       Apache::Test once, MPM event, httpd -D KU_TOKENS
+#                -D KU_OAUTH, the
 #                files in KU_TOKENS_TESTS (default: the whole suite); its
 #                output goes to <tree>/t/logs-tokens.out, which
 #                t/run-tests.sh counts.
@@ -85,13 +89,20 @@ export KU_TOKEN_ID KU_TOKEN_HMAC KU_KAFKA3_TOKEN_ID KU_KAFKA3_TOKEN_HMAC \
        KU_EXPIRED_TOKEN_ID KU_EXPIRED_TOKEN_HMAC
 echo "   tokens: $KU_TOKEN_ID (4.1.1), $KU_KAFKA3_TOKEN_ID (3.9.1), $KU_EXPIRED_TOKEN_ID (expired)"
 
-# --- 4. the suite ----------------------------------------------------------------
+# --- 4. the OAuth servers (t/12_oauth.t) -----------------------------------------
+trap 'bash t/oauth/servers.sh stop >/dev/null 2>&1 || true' EXIT
+t0=$(date +%s)
+oauth=$(bash t/oauth/servers.sh start) || die "t/oauth/servers.sh start failed"
+eval "$(sed 's/^/export /' <<<"$oauth")"
+echo "   OAuth server and broker up in $(elapsed "$t0") (token endpoint $KU_OAUTH_TOKEN_URL)"
+
+# --- 5. the suite ----------------------------------------------------------------
 base=$(t/httpd-base.sh event)
 perl t/TEST.PL -clean >/dev/null 2>&1 || true
 status=0
 # shellcheck disable=SC2086
 KU_MPM=event perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
-    -port "$PORT" -servername 127.0.0.1 -defines KU_TOKENS -verbose=0 $TESTS >>"$OUT" 2>&1 \
+    -port "$PORT" -servername 127.0.0.1 -defines 'KU_TOKENS KU_OAUTH' -verbose=0 $TESTS >>"$OUT" 2>&1 \
     || status=$?
 cp t/logs/error_log "$SRC/t/logs-tokens.error_log" 2>/dev/null || true
 exit $status
