@@ -191,7 +191,8 @@ void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
                                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (load_record(p, e, &rec) == 0) {
         o = dead_letter_line(p, &rec, e->accepted, reason);
-        line = apr_pstrcat(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "\n",
+        line = apr_pstrcat(p, json_object_to_json_string_ext(
+                               o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), "\n",
                            NULL);
         json_object_put(o);
         if (ku_spool.dead_fd < 0 || ku_spool_write_all(ku_spool.dead_fd, line, strlen(line)))
