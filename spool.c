@@ -346,6 +346,7 @@ static ku_entry_t *append_locked(const char *buf, uint32_t len, int64_t accepted
     seg->size += KU_SPOOL_HEADER + len;
     seg->pending++;
     ku_spool_add_bytes(KU_SPOOL_HEADER + len);
+    ku_spool_waiting_add_locked(e);
     return e;
 }
 
@@ -372,9 +373,26 @@ static int commit(ku_segment_t *seg, apr_off_t end)
 
 /* --- done-marking --------------------------------------------------------------- */
 
+void ku_spool_waiting_add_locked(ku_entry_t *e)
+{
+    ku_entry_t *at = ku_spool.newest;
+
+    while (at && e->accepted < at->accepted)
+        at = at->older;
+    e->older = at;
+    e->newer = at ? at->newer : ku_spool.oldest;
+    *(e->newer ? &e->newer->older : &ku_spool.newest) = e;
+    *(at ? &at->newer : &ku_spool.oldest) = e;
+    ku_spool.waiting++;
+}
+
 void ku_spool_done_locked(ku_entry_t *e)
 {
     ku_segment_t *seg = e->seg;
+
+    *(e->older ? &e->older->newer : &ku_spool.oldest) = e->newer;
+    *(e->newer ? &e->newer->older : &ku_spool.newest) = e->older;
+    ku_spool.waiting--;
 
     if (seg->ndone == seg->done_cap) {
         unsigned cap = seg->done_cap ? seg->done_cap * 2 : 64;
@@ -711,6 +729,7 @@ static apr_status_t spool_child_exit(void *data)
     }
     ku_spool.segments = NULL;
     pthread_mutex_unlock(&ku_spool.lock);
+    ku_spool_unpublish();
     if (ku_spool.dead_fd >= 0)
         close(ku_spool.dead_fd);
     ap_log_error(APLOG_MARK, left ? APLOG_NOTICE : APLOG_DEBUG, 0, ku_spool.server,
@@ -725,6 +744,7 @@ static void spool_child_init(apr_pool_t *pchild, server_rec *s)
     if (!ku_spool.shared)
         return;
     ku_spool.server = s;
+    ku_spool.slot = -1;
     pthread_mutex_init(&ku_spool.lock, NULL);
     pthread_mutex_init(&ku_spool.sync_lock, NULL);
     apr_pool_cleanup_register(pchild, NULL, spool_child_exit, apr_pool_cleanup_null);

@@ -37,12 +37,20 @@ typedef struct {
     uint32_t topic_len, key_len, nheaders, value_len; /* key_len ~0: no key */
 } ku_spool_fixed_t;
 
+/* Children publishing their waiting records; more are not counted. */
+#define KU_SPOOL_CHILDREN 1024
+
 /* Figures all children share (the mmapped spool.state file). */
 typedef struct {
     uint64_t bytes;             /* segment files' sizes */
-    uint64_t replayed;          /* records re-sent after a failure or adoption */
+    uint64_t replayed;          /* records delivered after a failure or adoption */
     uint64_t dead_lettered;
     uint64_t torn;              /* torn or corrupt entries skipped */
+    struct {
+        int32_t pid;            /* 0: free; a gone child's slot is taken over */
+        uint32_t waiting;       /* its records not done */
+        int64_t oldest;         /* the oldest one's accept time, 0: none */
+    } child[KU_SPOOL_CHILDREN];
 } ku_spool_shared_t;
 
 typedef struct ku_segment ku_segment_t;
@@ -66,6 +74,7 @@ struct ku_segment {
  * opaque, tagged with bit 0) or in its producer's backlog. */
 struct ku_entry {
     ku_entry_t *next;
+    ku_entry_t *older, *newer;  /* every waiting entry, in accept order */
     ku_segment_t *seg;
     apr_off_t offset;           /* of its header */
     uint32_t len;               /* payload bytes */
@@ -102,6 +111,9 @@ typedef struct {
     ku_segment_t *segments;
     ku_bind_t *binds;
     ku_entry_t *unbound;        /* adopted records whose producer is unknown yet */
+    ku_entry_t *oldest, *newest; /* every waiting entry, in accept order */
+    unsigned waiting;
+    int slot;                   /* ours in shared->child, -1: none */
     uint64_t next_seq;
     unsigned segments_made;
     int dead_fd;                /* the dead-letter file, opened when first needed */
@@ -125,6 +137,13 @@ int ku_spool_write_all(int fd, const void *buf, size_t len);
 void ku_spool_add_bytes(int64_t n);
 /* The record header KU_SPOOL_ID_HEADER, added to a copy of its headers. */
 void ku_spool_add_id_header(apr_pool_t *p, ku_record_t *rec, const ku_entry_t *e);
+
+/* Into the list of waiting entries, in accept order. Lock held. */
+void ku_spool_waiting_add_locked(ku_entry_t *e);
+
+/* spool_status.c */
+void ku_spool_publish_locked(void);
+void ku_spool_unpublish(void);
 
 /* spool_replay.c */
 apr_status_t ku_spool_start_replay(apr_pool_t *pchild);

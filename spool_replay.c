@@ -360,6 +360,7 @@ static unsigned take_over_locked(ku_segment_t *seg, const ku_found_t *found, uns
         e->resent = 1;
         seg->pending++;
         pending++;
+        ku_spool_waiting_add_locked(e);
         if ((b = ku_spool_bind_by_hash(e->producer)))
             ku_spool_backlog_locked(b, e);
         else {
@@ -497,6 +498,7 @@ static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
             bind_unbound_locked();
         for (b = ku_spool.binds; b; b = b->next)
             resend_locked(b, p);
+        ku_spool_publish_locked();
         pthread_mutex_unlock(&ku_spool.lock);
         apr_pool_clear(p);
         wait_tick();

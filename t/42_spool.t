@@ -14,12 +14,13 @@
 #   (e) excepted), no refused one; duplicates are counted and shown
 #   (at-least-once).
 # Every count is by unique id in what reached Kafka (t/tools/ku-load).
-# About 2.5 minutes, of which the outage takes 60 s.
+# About 4 minutes per MPM on a quiet machine (the outage takes 60 s,
+# the broker's start and restart most of the rest).
 use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test;
-use Apache::TestRequest qw(POST);
+use Apache::TestRequest qw(GET_BODY POST);
 use Apache::TestUtil;
 use lib 't/lib';
 use KafkaTest;
@@ -27,7 +28,7 @@ use File::Temp qw(tempdir);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time sleep);
 
-plan tests => 19, need { 'KU_FAULT_BROKER is not set (t/run-tests.sh sets it)'
+plan tests => 22, need { 'KU_FAULT_BROKER is not set (t/run-tests.sh sets it)'
                          => !!$ENV{KU_FAULT_BROKER} };
 
 my $top = Apache::Test::vars('top_dir');
@@ -213,7 +214,7 @@ kafka('create-topics', "$topic:3");
 my $offsets = offsets();
 my $a_stop = "$tmp/a.stop";
 my $a_load = spool_load('outage', '--requests', 3000, '--rate', 10, '--stop-file', $a_stop,
-                        '--wait', 180);
+                        '--no-count', '--offsets', $offsets);
 sleep 2;
 kafka('stop');
 my $t_down = time;
@@ -281,9 +282,30 @@ kafka('restart');
 my $t_up = time;
 sleep 3;
 touch($a_stop);
+load_end($a_load);
+# The status page: the spool's records all acknowledged (twice in a row,
+# an adoption may be under way), 5 minutes at most.
+my $status;
+{
+    my ($t, $zero) = (time, 0);
+    while (time - $t < 300 && $zero < 2) {
+        $status = json->decode(GET_BODY('/ku-status'))->{spool};
+        $zero = $status->{records_waiting} == 0 ? $zero + 1 : 0;
+        sleep 1;
+    }
+    printf STDERR "# spool drained in %.0f s after the broker was back: %s\n", time - $t,
+        json->encode($status);
+    ok t_cmp($status->{records_waiting}, 0, 'status page: no record left waiting');
+    ok t_cmp($status->{replayed} > 0 && $status->{dead_lettered} >= 1
+             && $status->{torn_skipped} >= @cut, 1,
+             'status page: replayed, dead-lettered and torn records counted');
+    my $prom = GET_BODY('/ku-status?format=prometheus');
+    ok t_cmp(scalar(() = $prom =~ /^kafka_upstream_spool_(?:bytes|records_waiting|oldest_waiting_seconds|replayed_total|dead_lettered_total) \d/mg),
+             5, 'status page: the spool figures in Prometheus format');
+}
 my %lost;
 {
-    my $f = load_end($a_load);
+    my $f = count_run("$tmp/outage.json", 10);
     my $down = grep { $_->[1] == 200 && $_->[3] > $t_down && $_->[4] < $t_up }
         @{ json->decode(do { local (@ARGV, $/) = ("$tmp/outage.json"); <> })->{answers} };
     printf STDERR "# (a) broker down %.0f s; %d accepted meanwhile, %d accepted in all, "
@@ -294,15 +316,19 @@ my %lost;
 }
 my %figures;
 for my $run (qw(restarts kill-down torn full)) {
-    my $f = $figures{$run} = count_run("$tmp/$run.json", 120);
+    my $f = $figures{$run} = count_run("$tmp/$run.json", 10);
     $lost{$_} = $run for @{ $f->{lost_ids} };
     print STDERR "# $run: $f->{accepted} accepted, $f->{lost} lost, $f->{duplicated} duplicated\n";
     ok t_cmp($f->{unexpected}, 0, "$run: no refused record arrived");
 }
 ok t_cmp($figures{restarts}{accepted} > 0 && $figures{'kill-down'}{accepted} > 0, 1,
          '(b) (c) records accepted during the outage');
-ok t_cmp(join(' ', sort keys %lost), join(' ', sort @cut),
-         '(a)-(e) every accepted record arrived but the ones cut short in (e)');
+# A cut record may still arrive: sent before the outage began, written by
+# the broker, its acknowledgement lost (at-least-once).
+my %was_cut = map { $_ => 1 } @cut;
+ok t_cmp(join(' ', grep { !$was_cut{$_} } sort keys %lost), '',
+         '(a)-(e) every accepted record arrived, but some of those cut short in (e)')
+    or print STDERR "# lost: @{[ sort keys %lost ]}\n";
 my @torn = grep { /KU00048: .*torn/ } log_since($e_from);
 ok t_cmp(scalar @torn, scalar @cut, '(e) one KU00048 line per torn record');
 printf STDERR "# 42_spool.t: %.1f s\n", time - $t_all;
