@@ -24,6 +24,7 @@ use Apache::TestRequest qw(GET_BODY POST);
 use Apache::TestUtil;
 use lib 't/lib';
 use KafkaTest;
+use FaultBroker;
 use File::Temp qw(tempdir);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time sleep);
@@ -32,50 +33,17 @@ plan tests => 22, need { 'KU_FAULT_BROKER is not set (t/run-tests.sh sets it)'
                          => !!$ENV{KU_FAULT_BROKER} };
 
 my $top = Apache::Test::vars('top_dir');
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
-my $pid_file = Apache::Test::vars('t_logs') . '/httpd.pid';
 my $spool = Apache::Test::vars('serverroot') . '/spool';
-my $base_url = 'http://' . Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $tool = "$top/t/tools/ku-load";
 my $tmp = tempdir(CLEANUP => 1);
-my $fault = $ENV{KU_FAULT_BROKER};
-my ($fault_port) = $fault =~ /:(\d+)$/ or die "KU_FAULT_BROKER '$fault': host:port expected\n";
-my $fault_dir = $ENV{KU_FAULT_KAFKA_DIR} // '/tmp/ku-kafka-fault-' . getpwuid($<);
+my $fault = fault_broker();
 my ($mpm) = (`cat $top/t/conf/httpd.conf` =~ /LoadModule\s+mpm_(\w+)_module/);
 my $workers = ($mpm // '') eq 'prefork' ? 2 : 3;
 my $topic = 'ku-spool';
 
-# --- helpers (as t/40_faults.t) -------------------------------------------------
+# --- helpers (t/lib/FaultBroker.pm has the common ones) ------------------------------
 
-sub kafka {
-    my @args = @_;
-    local %ENV = %ENV;
-    delete @ENV{grep { /^KU_KAFKA_(?:\w*PORT|VERSION)$/ } keys %ENV};
-    @ENV{qw(KU_KAFKA_PORT KU_KAFKA_DIR KU_KAFKA_PROPERTIES)} =
-        ($fault_port, $fault_dir, 'broker.session.timeout.ms=2000');
-    my $t = time;
-    system('bash', "$top/t/kafka/kafka.sh", @args) == 0 or die "kafka.sh @args failed\n";
-    printf STDERR "# fault broker: %s in %.1f s\n", "@args", time - $t;
-}
-
-my $main_pid = $$;
-END { local $?; eval { kafka("stop") } if $$ == $main_pid && $fault_port }
 $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
-
-sub load_start {
-    my ($path, @args) = @_;
-    open(my $fh, '-|', $^X, $tool, '--json', '--url', "$base_url$path", @args)
-        or die "ku-load: $!";
-    return $fh;
-}
-
-sub load_end {
-    my ($fh) = @_;
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-    return eval { json->decode($out) } || die "ku-load gave no figures (exit $?): $out\n";
-}
 
 sub count_run { load_end(load_start('', '--count', $_[0], '--wait', $_[1] // 60)) }
 
@@ -91,44 +59,6 @@ sub sum_offsets {
         =~ /\d+:(\d+)/g;
     return $sum;
 }
-
-sub log_size { -s $error_log // 0 }
-
-sub log_since {
-    my ($from) = @_;
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    seek $fh, $from, 0;
-    return <$fh>;
-}
-
-sub wait_for_log {
-    my ($from, $re, $timeout) = @_;
-    my $deadline = time + $timeout;
-    until (grep { $_ =~ $re } log_since($from)) {
-        return 0 if time > $deadline;
-        sleep 0.1;
-    }
-    return 1;
-}
-
-sub httpd_pid {
-    open(my $fh, '<', $pid_file) or die "$pid_file: $!";
-    chomp(my $pid = <$fh>);
-    return $pid;
-}
-
-sub children {
-    my ($ppid) = @_;
-    my @kids;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open(my $fh, '<', $stat) or next;
-        my ($pid, $state, $parent) = (<$fh> // '') =~ /^(\d+) \(.*\) (\S) (\d+)/ or next;
-        push @kids, $pid if $parent == $ppid && $state ne 'Z';
-    }
-    return @kids;
-}
-
-sub touch { open(my $fh, '>', $_[0]) or die "$_[0]: $!" }
 
 # A load of /spool until the stop file exists; --no-count: counted later.
 sub spool_load {
