@@ -8,7 +8,9 @@
 # side by side: /null (bench/mod_ku_null.c: reads the body, answers 200, the
 # ceiling), /async (the module, default async mode), /sync1 (Async Off,
 # acks=1), /syncall (Async Off, acks=all) and /batch (async, Split ndjson,
-# 100 records a request). Each module path is driven with wrk (HTTP/1.1) and
+# 100 records a request), /spool (async with the durable spool,
+# KafkaUpstreamSpoolSync from KU_BENCH_SPOOL_SYNC: Off by default; run
+# again with On for that row). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
 # before or after it, so machine noise cancels in the pair's ratio. Then
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
@@ -24,6 +26,7 @@
 # raw results), KU_BENCH_CONNS (64), KU_BENCH_ROUNDS / KU_BENCH_SECONDS
 # (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
+# KU_BENCH_SPOOL_SYNC (Off: the /spool row's KafkaUpstreamSpoolSync),
 # KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
 # header), KU_BENCH_PERF=async,null-async (perf record the child during
 # those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
@@ -110,7 +113,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS="async sync1 syncall batch"
+PATHS="async sync1 syncall batch spool"
+SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 say "Starting Kafka on $BROKER"
 bash "$KAFKA" fetch >>"$LOG" 2>&1 || die "kafka.sh fetch failed (log: $LOG)"
 bash "$KAFKA" start >>"$LOG" 2>&1 || die "kafka.sh start failed (log: $LOG)"
@@ -166,6 +170,8 @@ Protocols h2c http/1.1
 </Location>
 KafkaUpstreamBootstrapServers $BROKER
 KafkaUpstreamShutdownTimeout 20000
+KafkaUpstreamSpool $DIR/spool 8G
+KafkaUpstreamSpoolSync $SPOOL_SYNC
 <Location /null>
     SetHandler ku-null
 </Location>
@@ -181,6 +187,7 @@ EOF
         location "batch-$proto" "ku-bench-batch-$proto" "KafkaUpstreamSplit ndjson" \
             "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000" \
             "KafkaUpstreamDeliveryTimeout 60000"
+        location "spool-$proto" "ku-bench-spool-$proto" "KafkaUpstreamSpool On"
     done
 } >"$DIR/httpd.conf"
 [ -z "$USER_LINES" ] || chown www-data "$DIR"
@@ -379,7 +386,7 @@ seconds_total() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == pa
 label() {
     case $1 in
         null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
-        syncall) echo "sync, acks=all" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
+        syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
     esac
 }
 
