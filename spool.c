@@ -7,6 +7,7 @@
  * child exits for any reason, and a living child's replay thread adopts
  * the file. A segment whose records are all done is deleted. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,14 +262,16 @@ void ku_spool_add_bytes(int64_t n)
  * take a new segment for an orphan. Lock held. */
 static ku_segment_t *segment_open_locked(void)
 {
-    char *tmp, *name;
+    char name[64], tmp[PATH_MAX], path[PATH_MAX];
     ku_segment_t *seg;
     int fd;
 
-    name = apr_psprintf(ku_spool.server->process->pool, "%" APR_PID_T_FMT "-%"
-                        APR_UINT64_T_HEX_FMT "-%u", getpid(), (apr_uint64_t)apr_time_now(),
-                        ku_spool.segments_made++);
-    tmp = apr_psprintf(ku_spool.server->process->pool, "%s/.new-%s", ku_spool.dir, name);
+    apr_snprintf(name, sizeof(name), "%" APR_PID_T_FMT "-%" APR_UINT64_T_HEX_FMT "-%u",
+                 getpid(), (apr_uint64_t)apr_time_now(), ku_spool.segments_made++);
+    if (apr_snprintf(tmp, sizeof(tmp), "%s/.new-%s", ku_spool.dir, name) >= (int)sizeof(tmp) - 1
+        || apr_snprintf(path, sizeof(path), "%s/%s" KU_SPOOL_SUFFIX, ku_spool.dir, name)
+               >= (int)sizeof(path) - 1)
+        return NULL;
     if ((fd = open(tmp, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
         return NULL;
     if (flock(fd, LOCK_EX | LOCK_NB) || !(seg = calloc(1, sizeof(*seg)))) {
@@ -278,8 +281,7 @@ static ku_segment_t *segment_open_locked(void)
     }
     seg->fd = fd;
     seg->name = strdup(name);
-    seg->path = strdup(apr_pstrcat(ku_spool.server->process->pool, ku_spool.dir, "/", name,
-                                   KU_SPOOL_SUFFIX, NULL));
+    seg->path = strdup(path);
     if (!seg->name || !seg->path || rename(tmp, seg->path)) {
         unlink(tmp);
         close(fd);
@@ -333,7 +335,11 @@ static ku_entry_t *append_locked(const char *buf, uint32_t len, int64_t accepted
     if (!(e = calloc(1, sizeof(*e))))
         return NULL;
     if (ku_spool_write_all(seg->fd, buf, KU_SPOOL_HEADER + len)) {
-        if (ftruncate(seg->fd, seg->size)) { /* a torn record is found by its crc anyway */ }
+        if (ftruncate(seg->fd, seg->size)) {
+            /* A part written stays: nothing more goes after it (see write_done_locked). */
+            seg->current = 0;
+            current_seg = NULL;
+        }
         free(e);
         return NULL;
     }
@@ -425,6 +431,13 @@ static void write_done_locked(ku_segment_t *seg)
         seg->size += KU_SPOOL_HEADER + len;
         ku_spool_add_bytes(KU_SPOOL_HEADER + len);
         seg->ndone = 0;
+    }
+    else if (ftruncate(seg->fd, seg->size)) {
+        /* A part written stays: records appended after it would be cut off
+         * by an adopter. No further record goes to this segment. */
+        seg->current = 0;
+        if (current_seg == seg)
+            current_seg = NULL;
     }
     free(buf);
 }
