@@ -1,12 +1,12 @@
 package FaultBroker;
-# What the fault tests share (t/40_faults.t, t/42_spool.t): the fault broker ${KU_FAULT_BROKER} driven by t/kafka/kafka.sh,
+# What the fault tests share (t/40_faults.t, t/43_spool.t): the fault broker ${KU_FAULT_BROKER} driven by t/kafka/kafka.sh,
 # t/tools/ku-load runs, the error log and httpd's processes.
 use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
 use Apache::Test ();
-use KafkaTest qw(json);
+use KafkaTest qw(ku_load_start ku_load_end);
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(fault_broker kafka load_start load_end log_size log_since wait_for_log
@@ -42,18 +42,10 @@ END { local $?; eval { kafka('stop') } if $$ == $main_pid && $fault_port }
 # Starts t/tools/ku-load --json on a path; load_end returns its figures.
 sub load_start {
     my ($path, @args) = @_;
-    open(my $fh, '-|', $^X, "$top/t/tools/ku-load", '--json', '--url', "$base_url$path", @args)
-        or die "ku-load: $!";
-    return $fh;
+    return ku_load_start('--url', "$base_url$path", @args);
 }
 
-sub load_end {
-    my ($fh) = @_;
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-    return eval { json->decode($out) } || die "ku-load gave no figures (exit $?): $out\n";
-}
+sub load_end { ku_load_end(@_) }
 
 sub log_size { -s $error_log // 0 }
 

@@ -261,5 +261,5 @@ ok t_cmp(join(' ', grep { !$was_cut{$_} } sort keys %lost), '',
     or print STDERR "# lost: @{[ sort keys %lost ]}\n";
 my @torn = grep { /KU00048: .*torn/ } log_since($e_from);
 ok t_cmp(scalar @torn, scalar @cut, '(e) one KU00048 line per torn record');
-printf STDERR "# 42_spool.t: %.1f s\n", time - $t_all;
+printf STDERR "# 43_spool.t: %.1f s\n", time - $t_all;
 kafka('stop');
