@@ -9,6 +9,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "conf.h"
+#include "spool.h"
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
 
@@ -653,6 +654,7 @@ const command_rec ku_cmds[] = {
                   "name value: any librdkafka producer property (server config only)"),
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
+    KU_SPOOL_CMDS
     { NULL }
 };
 

@@ -103,6 +103,7 @@ typedef enum {
     KU_OBJ_HEADERS_EXCLUDE,   /* array of const char *, lower case */
     KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
     KU_OBJ_FIELDS,            /* array of ku_field_t */
+    KU_OBJ_SPOOL,             /* spool.c: KafkaUpstreamSpool On|Off in a section */
     KU_OBJ_COUNT
 } ku_obj_t;
 

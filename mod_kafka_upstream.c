@@ -19,6 +19,7 @@
 #include "encoder.h"
 #include "producer.h"
 #include "request.h"
+#include "spool.h"
 #include "status.h"
 #include "storage.h"
 
@@ -298,8 +299,11 @@ static int kafka_upstream_handler(request_rec *r)
     }
     sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
     wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;
-    ku_producer_send(kp, records, n, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
-                     r->pool);
+    if (ku_spool_wanted(conf, sync))
+        ku_spool_send(kp, records, n, r->pool);
+    else
+        ku_producer_send(kp, records, n, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
+                         r->pool);
     for (i = 0; i < n; i++)
         if (records[i].result.status != HTTP_OK)
             log_send_failure(r, records[i].topic, &records[i].result);
@@ -453,6 +457,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ku_status_register_hooks(p);
+    ku_spool_register_hooks(p);
     ku_storage_register_hooks(p);
 #ifdef KU_TEST_HOOKS
     ap_hook_handler(kafka_upstream_test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);

@@ -22,6 +22,7 @@
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
 #include "producer.h"
+#include "spool.h"
 #include "status.h"
 
 /* How often async delivery failures may be logged, once each. */
@@ -209,7 +210,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         kp->broker_trouble = NULL;
     ku_status_delivered(kp->stats, m->err != RD_KAFKA_RESP_ERR_NO_ERROR,
                         rd_kafka_message_latency(m));
-    if (m->_private)
+    if (m->_private && ku_spool_is_entry(m->_private))
+        ku_spool_delivered(m->_private, m->err);
+    else if (m->_private)
         waiter_complete(m->_private, m);
     else if (m->err && !is_purged(m->err))
         count_async_failure(kp, m);
@@ -429,6 +432,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
         return NULL;
     }
     pthread_mutex_init(&kp->topics_lock, NULL);
+    ku_spool_producer_added(kp, key, s, kp->name);
     APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;
     apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, kp->server,
@@ -743,6 +747,26 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
                        "no acknowledgement in time", RD_KAFKA_RESP_ERR__TIMED_OUT);
         waiter_release(waiters[i]);
     }
+}
+
+/* --- the spool's sends (spool.c) ---------------------------------------------- */
+
+int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first)
+{
+    rd_kafka_resp_err_t err = is_fatal(kp) ? RD_KAFKA_RESP_ERR__FATAL : RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    apr_atomic_inc32(&kp->in_queue); /* before: its report may come at once */
+    if (!err)
+        err = produce(kp, rec, entry);
+    if (err) {
+        apr_atomic_dec32(&kp->in_queue);
+        refused(&rec->result, err);
+        return err;
+    }
+    if (first)
+        ku_status_accepted(kp->stats);
+    set_result(&rec->result, HTTP_OK, NULL, 0);
+    return 0;
 }
 
 #ifdef KU_TEST_HOOKS

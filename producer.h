@@ -51,6 +51,12 @@ typedef struct {
 void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
                       int wait_ms, apr_pool_t *p);
 
+/* The spool's send of a record it keeps (spool.c): queued with the spool's
+ * tagged entry as opaque, which comes back to ku_spool_delivered(). Returns
+ * librdkafka's refusal (rec->result then says it as an answer) or 0.
+ * first: a newly accepted record (counted), not a re-send. */
+int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first);
+
 #ifdef KU_TEST_HOOKS
 /* Tests only (make CPPFLAGS=-DKU_TEST_HOOKS): makes librdkafka raise a
  * fatal error on this producer, as no real broker can be made to. */

@@ -16,6 +16,7 @@
 
 #include "mod_kafka_upstream.h"
 #include "status.h"
+#include "spool_status.h"
 #include "status_shm.h"
 
 /* --- the page -------------------------------------------------------------------- */
@@ -210,6 +211,7 @@ static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
         if (shown(&views[i], i))
             json_object_array_add(producers, view_json(&views[i]));
     json_object_object_add(o, "producers", producers);
+    ku_spool_status_json(o);
     text = apr_pstrcat(r->pool, json_object_to_json_string_ext(
                                     o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
                        "\n", NULL);
@@ -318,6 +320,7 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
     }
 #undef EACH
 #undef P
+    ku_spool_status_prometheus(bb);
 }
 
 static int wants_prometheus(request_rec *r)

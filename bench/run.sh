@@ -8,7 +8,9 @@
 # side by side: /null (bench/mod_ku_null.c: reads the body, answers 200, the
 # ceiling), /async (the module, default async mode), /sync1 (Async Off,
 # acks=1), /syncall (Async Off, acks=all) and /batch (async, Split ndjson,
-# 100 records a request). Each module path is driven with wrk (HTTP/1.1) and
+# 100 records a request), /spool (async with the durable spool,
+# KafkaUpstreamSpoolSync from KU_BENCH_SPOOL_SYNC: Off by default; run
+# again with On for that row). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
 # before or after it, so machine noise cancels in the pair's ratio. Then
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
@@ -25,6 +27,7 @@
 # raw results), KU_BENCH_CONNS (64), KU_BENCH_ROUNDS / KU_BENCH_SECONDS
 # (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
+# KU_BENCH_SPOOL_SYNC (Off: the /spool row's KafkaUpstreamSpoolSync),
 # KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
 # header), KU_BENCH_PERF=async,null-async (perf record the child during
 # those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
@@ -81,7 +84,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS="async sync1 syncall batch"
+PATHS="async sync1 syncall batch spool"
+SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
 # shellcheck disable=SC2086
@@ -90,7 +94,8 @@ start_kafka $topics
 # --- httpd ---------------------------------------------------------------------------
 {
     httpd_conf_head "$PORT" event 160 0 5 "LoadModule http2_module $MODDIR/mod_http2.so" \
-        "Protocols h2c http/1.1"
+        "Protocols h2c http/1.1" "KafkaUpstreamSpool $DIR/spool 8G" \
+        "KafkaUpstreamSpoolSync $SPOOL_SYNC"
     for proto in h1 h2; do
         location "async-$proto" "ku-bench-async-$proto"
         location "sync1-$proto" "ku-bench-sync1-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks 1"
@@ -102,6 +107,7 @@ start_kafka $topics
         location "batch-$proto" "ku-bench-batch-$proto" "KafkaUpstreamSplit ndjson" \
             "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000" \
             "KafkaUpstreamDeliveryTimeout 60000"
+        location "spool-$proto" "ku-bench-spool-$proto" "KafkaUpstreamSpool On"
     done
 } >"$DIR/httpd.conf"
 say "Starting httpd on 127.0.0.1:$PORT"
@@ -235,7 +241,7 @@ delivered_msgs() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == p
 label() {
     case $1 in
         null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
-        syncall) echo "sync, acks=all" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
+        syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
     esac
 }
 

@@ -27,6 +27,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use KafkaTest;
+use FaultBroker;
 use File::Temp qw(tempdir);
 use Time::HiRes qw(time sleep);
 
@@ -34,9 +35,6 @@ plan tests => 30, need { 'KU_FAULT_BROKER is not set (t/run-tests.sh sets it)'
                          => !!$ENV{KU_FAULT_BROKER} };
 
 my $top = Apache::Test::vars('top_dir');
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
-my $pid_file = Apache::Test::vars('t_logs') . '/httpd.pid';
-my $base_url = 'http://' . Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $tool = "$top/t/tools/ku-load";
 my $tmp = tempdir(CLEANUP => 1);
 my $fault = $ENV{KU_FAULT_BROKER};
@@ -50,37 +48,11 @@ $mpm //= $ENV{KU_MPM} // 'event';
 my $prefork = $mpm eq 'prefork';
 print STDERR "# mpm $mpm, fault broker $fault ($fault_dir)\n";
 
-# --- the fault broker ---------------------------------------------------------
+# --- the fault broker (kafka() and the other helpers: t/lib/FaultBroker.pm) ------
 
-# t/kafka/kafka.sh on the fault broker's ports and dir only. A short broker
-# session: a restarted broker is unfenced as soon as the old incarnation's
-# session expired (9 s by default).
-sub kafka {
-    my @args = @_;
-    local %ENV = %ENV;
-    # Not the main broker's ports or release (KU_KAFKA_HOME, the jar cache, stays).
-    delete @ENV{grep { /^KU_KAFKA_(?:\w*PORT|VERSION)$/ } keys %ENV};
-    @ENV{qw(KU_KAFKA_PORT KU_KAFKA_DIR KU_KAFKA_PROPERTIES)} =
-        ($fault_port, $fault_dir, 'broker.session.timeout.ms=2000');
-    my $t = time;
-    system('bash', "$top/t/kafka/kafka.sh", @args) == 0
-        or die "kafka.sh @args on $fault failed\n";
-    printf STDERR "# fault broker: %s in %.1f s\n", "@args", time - $t;
-}
-
-my $main_pid = $$;
-END { local $?; eval { kafka("stop") } if $$ == $main_pid && $fault_port }
 $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 
 # --- ku-load -----------------------------------------------------------------
-
-# Starts ku-load (--json); load_end returns its figures.
-sub load_start {
-    my ($path, @args) = @_;
-    return ku_load_start('--url', "$base_url$path", @args);
-}
-
-sub load_end { ku_load_end(@_) }
 
 sub load { load_end(load_start(@_)) }
 
@@ -111,46 +83,6 @@ sub ku_offsets {
 }
 
 # --- httpd -------------------------------------------------------------------
-
-sub log_size { -s $error_log // 0 }
-
-sub log_since {
-    my ($from) = @_;
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    seek $fh, $from, 0;
-    return <$fh>;
-}
-
-# Waits up to $timeout s for a line matching $re written after $from.
-sub wait_for_log {
-    my ($from, $re, $timeout) = @_;
-    my $deadline = time + $timeout;
-    while (1) {
-        return 1 if grep { $_ =~ $re } log_since($from);
-        return 0 if time > $deadline;
-        sleep 0.05;
-    }
-}
-
-sub touch { open(my $fh, '>', $_[0]) or die "$_[0]: $!" }
-
-sub httpd_pid {
-    open(my $fh, '<', $pid_file) or die "$pid_file: $!";
-    chomp(my $pid = <$fh>);
-    return $pid;
-}
-
-# The live (not zombie) children of $ppid.
-sub children {
-    my ($ppid) = @_;
-    my @kids;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open(my $fh, '<', $stat) or next;
-        my ($pid, $state, $parent) = (<$fh> // '') =~ /^(\d+) \(.*\) (\S) (\d+)/ or next;
-        push @kids, $pid if $parent == $ppid && $state ne 'Z';
-    }
-    return @kids;
-}
 
 sub graceful { kill 'USR1', httpd_pid() or die "graceful restart: $!" }
 

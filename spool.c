@@ -1,0 +1,781 @@
+/* spool.c: the durable spool's configuration, segment files and write
+ * path, and done-marking on Kafka's acknowledgement (spool_int.h has the
+ * file format; spool_replay.c re-sends and adopts).
+ *
+ * Each child appends its accepted records to its own segment file, which
+ * it holds an flock on while it lives; the kernel drops the lock when the
+ * child exits for any reason, and a living child's replay thread adopts
+ * the file. A segment whose records are all done is deleted. */
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apr_atomic.h"
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_log.h"
+#include "unixd.h"
+#include "librdkafka/rdkafka.h"
+
+#include "mod_kafka_upstream.h"
+#include "spool.h"
+#include "spool_int.h"
+
+/* Without a max-size: 1 GiB. */
+#define KU_SPOOL_DEFAULT_MAX ((apr_off_t)1 << 30)
+/* A segment takes new records up to this size (max-size / 8 within these
+ * bounds), then the next one is opened. */
+#define KU_SEGMENT_MIN ((apr_off_t)64 << 10)
+#define KU_SEGMENT_MAX ((apr_off_t)16 << 20)
+#define KU_STATE_FILE "spool.state"
+
+ku_spool_t ku_spool = { .dead_fd = -1 };
+static ku_segment_t *current_seg;       /* under ku_spool.lock */
+static const char spool_on[] = "on", spool_off[] = "off";
+
+/* --- crc32c (Castagnoli), table-driven --------------------------------------- */
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+    uint32_t i, j, c;
+
+    for (i = 0; i < 256; i++) {
+        for (c = i, j = 0; j < 8; j++)
+            c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+uint32_t ku_spool_crc(uint32_t crc, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    crc = ~crc;
+    while (len--)
+        crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+uint32_t ku_spool_entry_crc(uint32_t type, uint32_t len, const void *payload)
+{
+    uint32_t head[2] = { type, len };
+
+    return ku_spool_crc(ku_spool_crc(0, head, sizeof(head)), payload, len);
+}
+
+int ku_spool_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* --- directives ------------------------------------------------------------ */
+
+static const char *parse_size(apr_pool_t *p, const char *arg, apr_off_t *size)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+    int shift = 0;
+
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (end == arg || *end || v < 1 || v > ((apr_int64_t)1 << (62 - shift)))
+        return apr_psprintf(p, "KafkaUpstreamSpool: invalid max-size '%s': a number "
+                            "of bytes, with K, M or G for KiB, MiB, GiB", arg);
+    *size = (apr_off_t)v << shift;
+    if (*size < 2 * KU_SEGMENT_MIN)
+        return apr_psprintf(p, "KafkaUpstreamSpool: max-size '%s' is below 128K", arg);
+    return NULL;
+}
+
+const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const char *arg2)
+{
+    ku_dir_conf_t *c = conf;
+
+    if (!arg2 && (!strcasecmp(arg1, "On") || !strcasecmp(arg1, "Off"))) {
+        c->obj[KU_OBJ_SPOOL] = strcasecmp(arg1, "On") ? spool_off : spool_on;
+        if (c->obj[KU_OBJ_SPOOL] == spool_on)
+            ku_spool.location_on = 1;
+        return NULL;
+    }
+    if (cmd->path)
+        return "KafkaUpstreamSpool: a directory only in the server config; in a "
+               "section On or Off";
+    ku_spool.dir = ap_server_root_relative(cmd->pool, arg1);
+    ku_spool.max_size = KU_SPOOL_DEFAULT_MAX;
+    if (!ku_spool.dir)
+        return apr_psprintf(cmd->pool, "KafkaUpstreamSpool: invalid directory '%s'", arg1);
+    return arg2 ? parse_size(cmd->pool, arg2, &ku_spool.max_size) : NULL;
+}
+
+const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on)
+{
+    ku_spool.sync = on;
+    return NULL;
+}
+
+int ku_spool_wanted(const ku_dir_conf_t *conf, int sync)
+{
+    return !sync && conf->obj[KU_OBJ_SPOOL] == spool_on && ku_spool.shared;
+}
+
+/* --- startup (parent) --------------------------------------------------------- */
+
+static int spool_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    ku_spool.dir = NULL;
+    ku_spool.sync = 0;
+    ku_spool.location_on = 0;
+    ku_spool.shared = NULL;
+    return OK;
+}
+
+/* The directory exists (made if missing) and the httpd user may write it. */
+static const char *check_dir(apr_pool_t *p)
+{
+    struct stat st;
+    int root = geteuid() == 0;
+
+    if (mkdir(ku_spool.dir, 0700) == 0 && root
+        && chown(ku_spool.dir, ap_unixd_config.user_id, ap_unixd_config.group_id))
+        return apr_psprintf(p, "cannot give %s to the httpd user: %s", ku_spool.dir,
+                            strerror(errno));
+    if (stat(ku_spool.dir, &st) || !S_ISDIR(st.st_mode))
+        return apr_psprintf(p, "%s is not a directory", ku_spool.dir);
+    if (root ? st.st_uid != ap_unixd_config.user_id || (st.st_mode & 0700) != 0700
+             : access(ku_spool.dir, W_OK | X_OK) != 0)
+        return apr_psprintf(p, "%s is not writable by the httpd user (it must own it)",
+                            ku_spool.dir);
+    return NULL;
+}
+
+/* The segment files' sizes, counted when no child runs yet. */
+static uint64_t count_bytes(apr_pool_t *p)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    uint64_t total = 0;
+
+    if (apr_dir_open(&d, ku_spool.dir, p) != APR_SUCCESS)
+        return 0;
+    while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_SIZE | APR_FINFO_TYPE, d) == APR_SUCCESS)
+        if (fi.filetype == APR_REG && strlen(fi.name) > 4
+            && !strcmp(fi.name + strlen(fi.name) - 4, KU_SPOOL_SUFFIX))
+            total += (uint64_t)fi.size;
+    apr_dir_close(d);
+    return total;
+}
+
+static apr_status_t unmap_shared(void *data)
+{
+    munmap(data, sizeof(ku_spool_shared_t));
+    return APR_SUCCESS;
+}
+
+/* The shared figures live in a file of the spool directory, so that every
+ * generation of children (graceful restarts) shares them. */
+static const char *map_shared(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    const char *path = apr_pstrcat(ptemp, ku_spool.dir, "/" KU_STATE_FILE, NULL);
+    const char *first_key = "ku_spool_counted";
+    void *counted = NULL;
+    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    void *m;
+
+    if (fd < 0 || ftruncate(fd, sizeof(ku_spool_shared_t))
+        || (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id, ap_unixd_config.group_id))) {
+        if (fd >= 0)
+            close(fd);
+        return apr_psprintf(ptemp, "%s: %s", path, strerror(errno));
+    }
+    m = mmap(NULL, sizeof(ku_spool_shared_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return apr_psprintf(ptemp, "%s: mmap: %s", path, strerror(errno));
+    ku_spool.shared = m;
+    apr_pool_cleanup_register(pconf, m, unmap_shared, apr_pool_cleanup_null);
+    /* At the first start only: later generations' children may be writing. */
+    apr_pool_userdata_get(&counted, first_key, s->process->pool);
+    if (!counted) {
+        __atomic_store_n(&ku_spool.shared->bytes, count_bytes(ptemp), __ATOMIC_SEQ_CST);
+        apr_pool_userdata_set((void *)1, first_key, apr_pool_cleanup_null, s->process->pool);
+    }
+    return NULL;
+}
+
+static int spool_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                             server_rec *s)
+{
+    const char *error = NULL;
+
+    if (!ku_spool.dir && ku_spool.location_on)
+        error = "KafkaUpstreamSpool On needs a spool directory: KafkaUpstreamSpool "
+                "directory [max-size] in the server config";
+    else if (ku_spool.dir && !(error = check_dir(ptemp)))
+        error = map_shared(pconf, ptemp, s);
+    if (!error)
+        return OK;
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "KU00045: spool: %s", error);
+    return !OK;
+}
+
+/* --- segments ----------------------------------------------------------------- */
+
+static apr_off_t segment_limit(void)
+{
+    apr_off_t limit = ku_spool.max_size / 8;
+
+    return limit < KU_SEGMENT_MIN ? KU_SEGMENT_MIN : limit > KU_SEGMENT_MAX ? KU_SEGMENT_MAX : limit;
+}
+
+void ku_spool_add_bytes(int64_t n)
+{
+    __atomic_add_fetch(&ku_spool.shared->bytes, (uint64_t)n, __ATOMIC_RELAXED);
+}
+
+/* Made under a temporary name, locked, then renamed: no replay thread can
+ * take a new segment for an orphan. Lock held. */
+static ku_segment_t *segment_open_locked(void)
+{
+    char name[64], tmp[PATH_MAX], path[PATH_MAX];
+    ku_segment_t *seg;
+    int fd;
+
+    apr_snprintf(name, sizeof(name), "%" APR_PID_T_FMT "-%" APR_UINT64_T_HEX_FMT "-%u",
+                 getpid(), (apr_uint64_t)apr_time_now(), ku_spool.segments_made++);
+    if (apr_snprintf(tmp, sizeof(tmp), "%s/.new-%s", ku_spool.dir, name) >= (int)sizeof(tmp) - 1
+        || apr_snprintf(path, sizeof(path), "%s/%s" KU_SPOOL_SUFFIX, ku_spool.dir, name)
+               >= (int)sizeof(path) - 1)
+        return NULL;
+    if ((fd = open(tmp, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+        return NULL;
+    if (flock(fd, LOCK_EX | LOCK_NB) || !(seg = calloc(1, sizeof(*seg)))) {
+        close(fd);
+        unlink(tmp);
+        return NULL;
+    }
+    seg->fd = fd;
+    seg->name = strdup(name);
+    seg->path = strdup(path);
+    if (!seg->name || !seg->path || rename(tmp, seg->path)) {
+        unlink(tmp);
+        close(fd);
+        free(seg->name);
+        free(seg->path);
+        free(seg);
+        return NULL;
+    }
+    seg->current = 1;
+    seg->next = ku_spool.segments;
+    ku_spool.segments = seg;
+    return seg;
+}
+
+void ku_spool_segment_free_locked(ku_segment_t *seg)
+{
+    ku_segment_t **pp;
+
+    unlink(seg->path);
+    close(seg->fd); /* after the unlink: an adopter checks st_nlink */
+    ku_spool_add_bytes(-(int64_t)seg->size);
+    for (pp = &ku_spool.segments; *pp; pp = &(*pp)->next)
+        if (*pp == seg) {
+            *pp = seg->next;
+            break;
+        }
+    if (current_seg == seg)
+        current_seg = NULL;
+    free(seg->done);
+    free(seg->name);
+    free(seg->path);
+    free(seg);
+}
+
+/* Appends a record; returns its entry, or NULL when it cannot be written. */
+static ku_entry_t *append_locked(const char *buf, uint32_t len, int64_t accepted,
+                                 uint64_t producer)
+{
+    ku_segment_t *seg = current_seg;
+    ku_entry_t *e;
+
+    if (!seg || seg->size >= segment_limit()) {
+        if (seg) {
+            seg->current = 0;
+            if (!seg->pending)
+                ku_spool_segment_free_locked(seg);
+        }
+        if (!(seg = current_seg = segment_open_locked()))
+            return NULL;
+    }
+    if (!(e = calloc(1, sizeof(*e))))
+        return NULL;
+    if (ku_spool_write_all(seg->fd, buf, KU_SPOOL_HEADER + len)) {
+        if (ftruncate(seg->fd, seg->size)) {
+            /* A part written stays: nothing more goes after it (see write_done_locked). */
+            seg->current = 0;
+            current_seg = NULL;
+        }
+        free(e);
+        return NULL;
+    }
+    e->seg = seg;
+    e->offset = seg->size;
+    e->len = len;
+    e->accepted = accepted;
+    e->producer = producer;
+    e->seq = ku_spool.next_seq++;
+    seg->size += KU_SPOOL_HEADER + len;
+    seg->pending++;
+    ku_spool_add_bytes(KU_SPOOL_HEADER + len);
+    ku_spool_waiting_add_locked(e);
+    return e;
+}
+
+/* SpoolSync On: one fdatasync covers every record written before it
+ * started; threads that wait meanwhile find theirs covered. */
+static int commit(ku_segment_t *seg, apr_off_t end)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&ku_spool.sync_lock);
+    if (seg->synced < end) {
+        apr_off_t upto;
+
+        pthread_mutex_lock(&ku_spool.lock);
+        upto = seg->size;
+        pthread_mutex_unlock(&ku_spool.lock);
+        rc = fdatasync(seg->fd);
+        if (!rc)
+            seg->synced = upto;
+    }
+    pthread_mutex_unlock(&ku_spool.sync_lock);
+    return rc;
+}
+
+/* --- done-marking --------------------------------------------------------------- */
+
+void ku_spool_waiting_add_locked(ku_entry_t *e)
+{
+    ku_entry_t *at = ku_spool.newest;
+
+    while (at && e->accepted < at->accepted)
+        at = at->older;
+    e->older = at;
+    e->newer = at ? at->newer : ku_spool.oldest;
+    *(e->newer ? &e->newer->older : &ku_spool.newest) = e;
+    *(at ? &at->newer : &ku_spool.oldest) = e;
+    ku_spool.waiting++;
+}
+
+void ku_spool_done_locked(ku_entry_t *e)
+{
+    ku_segment_t *seg = e->seg;
+
+    *(e->older ? &e->older->newer : &ku_spool.oldest) = e->newer;
+    *(e->newer ? &e->newer->older : &ku_spool.newest) = e->older;
+    ku_spool.waiting--;
+
+    if (seg->ndone == seg->done_cap) {
+        unsigned cap = seg->done_cap ? seg->done_cap * 2 : 64;
+        uint64_t *grown = realloc(seg->done, cap * sizeof(*grown));
+
+        if (grown) {
+            seg->done = grown;
+            seg->done_cap = cap;
+        }
+    }
+    /* Out of memory: the mark is not written; the record may be sent again. */
+    if (seg->ndone < seg->done_cap)
+        seg->done[seg->ndone++] = (uint64_t)e->offset;
+    seg->pending--;
+    free(e);
+}
+
+static void write_done_locked(ku_segment_t *seg)
+{
+    uint32_t len = seg->ndone * (uint32_t)sizeof(uint64_t);
+    char *buf = malloc(KU_SPOOL_HEADER + len);
+    ku_spool_header_t h = { KU_SPOOL_MAGIC, KU_SPOOL_DONE, len, 0 };
+
+    if (!buf)
+        return;
+    h.crc = ku_spool_entry_crc(KU_SPOOL_DONE, len, seg->done);
+    memcpy(buf, &h, sizeof(h));
+    memcpy(buf + KU_SPOOL_HEADER, seg->done, len);
+    if (!ku_spool_write_all(seg->fd, buf, KU_SPOOL_HEADER + len)) {
+        seg->size += KU_SPOOL_HEADER + len;
+        ku_spool_add_bytes(KU_SPOOL_HEADER + len);
+        seg->ndone = 0;
+    }
+    else if (ftruncate(seg->fd, seg->size)) {
+        /* A part written stays: records appended after it would be cut off
+         * by an adopter. No further record goes to this segment. */
+        seg->current = 0;
+        if (current_seg == seg)
+            current_seg = NULL;
+    }
+    free(buf);
+}
+
+/* Segments whose records are all done are deleted (the current one once
+ * it is past the smallest segment size); the others get their done marks. */
+void ku_spool_flush_done_locked(void)
+{
+    ku_segment_t *seg = ku_spool.segments, *next;
+
+    for (; seg; seg = next) {
+        next = seg->next;
+        if (!seg->pending && (!seg->current || seg->size >= KU_SEGMENT_MIN))
+            ku_spool_segment_free_locked(seg);
+        else if (seg->ndone)
+            write_done_locked(seg);
+    }
+}
+
+/* --- producers and their backlogs --------------------------------------------------- */
+
+/* FNV-1a: the producer key's hash, kept in each record. */
+static uint64_t key_hash(const char *key)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    while (*key)
+        h = (h ^ (unsigned char)*key++) * 1099511628211ULL;
+    return h;
+}
+
+ku_bind_t *ku_spool_bind_by_hash(uint64_t hash)
+{
+    ku_bind_t *b;
+
+    for (b = ku_spool.binds; b; b = b->next)
+        if (b->hash == hash)
+            return b;
+    return NULL;
+}
+
+static ku_bind_t *bind_by_producer(ku_producer_t *kp)
+{
+    ku_bind_t *b;
+
+    for (b = ku_spool.binds; b; b = b->next)
+        if (b->kp == kp)
+            return b;
+    return NULL;
+}
+
+/* A replaced producer (fatal error) hands its key, and backlog, to the new one. */
+void ku_spool_producer_added(ku_producer_t *kp, const char *key, server_rec *s,
+                             const char *name)
+{
+    uint64_t hash;
+    ku_bind_t *b;
+
+    if (!ku_spool.shared)
+        return;
+    hash = key_hash(key);
+    pthread_mutex_lock(&ku_spool.lock);
+    if (!(b = ku_spool_bind_by_hash(hash)) && (b = calloc(1, sizeof(*b)))) {
+        b->hash = hash;
+        b->next = ku_spool.binds;
+        ku_spool.binds = b;
+    }
+    if (b) {
+        b->kp = kp;
+        b->server = s;
+        b->name = name;
+    }
+    pthread_mutex_unlock(&ku_spool.lock);
+}
+
+static int comes_before(const ku_entry_t *a, const ku_entry_t *b)
+{
+    return a->accepted < b->accepted || (a->accepted == b->accepted && a->seq < b->seq);
+}
+
+void ku_spool_backlog_locked(ku_bind_t *b, ku_entry_t *e)
+{
+    ku_entry_t **pp;
+
+    if (!b->head || !comes_before(e, b->tail)) {
+        e->next = NULL;
+        if (b->tail)
+            b->tail->next = e;
+        else
+            b->head = e;
+        b->tail = e;
+        return;
+    }
+    for (pp = &b->head; *pp && !comes_before(e, *pp); pp = &(*pp)->next)
+        ;
+    e->next = *pp;
+    *pp = e;
+}
+
+/* --- the write path --------------------------------------------------------------- */
+
+static void put(char **p, const void *data, size_t len)
+{
+    memcpy(*p, data, len);
+    *p += len;
+}
+
+/* Header and payload in one buffer, for one write(2). */
+static char *encode_record(apr_pool_t *pool, const ku_record_t *rec, uint64_t producer,
+                           int64_t accepted, uint32_t *len)
+{
+    const ku_header_t *h = rec->headers ? (const ku_header_t *)rec->headers->elts : NULL;
+    int i, nh = rec->headers ? rec->headers->nelts : 0;
+    ku_spool_fixed_t f = { accepted, producer, (uint32_t)strlen(rec->topic),
+                           rec->key ? (uint32_t)rec->key_len : ~0u, (uint32_t)nh,
+                           (uint32_t)rec->len };
+    size_t n = sizeof(f) + f.topic_len + (rec->key ? rec->key_len : 0) + rec->len;
+    ku_spool_header_t hd = { KU_SPOOL_MAGIC, KU_SPOOL_RECORD, 0, 0 };
+    char *buf, *p;
+
+    for (i = 0; i < nh; i++)
+        n += 8 + strlen(h[i].name) + strlen(h[i].value);
+    p = buf = apr_palloc(pool, KU_SPOOL_HEADER + n);
+    p += KU_SPOOL_HEADER;
+    put(&p, &f, sizeof(f));
+    put(&p, rec->topic, f.topic_len);
+    if (rec->key)
+        put(&p, rec->key, rec->key_len);
+    for (i = 0; i < nh; i++) {
+        uint32_t l[2] = { (uint32_t)strlen(h[i].name), (uint32_t)strlen(h[i].value) };
+
+        put(&p, l, sizeof(l));
+        put(&p, h[i].name, l[0]);
+        put(&p, h[i].value, l[1]);
+    }
+    put(&p, rec->value, rec->len);
+    hd.len = (uint32_t)n;
+    hd.crc = ku_spool_entry_crc(KU_SPOOL_RECORD, hd.len, buf + KU_SPOOL_HEADER);
+    memcpy(buf, &hd, sizeof(hd));
+    *len = hd.len;
+    return buf;
+}
+
+/* Hot-path failures: one line a second at most. */
+static void log_refusal(const char *what, int err)
+{
+    static apr_uint32_t logged_sec;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t last = apr_atomic_read32(&logged_sec);
+
+    if (now != last && apr_atomic_cas32(&logged_sec, now, last) == last)
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00046: spool %s: %s",
+                     ku_spool.dir, what);
+}
+
+/* Writes the record to the spool; NULL (and the 503 result) when it cannot. */
+static ku_entry_t *spool_record(apr_pool_t *p, ku_record_t *rec, uint64_t producer)
+{
+    int64_t accepted = apr_time_now();
+    uint32_t len;
+    char *buf = encode_record(p, rec, producer, accepted, &len);
+    ku_entry_t *e = NULL;
+
+    rec->result.partition = 0;
+    rec->result.offset = 0;
+    rec->result.kafka_error = NULL;
+    if (__atomic_load_n(&ku_spool.shared->bytes, __ATOMIC_RELAXED) + KU_SPOOL_HEADER + len
+        > (uint64_t)ku_spool.max_size) {
+        rec->result.status = HTTP_SERVICE_UNAVAILABLE;
+        rec->result.error = "spool full";
+        log_refusal("full (max-size reached): answered 503", 0);
+        return NULL;
+    }
+    pthread_mutex_lock(&ku_spool.lock);
+    if (!(e = append_locked(buf, len, accepted, producer)))
+        log_refusal("cannot write a record: answered 503", errno);
+    pthread_mutex_unlock(&ku_spool.lock);
+    rec->result.status = e ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE;
+    rec->result.error = e ? NULL : "spool unavailable";
+    return e;
+}
+
+/* The record's headers and its spool id. */
+void ku_spool_add_id_header(apr_pool_t *p, ku_record_t *rec, const ku_entry_t *e)
+{
+    apr_array_header_t *h = rec->headers ? apr_array_copy(p, rec->headers)
+                                         : apr_array_make(p, 1, sizeof(ku_header_t));
+    ku_header_t *id = apr_array_push(h);
+
+    id->name = KU_SPOOL_ID_HEADER;
+    id->value = apr_psprintf(p, "%s/%" APR_OFF_T_FMT, e->seg->name, e->offset);
+    rec->headers = h;
+}
+
+/* Queues a spooled record, or leaves it in the backlog: while earlier
+ * records wait there, so that records go out in accept order. */
+static void queue_spooled(ku_bind_t *b, ku_record_t *rec, ku_entry_t *e)
+{
+    int err, queued = 0;
+
+    pthread_mutex_lock(&ku_spool.lock);
+    if (b->head)
+        ku_spool_backlog_locked(b, e);
+    else {
+        b->in_flight++;
+        queued = 1;
+    }
+    pthread_mutex_unlock(&ku_spool.lock);
+    if (!queued)
+        return;
+    err = ku_producer_queue_spooled(b->kp, rec, (void *)((uintptr_t)e | 1), 1);
+    if (!err)
+        return;
+    pthread_mutex_lock(&ku_spool.lock);
+    b->in_flight--;
+    if (ku_spool_is_permanent(err))
+        ku_spool_done_locked(e); /* never accepted: rec->result says why */
+    else {
+        ku_spool_backlog_locked(b, e); /* kept: re-sent when there is room */
+        rec->result.status = HTTP_OK;
+        rec->result.error = NULL;
+    }
+    pthread_mutex_unlock(&ku_spool.lock);
+}
+
+void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p)
+{
+    ku_entry_t **entries = apr_pcalloc(p, sizeof(*entries) * (size_t)n);
+    ku_bind_t *b;
+    int i;
+
+    pthread_mutex_lock(&ku_spool.lock);
+    b = bind_by_producer(kp);
+    pthread_mutex_unlock(&ku_spool.lock);
+    for (i = 0; i < n; i++) {
+        if (!b) {
+            records[i].result.status = HTTP_SERVICE_UNAVAILABLE;
+            records[i].result.error = "spool unavailable";
+            continue;
+        }
+        entries[i] = spool_record(p, &records[i], b->hash);
+    }
+    for (i = 0; ku_spool.sync && i < n; i++)
+        if (entries[i] && commit(entries[i]->seg, entries[i]->offset + KU_SPOOL_HEADER
+                                                      + entries[i]->len)) {
+            log_refusal("fdatasync failed", errno);
+            /* Written but not known to be on disk: kept, yet not promised. */
+            records[i].result.status = HTTP_SERVICE_UNAVAILABLE;
+            records[i].result.error = "spool unavailable";
+        }
+    for (i = 0; i < n; i++) {
+        if (!entries[i])
+            continue;
+        ku_spool_add_id_header(p, &records[i], entries[i]);
+        queue_spooled(b, &records[i], entries[i]);
+    }
+}
+
+/* --- delivery reports (the producer's poll thread) ---------------------------------- */
+
+void ku_spool_delivered(void *opaque, int err)
+{
+    ku_entry_t *e = (ku_entry_t *)((uintptr_t)opaque & ~(uintptr_t)1);
+    ku_bind_t *b;
+
+    pthread_mutex_lock(&ku_spool.lock);
+    b = ku_spool_bind_by_hash(e->producer);
+    if (b && b->in_flight)
+        b->in_flight--;
+    if (!err) {
+        if (e->resent)
+            __atomic_add_fetch(&ku_spool.shared->replayed, 1, __ATOMIC_RELAXED);
+        ku_spool_done_locked(e);
+    }
+    else if (ku_spool_is_permanent(err))
+        ku_spool_dead_letter_locked(e, rd_kafka_err2str(err));
+    else if (b) {
+        /* Kept; re-sent once the earlier ones are (purged at exit: adopted). */
+        ku_spool_backlog_locked(b, e);
+        b->retry_at = apr_time_now() + apr_time_from_sec(1);
+    }
+    pthread_mutex_unlock(&ku_spool.lock);
+}
+
+/* --- the child ------------------------------------------------------------------- */
+
+/* Registered before the producers' cleanup, so it runs after it: the exit
+ * flush's acknowledgements are marked, what was purged stays for adoption. */
+static apr_status_t spool_child_exit(void *data)
+{
+    ku_segment_t *seg, *next;
+    unsigned left = 0;
+
+    pthread_mutex_lock(&ku_spool.lock);
+    for (seg = ku_spool.segments; seg; seg = seg->next)
+        seg->current = 0;
+    ku_spool_flush_done_locked();
+    for (seg = ku_spool.segments; seg; seg = next) {
+        next = seg->next;
+        left += seg->pending;
+        close(seg->fd); /* drops the flock: a living child adopts it */
+    }
+    ku_spool.segments = NULL;
+    pthread_mutex_unlock(&ku_spool.lock);
+    ku_spool_unpublish();
+    if (ku_spool.dead_fd >= 0)
+        close(ku_spool.dead_fd);
+    ap_log_error(APLOG_MARK, left ? APLOG_NOTICE : APLOG_DEBUG, 0, ku_spool.server,
+                 "KU00051: spool: child exits, %u record(s) left in the spool for another "
+                 "child to send", left);
+    return APR_SUCCESS;
+}
+
+/* Before the producers are made (APR_HOOK_FIRST). */
+static void spool_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (!ku_spool.shared)
+        return;
+    ku_spool.server = s;
+    ku_spool.slot = -1;
+    pthread_mutex_init(&ku_spool.lock, NULL);
+    pthread_mutex_init(&ku_spool.sync_lock, NULL);
+    apr_pool_cleanup_register(pchild, NULL, spool_child_exit, apr_pool_cleanup_null);
+}
+
+/* After the producers are made (APR_HOOK_LAST): the replay thread. */
+static void spool_child_start(apr_pool_t *pchild, server_rec *s)
+{
+    if (ku_spool.shared && ku_spool_start_replay(pchild) != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "KU00046: spool %s: cannot start "
+                     "the replay thread", ku_spool.dir);
+}
+
+void ku_spool_register_hooks(apr_pool_t *p)
+{
+    crc_init();
+    ap_hook_pre_config(spool_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(spool_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(spool_child_init, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_child_init(spool_child_start, NULL, NULL, APR_HOOK_LAST);
+}

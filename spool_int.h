@@ -1,0 +1,153 @@
+/* spool_int.h: what spool.c (configuration, segment files, the write
+ * path, done-marking) and spool_replay.c (the replay thread: re-sending,
+ * adopting orphaned segments, the dead-letter file) share.
+ *
+ * A segment file is a log of entries, each a 16-byte header (magic, type,
+ * payload length, crc32c of type, length and payload) and its payload:
+ *   record: accept time, producer-key hash, topic, key, headers, value;
+ *   done:   the offsets of records Kafka acknowledged (or dead-lettered).
+ * Records are appended by request threads, done entries by the replay
+ * thread; only the child holding the file's flock writes to it. */
+#ifndef KU_SPOOL_INT_H
+#define KU_SPOOL_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "apr_thread_proc.h"
+#include "httpd.h"
+#include "producer.h"
+
+#define KU_SPOOL_MAGIC 0x3153554bu /* "KUS1" */
+#define KU_SPOOL_RECORD 1u
+#define KU_SPOOL_DONE 2u
+#define KU_SPOOL_HEADER 16
+#define KU_SPOOL_SUFFIX ".kus"
+/* The record header consumers deduplicate on: "<segment>/<offset>". */
+#define KU_SPOOL_ID_HEADER "ku-spool-id"
+
+typedef struct {
+    uint32_t magic, type, len, crc;
+} ku_spool_header_t;
+
+/* The payload of a record, before its variable parts. */
+typedef struct {
+    int64_t accepted;           /* apr_time_t */
+    uint64_t producer;          /* hash of the producer key */
+    uint32_t topic_len, key_len, nheaders, value_len; /* key_len ~0: no key */
+} ku_spool_fixed_t;
+
+/* Children publishing their waiting records; more are not counted. */
+#define KU_SPOOL_CHILDREN 1024
+
+/* Figures all children share (the mmapped spool.state file). */
+typedef struct {
+    uint64_t bytes;             /* segment files' sizes */
+    uint64_t replayed;          /* records delivered after a failure or adoption */
+    uint64_t dead_lettered;
+    uint64_t torn;              /* torn or corrupt entries skipped */
+    struct {
+        int32_t pid;            /* 0: free; a gone child's slot is taken over */
+        uint32_t waiting;       /* its records not done */
+        int64_t oldest;         /* the oldest one's accept time, 0: none */
+    } child[KU_SPOOL_CHILDREN];
+} ku_spool_shared_t;
+
+typedef struct ku_segment ku_segment_t;
+typedef struct ku_bind ku_bind_t;
+typedef struct ku_entry ku_entry_t;
+
+struct ku_segment {
+    ku_segment_t *next;
+    char *path;                 /* malloc'd */
+    char *name;                 /* the basename without suffix: record ids */
+    int fd;                     /* open and flock'ed while we own it */
+    apr_off_t size;             /* bytes written */
+    apr_off_t synced;           /* SpoolSync: bytes known to be on disk */
+    unsigned pending;           /* records not done */
+    int current;                /* this child's segment for new records */
+    uint64_t *done;             /* done offsets not yet written */
+    unsigned ndone, done_cap;
+};
+
+/* A record waiting for its acknowledgement: queued in librdkafka (its
+ * opaque, tagged with bit 0) or in its producer's backlog. */
+struct ku_entry {
+    ku_entry_t *next;
+    ku_entry_t *older, *newer;  /* every waiting entry, in accept order */
+    ku_segment_t *seg;
+    apr_off_t offset;           /* of its header */
+    uint32_t len;               /* payload bytes */
+    int64_t accepted;
+    uint64_t seq;               /* accept order within this child */
+    uint64_t producer;          /* producer-key hash */
+    int resent;
+};
+
+/* A producer key (hash) and its producer, with the records to re-send
+ * through it in accept order. */
+struct ku_bind {
+    ku_bind_t *next;
+    uint64_t hash;
+    ku_producer_t *kp;
+    server_rec *server;
+    const char *name;
+    ku_entry_t *head, *tail;    /* backlog */
+    unsigned in_flight;         /* its spooled records queued in librdkafka */
+    apr_time_t retry_at;        /* no re-send before */
+};
+
+typedef struct {
+    /* Configuration (directives) */
+    const char *dir;
+    apr_off_t max_size;
+    int sync;
+    int location_on;            /* some Location said On */
+    /* The child */
+    pthread_mutex_t lock;       /* everything below */
+    pthread_mutex_t sync_lock;  /* group commit */
+    server_rec *server;
+    ku_spool_shared_t *shared;
+    ku_segment_t *segments;
+    ku_bind_t *binds;
+    ku_entry_t *unbound;        /* adopted records whose producer is unknown yet */
+    ku_entry_t *oldest, *newest; /* every waiting entry, in accept order */
+    unsigned waiting;
+    int slot;                   /* ours in shared->child, -1: none */
+    uint64_t next_seq;
+    unsigned segments_made;
+    int dead_fd;                /* the dead-letter file, opened when first needed */
+    apr_thread_t *thread;
+    volatile int stopping;
+} ku_spool_t;
+
+extern ku_spool_t ku_spool;
+
+uint32_t ku_spool_crc(uint32_t crc, const void *data, size_t len);
+uint32_t ku_spool_entry_crc(uint32_t type, uint32_t len, const void *payload);
+ku_bind_t *ku_spool_bind_by_hash(uint64_t hash);
+/* Marks done: the record is acknowledged or dead-lettered. Lock held. */
+void ku_spool_done_locked(ku_entry_t *e);
+/* Writes the batched done offsets and frees finished segments. Lock held. */
+void ku_spool_flush_done_locked(void);
+void ku_spool_segment_free_locked(ku_segment_t *seg);
+/* Into the producer's backlog, in accept order. Lock held. */
+void ku_spool_backlog_locked(ku_bind_t *b, ku_entry_t *e);
+int ku_spool_write_all(int fd, const void *buf, size_t len);
+void ku_spool_add_bytes(int64_t n);
+/* The record header KU_SPOOL_ID_HEADER, added to a copy of its headers. */
+void ku_spool_add_id_header(apr_pool_t *p, ku_record_t *rec, const ku_entry_t *e);
+
+/* Into the list of waiting entries, in accept order. Lock held. */
+void ku_spool_waiting_add_locked(ku_entry_t *e);
+
+/* spool_status.c */
+void ku_spool_publish_locked(void);
+void ku_spool_unpublish(void);
+
+/* spool_replay.c */
+apr_status_t ku_spool_start_replay(apr_pool_t *pchild);
+int ku_spool_is_permanent(int err);
+void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason);
+
+#endif

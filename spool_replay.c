@@ -1,0 +1,529 @@
+/* spool_replay.c: the spool's replay thread, one per child. Every tick it
+ * writes the batched done marks and deletes finished segments, and re-sends
+ * each producer's backlog in accept order once nothing of it is in flight;
+ * every second it adopts the segment files of children that are gone (their
+ * flock is free), skipping a torn last entry. Records Kafka refuses for good
+ * go to the dead-letter file. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apr_base64.h"
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_log.h"
+#include <json-c/json.h>
+#include "librdkafka/rdkafka.h"
+
+#include "mod_kafka_upstream.h"
+#include "spool.h"
+#include "spool_int.h"
+
+#define KU_REPLAY_TICK_MS 100
+#define KU_SCAN_TICKS 10          /* adoption scans: every second */
+#define KU_RESEND_BATCH 1000      /* records re-sent per producer and tick */
+#define KU_DEAD_LETTER_FILE "dead-letter.jsonl"
+#define KU_REASONS_LOGGED 16
+
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+
+/* Refused for good: re-sending cannot help. */
+int ku_spool_is_permanent(int err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* --- reading records back ----------------------------------------------------- */
+
+static int take(const char **p, const char *end, size_t n)
+{
+    if ((size_t)(end - *p) < n)
+        return -1;
+    *p += n;
+    return 0;
+}
+
+/* The record in a payload; its parts point into it. */
+static int decode_record(apr_pool_t *p, const char *buf, uint32_t len, ku_record_t *rec,
+                         int64_t *accepted)
+{
+    const char *at = buf, *end = buf + len, *s;
+    ku_spool_fixed_t f;
+    apr_array_header_t *headers;
+    uint32_t i, l[2];
+
+    memset(rec, 0, sizeof(*rec));
+    if (len < sizeof(f))
+        return -1;
+    memcpy(&f, buf, sizeof(f));
+    at += sizeof(f);
+    *accepted = f.accepted;
+    s = at;
+    if (take(&at, end, f.topic_len))
+        return -1;
+    rec->topic = apr_pstrmemdup(p, s, f.topic_len);
+    if (f.key_len != ~0u) {
+        rec->key = at;
+        rec->key_len = f.key_len;
+        if (take(&at, end, f.key_len))
+            return -1;
+    }
+    headers = apr_array_make(p, (int)f.nheaders + 1, sizeof(ku_header_t));
+    for (i = 0; i < f.nheaders; i++) {
+        ku_header_t *h = apr_array_push(headers);
+
+        if ((size_t)(end - at) < sizeof(l))
+            return -1;
+        memcpy(l, at, sizeof(l));
+        at += sizeof(l);
+        s = at;
+        if (take(&at, end, (size_t)l[0] + l[1]))
+            return -1;
+        h->name = apr_pstrmemdup(p, s, l[0]);
+        h->value = apr_pstrmemdup(p, s + l[0], l[1]);
+    }
+    rec->headers = headers;
+    rec->value = at;
+    rec->len = f.value_len;
+    return take(&at, end, f.value_len) || at != end ? -1 : 0;
+}
+
+/* The entry's record, read from its segment and checked. */
+static int load_record(apr_pool_t *p, const ku_entry_t *e, ku_record_t *rec)
+{
+    char *buf = apr_palloc(p, KU_SPOOL_HEADER + e->len);
+    ku_spool_header_t h;
+    int64_t accepted;
+
+    if (pread(e->seg->fd, buf, KU_SPOOL_HEADER + e->len, e->offset)
+        != (ssize_t)(KU_SPOOL_HEADER + e->len))
+        return -1;
+    memcpy(&h, buf, sizeof(h));
+    if (h.magic != KU_SPOOL_MAGIC || h.len != e->len
+        || h.crc != ku_spool_entry_crc(h.type, h.len, buf + KU_SPOOL_HEADER)
+        || decode_record(p, buf + KU_SPOOL_HEADER, e->len, rec, &accepted))
+        return -1;
+    ku_spool_add_id_header(p, rec, e);
+    return 0;
+}
+
+/* --- the dead-letter file -------------------------------------------------------- */
+
+static json_object *base64(apr_pool_t *p, const char *data, size_t len)
+{
+    char *out = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)len));
+
+    apr_base64_encode(out, data, (int)len);
+    return json_object_new_string(out);
+}
+
+static json_object *dead_letter_line(apr_pool_t *p, const ku_record_t *rec, int64_t accepted,
+                                     const char *reason)
+{
+    json_object *o = json_object_new_object(), *hs = json_object_new_array();
+    const ku_header_t *h = (const ku_header_t *)rec->headers->elts;
+    char date[APR_RFC822_DATE_LEN];
+    int i;
+
+    apr_rfc822_date(date, (apr_time_t)accepted);
+    for (i = 0; i < rec->headers->nelts; i++) {
+        json_object *pair = json_object_new_array();
+
+        json_object_array_add(pair, json_object_new_string(h[i].name));
+        json_object_array_add(pair, json_object_new_string(h[i].value));
+        json_object_array_add(hs, pair);
+    }
+    json_object_object_add(o, "reason", json_object_new_string(reason));
+    json_object_object_add(o, "accepted", json_object_new_string(date));
+    json_object_object_add(o, "topic", json_object_new_string(rec->topic));
+    json_object_object_add(o, "key_base64", rec->key ? base64(p, rec->key, rec->key_len) : NULL);
+    json_object_object_add(o, "headers", hs);
+    json_object_object_add(o, "value_base64", base64(p, rec->value, rec->len));
+    return o;
+}
+
+/* Each reason is logged once per child; all are counted. */
+static void log_dead_letter(const char *topic, const char *reason)
+{
+    static const char *logged[KU_REASONS_LOGGED];
+    int i;
+
+    for (i = 0; i < KU_REASONS_LOGGED && logged[i]; i++)
+        if (!strcmp(logged[i], reason))
+            return;
+    if (i < KU_REASONS_LOGGED)
+        logged[i] = reason;
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, ku_spool.server, "KU00049: spool: a record for "
+                 "topic %s refused for good (%s): moved to %s/" KU_DEAD_LETTER_FILE
+                 " (logged once per cause; counted on the status page)", topic, reason,
+                 ku_spool.dir);
+}
+
+void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
+{
+    apr_pool_t *p;
+    ku_record_t rec;
+    json_object *o;
+    const char *line;
+
+    apr_pool_create_unmanaged_ex(&p, NULL, NULL);
+    if (ku_spool.dead_fd < 0)
+        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.dir, "/" KU_DEAD_LETTER_FILE, NULL),
+                                O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (load_record(p, e, &rec) == 0) {
+        o = dead_letter_line(p, &rec, e->accepted, reason);
+        line = apr_pstrcat(p, json_object_to_json_string_ext(
+                               o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), "\n",
+                           NULL);
+        json_object_put(o);
+        if (ku_spool.dead_fd < 0 || ku_spool_write_all(ku_spool.dead_fd, line, strlen(line)))
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, ku_spool.server, "KU00046: spool: "
+                         "cannot write the dead-letter file; the record is dropped");
+        log_dead_letter(rec.topic, reason);
+    }
+    apr_pool_destroy(p);
+    __atomic_add_fetch(&ku_spool.shared->dead_lettered, 1, __ATOMIC_RELAXED);
+    ku_spool_done_locked(e);
+}
+
+/* --- re-sending ----------------------------------------------------------------- */
+
+static void torn(const char *path, apr_off_t at, apr_off_t bytes, const char *what)
+{
+    __atomic_add_fetch(&ku_spool.shared->torn, 1, __ATOMIC_RELAXED);
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ku_spool.server, "KU00048: spool: %s: %s "
+                 "entry at offset %" APR_OFF_T_FMT " (%" APR_OFF_T_FMT " bytes) skipped",
+                 path, what, at, bytes);
+}
+
+static ku_entry_t *pop(ku_bind_t *b)
+{
+    ku_entry_t *e = b->head;
+
+    if ((b->head = e->next) == NULL)
+        b->tail = NULL;
+    return e;
+}
+
+/* Re-sends the backlog's first records, once the earlier ones are settled. */
+static void resend_locked(ku_bind_t *b, apr_pool_t *p)
+{
+    int i, err;
+
+    if (!b->head || b->in_flight || !b->kp || apr_time_now() < b->retry_at)
+        return;
+    for (i = 0; i < KU_RESEND_BATCH && b->head; i++) {
+        ku_entry_t *e = pop(b);
+        ku_record_t rec;
+
+        if (load_record(p, e, &rec)) {
+            torn(e->seg->path, e->offset, KU_SPOOL_HEADER + e->len, "unreadable");
+            ku_spool_done_locked(e);
+            continue;
+        }
+        e->resent = 1;
+        b->in_flight++;
+        if (!(err = ku_producer_queue_spooled(b->kp, &rec, (void *)((uintptr_t)e | 1), 0)))
+            continue;
+        b->in_flight--;
+        if (ku_spool_is_permanent(err)) {
+            ku_spool_dead_letter_locked(e, rd_kafka_err2str(err));
+            continue;
+        }
+        e->next = b->head; /* back in front: the queue is full, or the producer failed */
+        b->head = e;
+        if (!b->tail)
+            b->tail = e;
+        b->retry_at = apr_time_now() + apr_time_from_sec(1);
+        break;
+    }
+}
+
+/* --- adopting a gone child's segments --------------------------------------------- */
+
+typedef struct {
+    apr_off_t offset;
+    uint32_t len;
+    int done;
+    int64_t accepted;
+    uint64_t producer;
+} ku_found_t;
+
+static ku_found_t *find_record(ku_found_t *found, unsigned n, uint64_t offset)
+{
+    unsigned lo = 0, hi = n;
+
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+
+        if ((uint64_t)found[mid].offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && (uint64_t)found[lo].offset == offset ? &found[lo] : NULL;
+}
+
+static int valid_entry(const char *buf, apr_off_t at, apr_off_t size, ku_spool_header_t *h)
+{
+    if (size - at < KU_SPOOL_HEADER)
+        return 0;
+    memcpy(h, buf + at, sizeof(*h));
+    return h->magic == KU_SPOOL_MAGIC && (apr_off_t)h->len <= size - at - KU_SPOOL_HEADER
+           && ((h->type == KU_SPOOL_RECORD && h->len >= sizeof(ku_spool_fixed_t))
+               || (h->type == KU_SPOOL_DONE && h->len % sizeof(uint64_t) == 0))
+           && h->crc == ku_spool_entry_crc(h->type, h->len, buf + at + KU_SPOOL_HEADER);
+}
+
+/* The file's records and which are done; returns the end of its last valid
+ * entry. *found is malloc'd. */
+static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_found_t **found,
+                               unsigned *n)
+{
+    unsigned cap = 0;
+    apr_off_t at = 0;
+    ku_spool_header_t h;
+
+    *found = NULL;
+    *n = 0;
+    for (; at < size && valid_entry(buf, at, size, &h); at += KU_SPOOL_HEADER + h.len) {
+        const char *payload = buf + at + KU_SPOOL_HEADER;
+        ku_spool_fixed_t f;
+        uint32_t i;
+
+        if (h.type == KU_SPOOL_DONE) {
+            for (i = 0; i < h.len / 8; i++) {
+                uint64_t off;
+                ku_found_t *r;
+
+                memcpy(&off, payload + i * 8, 8);
+                if ((r = find_record(*found, *n, off)))
+                    r->done = 1;
+            }
+            continue;
+        }
+        if (*n == cap) {
+            ku_found_t *grown = realloc(*found, (cap = cap ? cap * 2 : 256) * sizeof(**found));
+
+            if (!grown)
+                return at;
+            *found = grown;
+        }
+        memcpy(&f, payload, sizeof(f));
+        (*found)[*n].offset = at;
+        (*found)[*n].len = h.len;
+        (*found)[*n].done = 0;
+        (*found)[*n].accepted = f.accepted;
+        (*found)[*n].producer = f.producer;
+        (*n)++;
+    }
+    return at;
+}
+
+/* Its records join their producers' backlogs (or wait for a producer of
+ * their configuration). Lock held. */
+static unsigned take_over_locked(ku_segment_t *seg, const ku_found_t *found, unsigned n)
+{
+    unsigned i, pending = 0;
+
+    for (i = 0; i < n; i++) {
+        ku_entry_t *e;
+        ku_bind_t *b;
+
+        if (found[i].done || !(e = calloc(1, sizeof(*e))))
+            continue;
+        e->seg = seg;
+        e->offset = found[i].offset;
+        e->len = found[i].len;
+        e->accepted = found[i].accepted;
+        e->producer = found[i].producer;
+        e->seq = ku_spool.next_seq++;
+        e->resent = 1;
+        seg->pending++;
+        pending++;
+        ku_spool_waiting_add_locked(e);
+        if ((b = ku_spool_bind_by_hash(e->producer)))
+            ku_spool_backlog_locked(b, e);
+        else {
+            e->next = ku_spool.unbound;
+            ku_spool.unbound = e;
+        }
+    }
+    return pending;
+}
+
+static void adopt(int fd, const char *path, const char *file, apr_off_t size)
+{
+    char *buf = malloc(size ? (size_t)size : 1);
+    ku_found_t *found = NULL;
+    ku_segment_t *seg = calloc(1, sizeof(*seg));
+    unsigned n = 0, pending;
+    apr_off_t end;
+
+    if (!buf || !seg || pread(fd, buf, (size_t)size, 0) != (ssize_t)size) {
+        free(buf);
+        free(seg);
+        close(fd);
+        return;
+    }
+    end = parse_segment(buf, size, &found, &n);
+    free(buf);
+    if (end < size) {
+        /* Cut off, so that the done marks appended from now on are read. */
+        torn(path, end, size - end, "torn or corrupt last");
+        if (ftruncate(fd, end) == 0) {
+            ku_spool_add_bytes(-(int64_t)(size - end));
+            size = end;
+        }
+    }
+    seg->fd = fd;
+    seg->size = size;
+    seg->path = strdup(path);
+    seg->name = strndup(file, strlen(file) - strlen(KU_SPOOL_SUFFIX));
+    pthread_mutex_lock(&ku_spool.lock);
+    seg->next = ku_spool.segments;
+    ku_spool.segments = seg;
+    pending = take_over_locked(seg, found, n);
+    if (!pending)
+        ku_spool_segment_free_locked(seg);
+    pthread_mutex_unlock(&ku_spool.lock);
+    free(found);
+    ap_log_error(APLOG_MARK, pending ? APLOG_NOTICE : APLOG_INFO, 0, ku_spool.server,
+                 "KU00047: spool: adopted %s: %u record(s) to send, %u already done",
+                 path, pending, n - pending);
+}
+
+static int is_segment(const char *name)
+{
+    size_t len = strlen(name), suffix = strlen(KU_SPOOL_SUFFIX);
+
+    return name[0] != '.' && len > suffix && !strcmp(name + len - suffix, KU_SPOOL_SUFFIX);
+}
+
+/* Every segment no living child holds; our own fail the flock too (a
+ * second open file description). A file deleted meanwhile has no links. */
+static void scan(apr_pool_t *p)
+{
+    DIR *d = opendir(ku_spool.dir);
+    struct dirent *de;
+
+    while (d && (de = readdir(d))) {
+        const char *path;
+        struct stat st;
+        int fd;
+
+        if (!is_segment(de->d_name))
+            continue;
+        path = apr_pstrcat(p, ku_spool.dir, "/", de->d_name, NULL);
+        if ((fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)) < 0)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) || fstat(fd, &st) || st.st_nlink == 0) {
+            close(fd);
+            continue;
+        }
+        adopt(fd, path, de->d_name, st.st_size);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Adopted records whose producer was not made yet (made at request time). */
+static void bind_unbound_locked(void)
+{
+    ku_entry_t *e = ku_spool.unbound, *next;
+    ku_bind_t *b;
+
+    ku_spool.unbound = NULL;
+    for (; e; e = next) {
+        next = e->next;
+        if ((b = ku_spool_bind_by_hash(e->producer)))
+            ku_spool_backlog_locked(b, e);
+        else {
+            e->next = ku_spool.unbound;
+            ku_spool.unbound = e;
+        }
+    }
+}
+
+/* --- the thread ----------------------------------------------------------------- */
+
+static void wait_tick(void)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += KU_REPLAY_TICK_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&ku_spool.lock);
+    if (!ku_spool.stopping)
+        pthread_cond_timedwait(&wake, &ku_spool.lock, &until);
+    pthread_mutex_unlock(&ku_spool.lock);
+}
+
+static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
+{
+    apr_pool_t *p;
+    unsigned tick;
+    ku_bind_t *b;
+
+    apr_pool_create(&p, apr_thread_pool_get(thread));
+    for (tick = 0; !ku_spool.stopping; tick++) {
+        if (tick % KU_SCAN_TICKS == 0)
+            scan(p);
+        pthread_mutex_lock(&ku_spool.lock);
+        ku_spool_flush_done_locked();
+        if (tick % KU_SCAN_TICKS == 0)
+            bind_unbound_locked();
+        for (b = ku_spool.binds; b; b = b->next)
+            resend_locked(b, p);
+        ku_spool_publish_locked();
+        pthread_mutex_unlock(&ku_spool.lock);
+        apr_pool_clear(p);
+        wait_tick();
+    }
+    return NULL;
+}
+
+/* Before the producers' cleanup: nothing is re-sent while they close. */
+static apr_status_t stop_replay(void *data)
+{
+    apr_status_t ignored;
+
+    pthread_mutex_lock(&ku_spool.lock);
+    ku_spool.stopping = 1;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&ku_spool.lock);
+    apr_thread_join(&ignored, ku_spool.thread);
+    return APR_SUCCESS;
+}
+
+apr_status_t ku_spool_start_replay(apr_pool_t *pchild)
+{
+    apr_status_t rv = apr_thread_create(&ku_spool.thread, NULL, replay_loop, NULL, pchild);
+
+    if (rv == APR_SUCCESS)
+        apr_pool_cleanup_register(pchild, NULL, stop_replay, apr_pool_cleanup_null);
+    return rv;
+}
