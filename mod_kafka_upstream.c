@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "config.h"
 #include "apr_atomic.h"
 #include "apr_strings.h"
 #include "http_core.h"
@@ -17,6 +18,7 @@
 #include "mod_kafka_upstream.h"
 #include "conf.h"
 #include "encoder.h"
+#include "log_limit.h"
 #include "producer.h"
 #include "request.h"
 #include "spool.h"
@@ -71,25 +73,18 @@ static int refuse(request_rec *r, const ku_dir_conf_t *conf, int status, const c
     return respond_error(r, status, detail);
 }
 
-/* Send failures are counted and logged at most once a second per child. */
-static apr_uint32_t failure_logged_sec;
-static apr_uint32_t failures_unlogged;
+/* Lines every request would repeat while the brokers are away, or while a
+ * section is misconfigured. */
+static ku_log_limit_t send_failure_rl = KU_LOG_LIMIT("KU00007");
+static ku_log_limit_t misconfigured_rl = KU_LOG_LIMIT("KU00008");
+static ku_log_limit_t no_producer_rl = KU_LOG_LIMIT("KU00009");
 
 static void log_send_failure(request_rec *r, const char *topic,
                              const ku_send_result_t *res)
 {
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t last = apr_atomic_read32(&failure_logged_sec);
-
-    if (now == last || apr_atomic_cas32(&failure_logged_sec, now, last) != last) {
-        apr_atomic_inc32(&failures_unlogged);
-        return;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "KU00007: answered %d for topic %s: %s (%s); %u earlier "
-                  "failure(s) not logged", res->status, topic, res->error,
-                  res->kafka_error ? res->kafka_error : "-",
-                  apr_atomic_xchg32(&failures_unlogged, 0));
+    if (ku_log_allowed(&send_failure_rl, r->server, APLOG_ERR))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00007: answered %d for topic %s: %s (%s)",
+                      res->status, topic, res->error, res->kafka_error ? res->kafka_error : "-");
 }
 
 /* --- the request body, read like mod_reflector ------------------------------- */
@@ -268,7 +263,7 @@ static int kafka_upstream_handler(request_rec *r)
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
     if (!ku_conf_is_complete(conf)) {
-        if (ku_log_allowed(ku_child_limiter(KU_RL_MISCONFIGURED), r->server, APLOG_ERR))
+        if (ku_log_allowed(&misconfigured_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
                           "handler without KafkaUpstreamBootstrapServers and "
                           "KafkaUpstreamTopic for %s", r->uri);
@@ -292,7 +287,7 @@ static int kafka_upstream_handler(request_rec *r)
         return refuse(r, conf, HTTP_BAD_REQUEST, error);
 
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
-        if (ku_log_allowed(ku_child_limiter(KU_RL_NO_PRODUCER), r->server, APLOG_ERR))
+        if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
                           "%s: %s", r->uri, error);
         return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
@@ -399,10 +394,25 @@ static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
     return OK;
 }
 
-/* After the logs are open, so the warning lands in the error log. */
+/* Once per start or restart: what the module runs on, for bug reports. */
+static void log_versions(server_rec *s)
+{
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "KU00060: mod_kafka_upstream %s, "
+                 "librdkafka %s (built with %d.%d.%d), json-c %s", PACKAGE_VERSION,
+                 rd_kafka_version_str(), (RD_KAFKA_VERSION >> 24) & 0xff,
+                 (RD_KAFKA_VERSION >> 16) & 0xff, (RD_KAFKA_VERSION >> 8) & 0xff,
+                 json_c_version());
+}
+
+/* After the logs are open, so the lines land in the error log. httpd's
+ * first pass at startup only checks the configuration and is thrown away:
+ * nothing is made or logged then. */
 static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                       apr_pool_t *ptemp, server_rec *s)
 {
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    log_versions(s);
     scram_warned = 0;
     ku_status_post_config(pconf, ptemp, s, walk_confs);
     return walk_confs(s, ptemp, warn_if_scram_is_broken);

@@ -21,6 +21,7 @@
 
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
+#include "log_limit.h"
 #include "producer.h"
 #include "spool.h"
 #include "status.h"
@@ -37,7 +38,9 @@ struct ku_producer {
     rd_kafka_t *rk;
     server_rec *server;         /* whose configuration made it: logs go there */
     const char *name;           /* for log lines: "<section> ([cluster ]<brokers>)", no secret */
-    ku_stats_t *stats;          /* status page counters and log limiters */
+    ku_stats_t *stats;          /* status page counters */
+    ku_log_limit_t error_rl;    /* KU00003: connection and authentication errors */
+    ku_log_limit_t log_rl;      /* KU00004: librdkafka's own log lines */
     int shutdown_timeout_ms;
     /* Messages queued and not yet reported on. Not rd_kafka_outq_len(),
      * which also counts pending events such as statistics. */
@@ -171,19 +174,15 @@ static int waiter_wait(ku_waiter_t *w, const struct timespec *deadline)
  * loop and child exit call it), so that every failure gets counted. */
 static void log_async_failures(ku_producer_t *kp, int now_or_never)
 {
-    apr_time_t now;
-
     if (!kp->failed_unlogged)
         return;
-    now = apr_time_now();
-    if (!now_or_never && now - kp->failure_logged_at < KU_FAILURE_LOG_INTERVAL)
+    if (!ku_log_due(&kp->failure_logged_at, now_or_never ? 0 : KU_FAILURE_LOG_INTERVAL))
         return;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, kp->server,
                  "KU00001: %" APR_UINT64_T_FMT " accepted message(s) could not be "
                  "delivered by producer %s (last: topic %s: %s)", kp->failed_unlogged,
                  kp->name, kp->last_failed_topic, kp->last_failure);
     kp->failed_unlogged = 0;
-    kp->failure_logged_at = now;
 }
 
 static void count_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
@@ -256,7 +255,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     note_broker_trouble(kp, err, reason);
-    if (!ku_log_allowed(ku_status_error_limiter(kp->stats), kp->server, APLOG_WARNING))
+    if (!ku_log_allowed(&kp->error_rl, kp->server, APLOG_WARNING))
         return;
     if (ku_oauth_trouble(err, reason))
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
@@ -272,10 +271,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
  * debug output (asked for with the debug property) is not rate-limited. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    const ku_producer_t *kp = rd_kafka_opaque(rk);
+    ku_producer_t *kp = rd_kafka_opaque(rk);
 
     if (level < APLOG_DEBUG
-        && !ku_log_allowed(ku_status_log_limiter(kp->stats), kp->server, level))
+        && !ku_log_allowed(&kp->log_rl, kp->server, level))
         return;
     ap_log_error(APLOG_MARK, level, 0, kp->server,
                  "KU00004: librdkafka %s: %s", fac, buf);
@@ -298,6 +297,7 @@ static void *APR_THREAD_FUNC poll_loop(apr_thread_t *thread, void *data)
         rd_kafka_poll(kp->rk, 100);
         log_async_failures(kp, 0);
         ku_status_tick(kp->stats, apr_atomic_read32(&kp->in_queue));
+        ku_log_limits_tick();
     }
     return NULL;
 }
@@ -418,6 +418,8 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
                             ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
     kp->stats = ku_status_attach(p, key, kp->name, s);
+    kp->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", kp->name);
+    kp->log_rl.what = apr_psprintf(p, "KU00004 (producer %s)", kp->name);
     if (!(rkc = producer_conf(p, conf, kp, error)))
         return NULL;
     kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkc, errstr, sizeof(errstr));

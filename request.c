@@ -9,8 +9,8 @@
 
 #include "mod_kafka_upstream.h"
 #include "encoder.h"
+#include "log_limit.h"
 #include "request.h"
-#include "status.h"
 
 /* --- the query string ----------------------------------------------------- */
 
@@ -93,6 +93,10 @@ int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
 
 /* --- key and fields ---------------------------------------------------------- */
 
+/* An expression that fails, fails for every request. */
+static ku_log_limit_t key_expr_rl = KU_LOG_LIMIT("KU00013");
+static ku_log_limit_t field_expr_rl = KU_LOG_LIMIT("KU00014");
+
 /* KafkaUpstreamKeyQueryArg when the request has it, else KafkaUpstreamKey;
  * an empty value is no key. */
 static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
@@ -103,7 +107,7 @@ static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
         key = query_arg(r, conf->str[KU_STR_KEY_QUERY_ARG]);
     if (!key && conf->obj[KU_OBJ_KEY_EXPR]) {
         key = ap_expr_str_exec(r, conf->obj[KU_OBJ_KEY_EXPR], &error);
-        if (error && ku_log_allowed(ku_child_limiter(KU_RL_KEY_EXPR), r->server, APLOG_WARNING))
+        if (error && ku_log_allowed(&key_expr_rl, r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s",
                           error);
     }
@@ -126,7 +130,7 @@ static apr_array_header_t *config_fields(request_rec *r, const ku_dir_conf_t *co
 
         value->name = field->name;
         value->value = ap_expr_str_exec(r, field->expr, &error);
-        if (error && ku_log_allowed(ku_child_limiter(KU_RL_FIELD_EXPR), r->server, APLOG_WARNING))
+        if (error && ku_log_allowed(&field_expr_rl, r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00014: KafkaUpstreamField "
                           "%s: %s", field->name, error);
     }

@@ -24,6 +24,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "mod_kafka_upstream.h"
+#include "log_limit.h"
 #include "spool.h"
 #include "spool_int.h"
 
@@ -581,14 +582,12 @@ static char *encode_record(apr_pool_t *pool, const ku_record_t *rec, uint64_t pr
     return buf;
 }
 
-/* Hot-path failures: one line a second at most. */
+/* Hot-path failures: every request would repeat them. */
 static void log_refusal(const char *what, int err)
 {
-    static apr_uint32_t logged_sec;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
-    apr_uint32_t last = apr_atomic_read32(&logged_sec);
+    static ku_log_limit_t refusal_rl = KU_LOG_LIMIT("KU00046 (spool)");
 
-    if (now != last && apr_atomic_cas32(&logged_sec, now, last) == last)
+    if (ku_log_allowed(&refusal_rl, ku_spool.server, APLOG_ERR))
         ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00046: spool %s: %s",
                      ku_spool.dir, what);
 }

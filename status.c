@@ -1,5 +1,5 @@
-/* status.c: the status page's counters (SPEC §6; the page itself is
- * status_page.c) and rate-limited logging.
+/* status.c: the status page's counters (the page itself is
+ * status_page.c).
  *
  * Shared memory (status_shm.h), one anonymous apr_shm segment per generation, made by
  * the parent in post_config (so every child inherits it at fork):
@@ -50,55 +50,7 @@ struct ku_stats {
     server_rec *server;
     const char *name;
     apr_time_t ticked;
-    ku_ratelimit_t error_rl, log_rl;
 };
-
-/* --- rate-limited logging ------------------------------------------------------ */
-
-/* Ends the limiter's window when its time is over, telling what it held back. */
-static void ratelimit_roll(ku_ratelimit_t *rl, server_rec *s, apr_uint32_t now)
-{
-    apr_uint32_t window = apr_atomic_read32(&rl->window);
-    apr_uint32_t n;
-
-    if (window == now || apr_atomic_cas32(&rl->window, now, window) != window)
-        return;
-    apr_atomic_set32(&rl->used, 0);
-    if ((n = apr_atomic_xchg32(&rl->suppressed, 0)) > 0)
-        ap_log_error(APLOG_MARK, (int)apr_atomic_read32(&rl->level), 0, s,
-                     "KU00016: %u %s line(s) were not logged in the last %d s "
-                     "(at most %d are)", n, rl->what, KU_LOG_WINDOW, KU_LOG_BURST);
-}
-
-static ku_ratelimit_t child_limiters[KU_RL_COUNT] = {
-    { 0, 0, 0, 0, "KU00008", NULL },
-    { 0, 0, 0, 0, "KU00009", NULL },
-    { 0, 0, 0, 0, "KU00013", NULL },
-    { 0, 0, 0, 0, "KU00014", NULL },
-};
-
-ku_ratelimit_t *ku_child_limiter(ku_child_limiter_t which)
-{
-    return &child_limiters[which];
-}
-
-static apr_uint32_t ratelimit_now(void)
-{
-    return (apr_uint32_t)(apr_time_sec(apr_time_now()) / KU_LOG_WINDOW);
-}
-
-int ku_log_allowed(ku_ratelimit_t *rl, server_rec *s, int level)
-{
-    if (!APLOG_IS_LEVEL(s, level))
-        return 0;
-    rl->server = s;
-    ratelimit_roll(rl, s, ratelimit_now());
-    if (apr_atomic_inc32(&rl->used) < KU_LOG_BURST)
-        return 1;
-    apr_atomic_set32(&rl->level, (apr_uint32_t)level);
-    apr_atomic_inc32(&rl->suppressed);
-    return 0;
-}
 
 /* --- post_config: one slot per producer configuration --------------------------- */
 
@@ -235,7 +187,7 @@ void ku_status_child_init(apr_pool_t *pchild, server_rec *s)
             ku_shm.me = c;
     }
     if (!ku_shm.me) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00018: no entry left in the "
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00055: no entry left in the "
                      "status page for child %u: its queue depth and broker states "
                      "are not shown", me);
         return;
@@ -255,24 +207,12 @@ ku_stats_t *ku_status_attach(apr_pool_t *p, const char *key, const char *name,
 
     st->server = s;
     st->name = name;
-    st->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", name);
-    st->log_rl.what = apr_psprintf(p, "KU00004 (producer %s)", name);
     if (ku_shm.header) {
         found = apr_hash_get(ku_shm.slot_by_key, key, APR_HASH_KEY_STRING);
         st->index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
         st->slot = &ku_shm.slots[st->index];
     }
     return st;
-}
-
-ku_ratelimit_t *ku_status_error_limiter(ku_stats_t *st)
-{
-    return &st->error_rl;
-}
-
-ku_ratelimit_t *ku_status_log_limiter(ku_stats_t *st)
-{
-    return &st->log_rl;
 }
 
 void ku_status_accepted(ku_stats_t *st)
@@ -345,8 +285,6 @@ void ku_status_conf(rd_kafka_conf_t *rkc)
 void ku_status_tick(ku_stats_t *st, apr_uint32_t queued)
 {
     apr_time_t now = apr_time_now();
-    apr_uint32_t window;
-    int i;
 
     if (now - st->ticked < KU_TICK)
         return;
@@ -354,12 +292,6 @@ void ku_status_tick(ku_stats_t *st, apr_uint32_t queued)
     if (st->slot && ku_shm.me)
         __atomic_store_n(&ku_status_gauge_of(ku_shm.me, st->index)->queue_depth,
                          (apr_int64_t)queued, __ATOMIC_RELAXED);
-    window = (apr_uint32_t)(apr_time_sec(now) / KU_LOG_WINDOW);
-    ratelimit_roll(&st->error_rl, st->server, window);
-    ratelimit_roll(&st->log_rl, st->server, window);
-    for (i = 0; i < KU_RL_COUNT; i++)
-        if (child_limiters[i].server)
-            ratelimit_roll(&child_limiters[i], child_limiters[i].server, window);
 }
 
 /* Copies the broker connections and their states out of librdkafka's

@@ -1,4 +1,4 @@
-/* status.h: the status page (SPEC §6) and rate-limited logging.
+/* status.h: the status page's counters (README "Status page").
  *
  * Counters live in anonymous shared memory made by the parent in
  * post_config, one slot per distinct producer configuration; every child
@@ -26,39 +26,6 @@
 
 #define KU_ENUM_REJECT(id, name) KU_REJECT_##id,
 typedef enum { KU_REJECT_REASONS(KU_ENUM_REJECT) KU_REJECT_COUNT } ku_reject_t;
-
-/* --- rate-limited logging ------------------------------------------------------ */
-
-/* At most KU_LOG_BURST lines per KU_LOG_WINDOW seconds per limiter; what
- * is held back is counted and told in one KU00016 line when the window
- * ends (at the next line, or at the owning producer's next tick). */
-#define KU_LOG_BURST 10
-#define KU_LOG_WINDOW 10
-
-typedef struct {
-    apr_uint32_t window;        /* seconds / KU_LOG_WINDOW */
-    apr_uint32_t used;
-    apr_uint32_t suppressed;
-    apr_uint32_t level;         /* of the last suppressed line */
-    const char *what;           /* "KU00003 (producer ...)": names the lines */
-    server_rec *server;         /* where the held-back count is told */
-} ku_ratelimit_t;
-
-/* The child's limiters for per-request lines (any producer's tick closes
- * their windows too). */
-typedef enum {
-    KU_RL_MISCONFIGURED,        /* KU00008 */
-    KU_RL_NO_PRODUCER,          /* KU00009 */
-    KU_RL_KEY_EXPR,             /* KU00013 */
-    KU_RL_FIELD_EXPR,           /* KU00014 */
-    KU_RL_COUNT
-} ku_child_limiter_t;
-
-ku_ratelimit_t *ku_child_limiter(ku_child_limiter_t which);
-
-/* Whether a line at level for s may be logged now. False also when s would
- * not log that level anyway (so that those do not use up the burst). */
-int ku_log_allowed(ku_ratelimit_t *rl, server_rec *s, int level);
 
 /* --- hooks --------------------------------------------------------------------- */
 
@@ -94,8 +61,7 @@ void ku_status_conf(rd_kafka_conf_t *rkc);
 void ku_status_stats(ku_stats_t *st, const char *json, size_t len);
 
 /* From the poll thread, often: publishes the queue depth (queued: the
- * producer's messages not yet reported on; at most every 100 ms) and closes
- * the log limiters' windows. */
+ * producer's messages not yet reported on; at most every 100 ms). */
 void ku_status_tick(ku_stats_t *st, apr_uint32_t queued);
 
 void ku_status_accepted(ku_stats_t *st);
@@ -103,9 +69,6 @@ void ku_status_refused(ku_stats_t *st, ku_reject_t reason);
 /* A delivery report: delivered or failed; latency in µs (<0: unknown). */
 void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
 
-/* The per-producer log limiters. */
-ku_ratelimit_t *ku_status_error_limiter(ku_stats_t *st);
-ku_ratelimit_t *ku_status_log_limiter(ku_stats_t *st);
 
 /* --- per request (the handler) ----------------------------------------------------- */
 
