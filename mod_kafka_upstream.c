@@ -1,7 +1,8 @@
 /* mod_kafka_upstream: every request to a `SetHandler kafka-upstream`
  * location becomes a Kafka message (SPEC.md). This file holds the module
  * record, the hooks and the handler; conf.c the directives, encoder.c the
- * message, producer.c the librdkafka producers. */
+ * message (body_args.c, multipart.c and utf8.c its parsers), producer.c the
+ * librdkafka producers. */
 #include <limits.h>
 #include <string.h>
 

@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apr_base64.h"
 #include "apr_strings.h"
 #include "httpd.h"
 #include "http_log.h"
 #include <json-c/json.h>
 #include "librdkafka/rdkafka.h"
 
+#include "body_args.h"
 #include "mod_kafka_upstream.h"
 #include "spool.h"
 #include "spool_int.h"
@@ -128,14 +128,6 @@ static int load_record(apr_pool_t *p, const ku_entry_t *e, ku_record_t *rec)
 
 /* --- the dead-letter file -------------------------------------------------------- */
 
-static json_object *base64(apr_pool_t *p, const char *data, size_t len)
-{
-    char *out = apr_palloc(p, (apr_size_t)apr_base64_encode_len((int)len));
-
-    apr_base64_encode(out, data, (int)len);
-    return json_object_new_string(out);
-}
-
 static json_object *dead_letter_line(apr_pool_t *p, const ku_record_t *rec, int64_t accepted,
                                      const char *reason)
 {
@@ -155,9 +147,9 @@ static json_object *dead_letter_line(apr_pool_t *p, const ku_record_t *rec, int6
     json_object_object_add(o, "reason", json_object_new_string(reason));
     json_object_object_add(o, "accepted", json_object_new_string(date));
     json_object_object_add(o, "topic", json_object_new_string(rec->topic));
-    json_object_object_add(o, "key_base64", rec->key ? base64(p, rec->key, rec->key_len) : NULL);
+    json_object_object_add(o, "key_base64", rec->key ? ku_base64_json(p, rec->key, rec->key_len) : NULL);
     json_object_object_add(o, "headers", hs);
-    json_object_object_add(o, "value_base64", base64(p, rec->value, rec->len));
+    json_object_object_add(o, "value_base64", ku_base64_json(p, rec->value, rec->len));
     return o;
 }
 
