@@ -19,8 +19,11 @@
 # 4. OAuth       t/oauth/servers.sh start: a real OAuth2 server and a
 #                JWT-validating Kafka broker for t/12_oauth.t (KU_OAUTH_*
 #                exported), stopped when this script exits.
-# 5. suite       Apache::Test once, MPM event, httpd -D KU_TOKENS
-#                -D KU_OAUTH, the
+# 5. suite       Apache::Test, MPM event: the suite as the main passes run
+#                it, then t/09_tokens.t and t/12_oauth.t once more with
+#                httpd -D KU_TOKENS -D KU_OAUTH (their virtual hosts, left
+#                out of the first run: every section would get a producer
+#                per virtual host and child); the
 #                files in KU_TOKENS_TESTS (default: the whole suite); its
 #                output goes to <tree>/t/logs-tokens.out, which
 #                t/run-tests.sh counts.
@@ -98,11 +101,24 @@ echo "   OAuth server and broker up in $(elapsed "$t0") (token endpoint $KU_OAUT
 
 # --- 5. the suite ----------------------------------------------------------------
 base=$(t/httpd-base.sh event)
-perl t/TEST.PL -clean >/dev/null 2>&1 || true
 status=0
+suite() { # defines test-files...
+    local defines=$1
+    shift
+    perl t/TEST.PL -clean >/dev/null 2>&1 || true
+    KU_MPM=event perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
+        -port "$PORT" -servername 127.0.0.1 ${defines:+-defines "$defines"} -verbose=0 "$@" \
+        >>"$OUT" 2>&1 || status=$?
+    cat t/logs/error_log >>"$SRC/t/logs-tokens.error_log" 2>/dev/null || true
+}
+: >"$SRC/t/logs-tokens.error_log"
+with_vhosts='/(09_tokens|12_oauth)\.t$'
 # shellcheck disable=SC2086
-KU_MPM=event perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
-    -port "$PORT" -servername 127.0.0.1 -defines 'KU_TOKENS KU_OAUTH' -verbose=0 $TESTS >>"$OUT" 2>&1 \
-    || status=$?
-cp t/logs/error_log "$SRC/t/logs-tokens.error_log" 2>/dev/null || true
+files=$(printf '%s\n' ${TESTS:-t/*.t})
+plain=$(grep -Ev "$with_vhosts" <<<"$files" || true)
+vhosts=$(grep -E "$with_vhosts" <<<"$files" || true)
+# shellcheck disable=SC2086
+[ -z "$plain" ] || suite '' $plain
+# shellcheck disable=SC2086
+[ -z "$vhosts" ] || suite 'KU_TOKENS KU_OAUTH' $vhosts
 exit $status
