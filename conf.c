@@ -29,7 +29,7 @@ typedef struct {
 static const ku_num_spec_t num_specs[KU_NUM_COUNT] = { KU_NUM_DIRECTIVES(KU_NUM_SPEC) };
 static const ku_flag_spec_t flag_specs[KU_FLAG_COUNT] = { KU_FLAG_DIRECTIVES(KU_FLAG_SPEC) };
 
-/* A sync Location must not wait for a batch to fill (SPEC §2.1). */
+/* A sync Location must not wait for a batch to fill: its answer waits on it. */
 #define KU_SYNC_LINGER_MS 1
 
 void *ku_create_dir_conf(apr_pool_t *p, char *dir)

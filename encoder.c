@@ -156,7 +156,7 @@ static const char *add_body_fields(apr_pool_t *p, env_member_t *m, int *n,
         args = NULL;
     else if ((err = ku_parse_body_args(p, req, kind, &args)))
         return err;
-    else if (!args) /* the JSON body null: SPEC §3 allows no null field */
+    else if (!args) /* the JSON body null: the envelope has no null fields */
         args = json_object_new_object();
     /* Unknown types are opaque; known ones stay raw only if they are text. */
     as_base64 = kind == KU_BODY_OTHER || !body_utf8;

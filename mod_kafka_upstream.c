@@ -68,9 +68,10 @@ static int respond_error(request_rec *r, int status, const char *detail)
 }
 
 /* A request refused before any record was queued: counted for the status page. */
-static int refuse(request_rec *r, const ku_dir_conf_t *conf, int status, const char *detail)
+static int reject_request(request_rec *r, const ku_dir_conf_t *conf, int status,
+                          const char *detail)
 {
-    ku_status_request_refused(r->pool, conf, status);
+    ku_status_count_request_rejected(r->pool, conf, status);
     return respond_error(r, status, detail);
 }
 
@@ -170,7 +171,7 @@ static int read_body(request_rec *r, apr_off_t limit, ku_buffer_t *buf)
 /* --- the handler ---------------------------------------------------------------- */
 
 /* librdkafka may report a delivery without its offset (acks 0; messages
- * "implicitly acked" by a later batch after a timed-out request, issue 17):
+ * "implicitly acked" by a later batch after a timed-out request):
  * RD_KAFKA_OFFSET_INVALID, -1001. Such a field is left out, never named. */
 static void set_delivery_headers(request_rec *r, const ku_record_t *rec)
 {
@@ -268,30 +269,30 @@ static int kafka_upstream_handler(request_rec *r)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
                           "handler without KafkaUpstreamBootstrapServers and "
                           "KafkaUpstreamTopic for %s", r->uri);
-        return refuse(r, conf, HTTP_INTERNAL_SERVER_ERROR,
+        return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR,
                       "location not configured for Kafka");
     }
     if (ku_request_topics(r, conf, &topics, &error) != OK)
-        return refuse(r, conf, HTTP_FORBIDDEN, error);
+        return reject_request(r, conf, HTTP_FORBIDDEN, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
     /* httpd's input filter already answered (bad chunk framing: 400). */
     if (status == AP_FILTER_ERROR) {
-        ku_status_request_refused(r->pool, conf, HTTP_BAD_REQUEST);
+        ku_status_count_request_rejected(r->pool, conf, HTTP_BAD_REQUEST);
         return AP_FILTER_ERROR;
     }
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
-        return refuse(r, conf, status, "request body too large");
+        return reject_request(r, conf, status, "request body too large");
     if (status != OK)
-        return refuse(r, conf, status, "request body could not be read");
+        return reject_request(r, conf, status, "request body could not be read");
     if (ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
                          &records, &n, &error) != OK)
-        return refuse(r, conf, HTTP_BAD_REQUEST, error);
+        return reject_request(r, conf, HTTP_BAD_REQUEST, error);
 
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
                           "%s: %s", r->uri, error);
-        return refuse(r, conf, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
+        return reject_request(r, conf, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
     }
     sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
     wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;

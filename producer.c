@@ -1,4 +1,4 @@
-/* producer.c: per-child librdkafka producers (SPEC §5).
+/* producer.c: per-child librdkafka producers (README "Internals").
  *
  * Memory ownership: producers live in pchild; a sync request waits on a
  * malloc'd waiter shared by reference count with the delivery callback,
@@ -556,7 +556,7 @@ static void set_result(ku_send_result_t *res, int status, const char *error,
 }
 
 /* producev refused the message: nothing was queued. */
-static void refused(ku_send_result_t *res, rd_kafka_resp_err_t err)
+static void set_not_queued(ku_send_result_t *res, rd_kafka_resp_err_t err)
 {
     switch (err) {
     case RD_KAFKA_RESP_ERR__QUEUE_FULL:
@@ -708,11 +708,12 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
             waiter_release(w); /* no delivery report will come: */
             waiter_release(w); /* its reference goes too */
         }
-        refused(&rec->result, err);
-        ku_status_refused(kp->stats, err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KU_REJECT_QUEUE_FULL
-                                     : err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? KU_REJECT_TOO_LARGE
-                                     : rec->result.status == HTTP_BAD_GATEWAY ? KU_REJECT_UNKNOWN_TOPIC
-                                     : KU_REJECT_UNAVAILABLE);
+        set_not_queued(&rec->result, err);
+        ku_status_count_rejected(kp->stats,
+                                 err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KU_REJECT_QUEUE_FULL
+                                 : err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? KU_REJECT_TOO_LARGE
+                                 : rec->result.status == HTTP_BAD_GATEWAY ? KU_REJECT_UNKNOWN_TOPIC
+                                 : KU_REJECT_UNAVAILABLE);
         return NULL;
     }
     ku_status_accepted(kp->stats);
@@ -731,7 +732,7 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
         if (is_fatal(kp)) {
             set_result(&records[i].result, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
                        RD_KAFKA_RESP_ERR__FATAL);
-            ku_status_refused(kp->stats, KU_REJECT_UNAVAILABLE);
+            ku_status_count_rejected(kp->stats, KU_REJECT_UNAVAILABLE);
         }
         else
             waiters[i] = queue_record(kp, &records[i], sync);
@@ -762,7 +763,7 @@ int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, 
         err = produce(kp, rec, entry);
     if (err) {
         apr_atomic_dec32(&kp->in_queue);
-        refused(&rec->result, err);
+        set_not_queued(&rec->result, err);
         return err;
     }
     if (first)

@@ -1,5 +1,5 @@
 /* producer.h: one librdkafka producer per distinct cluster configuration
- * per child, its poll thread, sends and the bounded shutdown (SPEC §5). */
+ * per child, its poll thread, sends and the bounded shutdown. */
 #ifndef KU_PRODUCER_H
 #define KU_PRODUCER_H
 
@@ -11,7 +11,7 @@ typedef struct ku_producer ku_producer_t;
 
 /* What a send came to, as the HTTP answer it calls for. */
 typedef struct {
-    int status;              /* 200, or the SPEC §4 error status */
+    int status;              /* 200, or the error status (README "Responses") */
     const char *error;       /* short, safe detail when status != 200 */
     const char *kafka_error; /* librdkafka's own text, or NULL */
     int32_t partition;       /* sync success only */

@@ -1,5 +1,5 @@
 /* request.c: topics, key, record headers and envelope fields of a request,
- * and the records they make (SPEC §2.2). */
+ * and the records they make (README "The message"). */
 #include <string.h>
 
 #include "apr_lib.h"
@@ -217,7 +217,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         else
             push_elements(r->pool, out, name, e->val, !strcmp(mode, "take_first"));
     }
-    /* A raw value says what it is in a record header (SPEC §2.2). */
+    /* A raw value says what it is in a record header. */
     if (!strcmp(ku_conf_str(conf, KU_STR_MESSAGE_FORMAT), "raw") && content_type
         && !header_present(out, "Content-Type")) {
         ku_header_t *h = apr_array_push(out);

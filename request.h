@@ -1,5 +1,5 @@
 /* request.h: what one request becomes: its topics, key, record headers,
- * envelope fields and records (SPEC §2.2). The envelope itself is the
+ * envelope fields and records. The envelope itself is the
  * encoder's (httpd-free); this part reads the request_rec. */
 #ifndef KU_REQUEST_H
 #define KU_REQUEST_H

@@ -114,7 +114,7 @@ int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     nslots = (apr_uint32_t)ku_shm.names->nelts;
     nchildren = children_needed();
     ku_shm.child_size = APR_ALIGN_DEFAULT(sizeof(ku_child_t) + (nslots + 1) * sizeof(ku_gauge_t));
-    size = APR_ALIGN_DEFAULT(sizeof(ku_header_t)) + (nslots + 1) * sizeof(ku_slot_t)
+    size = APR_ALIGN_DEFAULT(sizeof(ku_shm_header_t)) + (nslots + 1) * sizeof(ku_slot_t)
            + nchildren * ku_shm.child_size;
     /* Anonymous: nothing on disk to clean up after a crash, and no name two
      * servers could share; children inherit the mapping at fork. */
@@ -126,11 +126,11 @@ int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     }
     base = apr_shm_baseaddr_get(segment);
     memset(base, 0, size);
-    ku_shm.header = (ku_header_t *)base;
+    ku_shm.header = (ku_shm_header_t *)base;
     ku_shm.header->nslots = nslots;
     ku_shm.header->nchildren = nchildren;
     ku_shm.header->created = apr_time_now();
-    ku_shm.slots = (ku_slot_t *)(base + APR_ALIGN_DEFAULT(sizeof(ku_header_t)));
+    ku_shm.slots = (ku_slot_t *)(base + APR_ALIGN_DEFAULT(sizeof(ku_shm_header_t)));
     ku_shm.children = (char *)(ku_shm.slots + nslots + 1);
     for (i = 0; i < nslots; i++) {
         apr_cpystrn(ku_shm.slots[i].name, APR_ARRAY_IDX(ku_shm.names, i, const char *), KU_NAME_LEN);
@@ -218,13 +218,13 @@ ku_stats_t *ku_status_attach(apr_pool_t *p, const char *key, const char *name,
 void ku_status_accepted(ku_stats_t *st)
 {
     if (st->slot)
-        ADD(st->slot->accepted, 1);
+        KU_SHM_ADD(st->slot->accepted, 1);
 }
 
-void ku_status_refused(ku_stats_t *st, ku_reject_t reason)
+void ku_status_count_rejected(ku_stats_t *st, ku_reject_t reason)
 {
     if (st->slot)
-        ADD(st->slot->rejected[reason], 1);
+        KU_SHM_ADD(st->slot->rejected[reason], 1);
 }
 
 void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
@@ -232,14 +232,14 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
     if (!st->slot)
         return;
     if (failed) {
-        ADD(st->slot->failed, 1);
+        KU_SHM_ADD(st->slot->failed, 1);
         return;
     }
-    ADD(st->slot->delivered, 1);
+    KU_SHM_ADD(st->slot->delivered, 1);
     if (latency_us < 0)
         return;
-    ADD(st->slot->latency_bucket[ku_latency_bucket(latency_us)], 1);
-    ADD(st->slot->latency_sum_us, (apr_uint64_t)latency_us);
+    KU_SHM_ADD(st->slot->latency_bucket[ku_latency_bucket(latency_us)], 1);
+    KU_SHM_ADD(st->slot->latency_sum_us, (apr_uint64_t)latency_us);
 }
 
 static ku_reject_t reason_of(int status)
@@ -253,7 +253,7 @@ static ku_reject_t reason_of(int status)
     }
 }
 
-void ku_status_request_refused(apr_pool_t *p, const ku_dir_conf_t *conf, int status)
+void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf, int status)
 {
     void *found;
     apr_uint32_t index;
@@ -261,12 +261,12 @@ void ku_status_request_refused(apr_pool_t *p, const ku_dir_conf_t *conf, int sta
     if (!ku_shm.header)
         return;
     if (!ku_conf_is_complete(conf)) {
-        ADD(ku_shm.header->misconfigured, 1);
+        KU_SHM_ADD(ku_shm.header->misconfigured, 1);
         return;
     }
     found = apr_hash_get(ku_shm.slot_by_key, ku_conf_producer_key(p, conf), APR_HASH_KEY_STRING);
     index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
-    ADD(ku_shm.slots[index].rejected[reason_of(status)], 1);
+    KU_SHM_ADD(ku_shm.slots[index].rejected[reason_of(status)], 1);
 }
 
 /* --- gauges ---------------------------------------------------------------------- */

@@ -65,7 +65,7 @@ void ku_status_stats(ku_stats_t *st, const char *json, size_t len);
 void ku_status_tick(ku_stats_t *st, apr_uint32_t queued);
 
 void ku_status_accepted(ku_stats_t *st);
-void ku_status_refused(ku_stats_t *st, ku_reject_t reason);
+void ku_status_count_rejected(ku_stats_t *st, ku_reject_t reason);
 /* A delivery report: delivered or failed; latency in µs (<0: unknown). */
 void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
 
@@ -73,6 +73,6 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
 /* --- per request (the handler) ----------------------------------------------------- */
 
 /* A request refused before any record was queued, by its HTTP status. */
-void ku_status_request_refused(apr_pool_t *p, const ku_dir_conf_t *conf, int status);
+void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf, int status);
 
 #endif

@@ -1,4 +1,4 @@
-/* status_page.c: `SetHandler kafka-upstream-status` (SPEC §6): the shared
+/* status_page.c: `SetHandler kafka-upstream-status` (README "Status page"): the shared
  * counters and the live children's gauges (status.c), summed, as JSON or
  * as Prometheus text (`?format=prometheus`). Nothing secret is in the
  * shared memory to begin with: producers are named by section, cluster
@@ -88,7 +88,7 @@ static ku_view_t *snapshot(apr_pool_t *p, apr_uint32_t *nviews, int *processes)
         views[i].slot = &ku_shm.slots[i];
         views[i].brokers = apr_array_make(p, 4, sizeof(ku_broker_view_t));
         for (b = 0; b < KU_BUCKETS; b++)
-            views[i].bucket[b] = LOAD(ku_shm.slots[i].latency_bucket[b]);
+            views[i].bucket[b] = KU_SHM_LOAD(ku_shm.slots[i].latency_bucket[b]);
     }
     for (c = 0; c < ku_shm.header->nchildren; c++) {
         ku_child_t *child = ku_status_child_at(c);
@@ -117,9 +117,9 @@ static int shown(const ku_view_t *v, apr_uint32_t i)
     if (i < ku_shm.header->nslots)
         return 1;
     for (r = 0; r < KU_REJECT_COUNT; r++)
-        if (LOAD(v->slot->rejected[r]))
+        if (KU_SHM_LOAD(v->slot->rejected[r]))
             return 1;
-    return LOAD(v->slot->accepted) || v->queue_depth || v->brokers->nelts;
+    return KU_SHM_LOAD(v->slot->accepted) || v->queue_depth || v->brokers->nelts;
 }
 
 /* Quantile q as the upper bound (ms) of the bucket holding it: a number,
@@ -140,7 +140,7 @@ static json_object *quantile_json(const ku_view_t *v, double q)
     return json_object_new_int(ku_latency_le_ms[b]);
 }
 
-#define JINT(o, k, v) json_object_object_add((o), (k), json_object_new_int64((int64_t)(v)))
+#define KU_JSON_INT(o, k, v) json_object_object_add((o), (k), json_object_new_int64((int64_t)(v)))
 
 static json_object *view_json(const ku_view_t *v)
 {
@@ -153,15 +153,15 @@ static json_object *view_json(const ku_view_t *v)
 
     json_object_object_add(o, "name", json_object_new_string(v->slot->name));
     json_object_object_add(o, "server", json_object_new_string(v->slot->server));
-    JINT(o, "accepted", LOAD(v->slot->accepted));
-    JINT(o, "delivered", LOAD(v->slot->delivered));
-    JINT(o, "failed", LOAD(v->slot->failed));
+    KU_JSON_INT(o, "accepted", KU_SHM_LOAD(v->slot->accepted));
+    KU_JSON_INT(o, "delivered", KU_SHM_LOAD(v->slot->delivered));
+    KU_JSON_INT(o, "failed", KU_SHM_LOAD(v->slot->failed));
     for (r = 0; r < KU_REJECT_COUNT; r++)
-        JINT(rej, ku_reject_names[r], LOAD(v->slot->rejected[r]));
+        KU_JSON_INT(rej, ku_reject_names[r], KU_SHM_LOAD(v->slot->rejected[r]));
     json_object_object_add(o, "rejected", rej);
-    JINT(o, "queue_depth", v->queue_depth);
+    KU_JSON_INT(o, "queue_depth", v->queue_depth);
     json_object_object_add(lat, "sum", json_object_new_double(
-                               (double)LOAD(v->slot->latency_sum_us) / 1000.0));
+                               (double)KU_SHM_LOAD(v->slot->latency_sum_us) / 1000.0));
     if ((q = quantile_json(v, 0.5)))
         json_object_object_add(lat, "p50", q);
     if ((q = quantile_json(v, 0.99)))
@@ -174,9 +174,9 @@ static json_object *view_json(const ku_view_t *v)
             apr_snprintf(le, sizeof(le), "%d", ku_latency_le_ms[b]);
         else
             apr_cpystrn(le, "+Inf", sizeof(le));
-        JINT(buckets, le, cumulative);
+        KU_JSON_INT(buckets, le, cumulative);
     }
-    JINT(lat, "count", cumulative);
+    KU_JSON_INT(lat, "count", cumulative);
     json_object_object_add(lat, "buckets", buckets);
     json_object_object_add(o, "latency_ms", lat);
     for (b = 0; b < v->brokers->nelts; b++) {
@@ -186,7 +186,7 @@ static json_object *view_json(const ku_view_t *v)
 
         json_object_object_add(bo, "name", json_object_new_string(bv->name));
         for (hi = apr_hash_first(NULL, bv->states); hi; hi = apr_hash_next(hi))
-            JINT(states, apr_hash_this_key(hi), *(apr_uint32_t *)apr_hash_this_val(hi));
+            KU_JSON_INT(states, apr_hash_this_key(hi), *(apr_uint32_t *)apr_hash_this_val(hi));
         json_object_object_add(bo, "states", states);
         json_object_array_add(brokers, bo);
     }
@@ -201,12 +201,12 @@ static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
     const char *text;
     apr_uint32_t i;
 
-    JINT(o, "pid", getpid());
+    KU_JSON_INT(o, "pid", getpid());
     /* The library this process runs on, which may not be the one it was built with. */
     json_object_object_add(o, "librdkafka", json_object_new_string(rd_kafka_version_str()));
-    JINT(o, "processes", processes);
-    JINT(o, "since", apr_time_sec(ku_shm.header->created));
-    JINT(o, "misconfigured_requests", LOAD(ku_shm.header->misconfigured));
+    KU_JSON_INT(o, "processes", processes);
+    KU_JSON_INT(o, "since", apr_time_sec(ku_shm.header->created));
+    KU_JSON_INT(o, "misconfigured_requests", KU_SHM_LOAD(ku_shm.header->misconfigured));
     for (i = 0; i < n; i++)
         if (shown(&views[i], i))
             json_object_array_add(producers, view_json(&views[i]));
@@ -252,73 +252,75 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
     apr_uint32_t i;
     int k;
 
-#define EACH for (i = 0; i < n; i++) if (shown(&views[i], i))
-#define P(...) apr_brigade_printf(bb, NULL, NULL, __VA_ARGS__)
+#define KU_EACH_SHOWN for (i = 0; i < n; i++) if (shown(&views[i], i))
+#define KU_PRINT(...) apr_brigade_printf(bb, NULL, NULL, __VA_ARGS__)
     for (i = 0; i < n; i++)
         names[i] = apr_pstrcat(r->pool, label(r->pool, views[i].slot->name), "\",server=\"",
                                label(r->pool, views[i].slot->server), NULL);
     metric_head(bb, "kafka_upstream_librdkafka_info", "gauge",
                 "The librdkafka the module runs on (its version label)");
-    P("kafka_upstream_librdkafka_info{version=\"%s\"} 1\n", label(r->pool, rd_kafka_version_str()));
+    KU_PRINT("kafka_upstream_librdkafka_info{version=\"%s\"} 1\n",
+             label(r->pool, rd_kafka_version_str()));
     metric_head(bb, "kafka_upstream_processes", "gauge",
                 "Child processes publishing to this page");
-    P("kafka_upstream_processes %d\n", processes);
+    KU_PRINT("kafka_upstream_processes %d\n", processes);
     metric_head(bb, "kafka_upstream_misconfigured_requests_total", "counter",
                 "Requests to a location without bootstrap servers or topic (500)");
-    P("kafka_upstream_misconfigured_requests_total %" APR_UINT64_T_FMT "\n",
-      LOAD(ku_shm.header->misconfigured));
+    KU_PRINT("kafka_upstream_misconfigured_requests_total %" APR_UINT64_T_FMT "\n",
+             KU_SHM_LOAD(ku_shm.header->misconfigured));
     metric_head(bb, "kafka_upstream_messages_accepted_total", "counter",
                 "Messages queued for Kafka");
-    EACH P("kafka_upstream_messages_accepted_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
-           names[i], LOAD(views[i].slot->accepted));
+    KU_EACH_SHOWN KU_PRINT("kafka_upstream_messages_accepted_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                           names[i], KU_SHM_LOAD(views[i].slot->accepted));
     metric_head(bb, "kafka_upstream_messages_delivered_total", "counter",
                 "Messages Kafka acknowledged");
-    EACH P("kafka_upstream_messages_delivered_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
-           names[i], LOAD(views[i].slot->delivered));
+    KU_EACH_SHOWN KU_PRINT("kafka_upstream_messages_delivered_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                           names[i], KU_SHM_LOAD(views[i].slot->delivered));
     metric_head(bb, "kafka_upstream_messages_failed_total", "counter",
                 "Accepted messages whose delivery failed");
-    EACH P("kafka_upstream_messages_failed_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
-           names[i], LOAD(views[i].slot->failed));
+    KU_EACH_SHOWN KU_PRINT("kafka_upstream_messages_failed_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                           names[i], KU_SHM_LOAD(views[i].slot->failed));
     metric_head(bb, "kafka_upstream_messages_rejected_total", "counter",
                 "Messages refused and never produced, by reason");
-    EACH for (k = 0; k < KU_REJECT_COUNT; k++)
-        P("kafka_upstream_messages_rejected_total{producer=\"%s\",reason=\"%s\"} %"
-          APR_UINT64_T_FMT "\n", names[i], ku_reject_names[k], LOAD(views[i].slot->rejected[k]));
+    KU_EACH_SHOWN for (k = 0; k < KU_REJECT_COUNT; k++)
+        KU_PRINT("kafka_upstream_messages_rejected_total{producer=\"%s\",reason=\"%s\"} %"
+                 APR_UINT64_T_FMT "\n", names[i], ku_reject_names[k],
+                 KU_SHM_LOAD(views[i].slot->rejected[k]));
     metric_head(bb, "kafka_upstream_queue_messages", "gauge",
                 "Messages in the producers' local queues, all children");
-    EACH P("kafka_upstream_queue_messages{producer=\"%s\"} %" APR_INT64_T_FMT "\n",
-           names[i], views[i].queue_depth);
+    KU_EACH_SHOWN KU_PRINT("kafka_upstream_queue_messages{producer=\"%s\"} %" APR_INT64_T_FMT "\n",
+                           names[i], views[i].queue_depth);
     metric_head(bb, "kafka_upstream_delivery_latency_seconds", "histogram",
                 "Time from queueing to Kafka's acknowledgement");
-    EACH {
+    KU_EACH_SHOWN {
         apr_uint64_t cumulative = 0;
 
         for (k = 0; k < KU_BUCKETS; k++) {
             cumulative += views[i].bucket[k];
             if (k < KU_BUCKETS - 1)
-                P("kafka_upstream_delivery_latency_seconds_bucket{producer=\"%s\",le=\"%g\"} %"
-                  APR_UINT64_T_FMT "\n", names[i], ku_latency_le_ms[k] / 1000.0, cumulative);
+                KU_PRINT("kafka_upstream_delivery_latency_seconds_bucket{producer=\"%s\",le=\"%g\"} %"
+                         APR_UINT64_T_FMT "\n", names[i], ku_latency_le_ms[k] / 1000.0, cumulative);
             else
-                P("kafka_upstream_delivery_latency_seconds_bucket{producer=\"%s\",le=\"+Inf\"} %"
-                  APR_UINT64_T_FMT "\n", names[i], cumulative);
+                KU_PRINT("kafka_upstream_delivery_latency_seconds_bucket{producer=\"%s\",le=\"+Inf\"} %"
+                         APR_UINT64_T_FMT "\n", names[i], cumulative);
         }
-        P("kafka_upstream_delivery_latency_seconds_sum{producer=\"%s\"} %.6f\n", names[i],
-          (double)LOAD(views[i].slot->latency_sum_us) / 1e6);
-        P("kafka_upstream_delivery_latency_seconds_count{producer=\"%s\"} %" APR_UINT64_T_FMT
-          "\n", names[i], cumulative);
+        KU_PRINT("kafka_upstream_delivery_latency_seconds_sum{producer=\"%s\"} %.6f\n", names[i],
+                 (double)KU_SHM_LOAD(views[i].slot->latency_sum_us) / 1e6);
+        KU_PRINT("kafka_upstream_delivery_latency_seconds_count{producer=\"%s\"} %" APR_UINT64_T_FMT
+                 "\n", names[i], cumulative);
     }
     metric_head(bb, "kafka_upstream_broker_connections", "gauge",
                 "Children whose connection to the broker is in this state");
-    EACH for (k = 0; k < views[i].brokers->nelts; k++) {
+    KU_EACH_SHOWN for (k = 0; k < views[i].brokers->nelts; k++) {
         const ku_broker_view_t *bv = &APR_ARRAY_IDX(views[i].brokers, k, ku_broker_view_t);
         apr_hash_index_t *hi;
 
         for (hi = apr_hash_first(r->pool, bv->states); hi; hi = apr_hash_next(hi))
-            P("kafka_upstream_broker_connections{producer=\"%s\",broker=\"%s\",state=\"%s\"} %u\n",
-              names[i], label(r->pool, bv->name), label(r->pool, apr_hash_this_key(hi)),
-              *(apr_uint32_t *)apr_hash_this_val(hi));
+            KU_PRINT("kafka_upstream_broker_connections{producer=\"%s\",broker=\"%s\",state=\"%s\"} %u\n",
+                     names[i], label(r->pool, bv->name), label(r->pool, apr_hash_this_key(hi)),
+                     *(apr_uint32_t *)apr_hash_this_val(hi));
     }
-#undef EACH
+#undef KU_EACH_SHOWN
 #undef P
     ku_spool_status_prometheus(bb);
 }

@@ -53,10 +53,10 @@ typedef struct {
     apr_uint32_t nchildren;
     apr_time_t created;
     apr_uint64_t misconfigured; /* requests to a location without cluster or topic */
-} ku_header_t;
+} ku_shm_header_t;
 
 typedef struct {
-    ku_header_t *header;        /* NULL: no status page */
+    ku_shm_header_t *header;        /* NULL: no status page */
     ku_slot_t *slots;
     char *children;
     apr_size_t child_size;
@@ -69,8 +69,8 @@ typedef struct {
 /* This generation's segment, set by the parent in post_config. */
 extern ku_shm_t ku_shm;
 
-#define ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
-#define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+#define KU_SHM_ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
+#define KU_SHM_LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 /* Child entry i, and its gauges for a slot. */
 ku_child_t *ku_status_child_at(apr_uint32_t i);
