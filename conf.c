@@ -6,9 +6,11 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 #include "ap_expr.h"
+#include "http_core.h"
 #include "librdkafka/rdkafka.h"
 
 #include "conf.h"
+#include "conf_props.h"
 #include "spool.h"
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
@@ -29,9 +31,6 @@ typedef struct {
 static const ku_num_spec_t num_specs[KU_NUM_COUNT] = { KU_NUM_DIRECTIVES(KU_NUM_SPEC) };
 static const ku_flag_spec_t flag_specs[KU_FLAG_COUNT] = { KU_FLAG_DIRECTIVES(KU_FLAG_SPEC) };
 
-/* A sync Location must not wait for a batch to fill: its answer waits on it. */
-#define KU_SYNC_LINGER_MS 1
-
 void *ku_create_dir_conf(apr_pool_t *p, char *dir)
 {
     ku_dir_conf_t *c = apr_pcalloc(p, sizeof(*c));
@@ -41,6 +40,8 @@ void *ku_create_dir_conf(apr_pool_t *p, char *dir)
         c->num[i] = -1;
     for (i = 0; i < KU_FLAG_COUNT; i++)
         c->flag[i] = -1;
+    for (i = 0; i < KU_STR_COUNT; i++)
+        c->choice[i] = -1;
     c->section = dir;
     return c;
 }
@@ -55,8 +56,10 @@ void *ku_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
         c->num[i] = add->num[i] != -1 ? add->num[i] : base->num[i];
     for (i = 0; i < KU_FLAG_COUNT; i++)
         c->flag[i] = add->flag[i] != -1 ? add->flag[i] : base->flag[i];
-    for (i = 0; i < KU_STR_COUNT; i++)
+    for (i = 0; i < KU_STR_COUNT; i++) {
         c->str[i] = add->str[i] ? add->str[i] : base->str[i];
+        c->choice[i] = add->choice[i] != -1 ? add->choice[i] : base->choice[i];
+    }
     for (i = 0; i < KU_OBJ_COUNT; i++)
         c->obj[i] = add->obj[i] ? add->obj[i] : base->obj[i];
     c->section = add->section ? add->section : base->section;
@@ -86,6 +89,27 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
         [KU_STR_SPLIT] = "none",
     };
     return c->str[s] ? c->str[s] : defaults[s];
+}
+
+/* Unset: the first word of each list, the default. */
+static int choice(const ku_dir_conf_t *c, ku_str_t s)
+{
+    return c->choice[s] > 0 ? c->choice[s] : 0;
+}
+
+ku_repeated_t ku_conf_headers_repeated(const ku_dir_conf_t *c)
+{
+    return (ku_repeated_t)choice(c, KU_STR_HEADERS_REPEATED);
+}
+
+ku_format_t ku_conf_format(const ku_dir_conf_t *c)
+{
+    return (ku_format_t)choice(c, KU_STR_MESSAGE_FORMAT);
+}
+
+ku_split_t ku_conf_split(const ku_dir_conf_t *c)
+{
+    return (ku_split_t)choice(c, KU_STR_SPLIT);
 }
 
 int ku_conf_is_complete(const ku_dir_conf_t *c)
@@ -340,75 +364,6 @@ static const char *set_secret(cmd_parms *cmd, void *conf, const char *arg)
 
 /* --- KafkaUpstreamProperty ---------------------------------------------------- */
 
-/* Properties that load code or run commands. */
-static const char *const refused_props[] = {
-    "plugin.library.paths", "sasl.kerberos.kinit.cmd", "ssl.engine.location",
-    "ssl.engine.id", "interceptors", NULL
-};
-
-/* Properties a directive sets: set them with the directive. */
-static const struct { const char *prop, *directive; } owned_props[] = {
-    { "bootstrap.servers", "KafkaUpstreamBootstrapServers" },
-    { "metadata.broker.list", "KafkaUpstreamBootstrapServers" },
-    { "socket.timeout.ms", "KafkaUpstreamTimeout" },
-    { "connections.max.idle.ms", "KafkaUpstreamKeepalive" },
-    { "socket.keepalive.enable", "KafkaUpstreamKeepaliveEnabled" },
-    { "acks", "KafkaUpstreamAcks" },
-    { "request.required.acks", "KafkaUpstreamAcks" },
-    { "request.timeout.ms", "KafkaUpstreamRequestTimeout" },
-    { "batch.num.messages", "KafkaUpstreamBatchMessages" },
-    { "batch.size", "KafkaUpstreamBatchBytes" },
-    { "retries", "KafkaUpstreamRetries" },
-    { "message.send.max.retries", "KafkaUpstreamRetries" },
-    { "retry.backoff.ms", "KafkaUpstreamRetryBackoff" },
-    { "linger.ms", "KafkaUpstreamAsyncFlushTimeout" },
-    { "queue.buffering.max.ms", "KafkaUpstreamAsyncFlushTimeout" },
-    { "queue.buffering.max.messages", "KafkaUpstreamBufferMessages" },
-    { "message.timeout.ms", "KafkaUpstreamDeliveryTimeout" },
-    { "delivery.timeout.ms", "KafkaUpstreamDeliveryTimeout" },
-    { "security.protocol", "KafkaUpstreamSSL and KafkaUpstreamSASLMechanism" },
-    { "enable.ssl.certificate.verification", "KafkaUpstreamSSLVerify" },
-    { "ssl.endpoint.identification.algorithm", "KafkaUpstreamSSLVerify" },
-    { "ssl.ca.location", "KafkaUpstreamSSLCACertificateFile" },
-    { "ssl.certificate.location", "KafkaUpstreamSSLCertificateFile" },
-    { "ssl.key.location", "KafkaUpstreamSSLCertificateKeyFile" },
-    { "ssl.key.pem", "KafkaUpstreamSSLCertificateKeyFile" },
-    { "sasl.mechanisms", "KafkaUpstreamSASLMechanism" },
-    { "sasl.mechanism", "KafkaUpstreamSASLMechanism" },
-    { "sasl.username", "KafkaUpstreamSASLUser" },
-    { "sasl.password", "KafkaUpstreamSASLPassword" },
-    { "sasl.scram.tokenauth", "KafkaUpstreamSASLTokenAuth" },
-    { "client.id", "KafkaUpstreamClusterName" },
-    { "compression.codec", "KafkaUpstreamCompression" },
-    { "compression.type", "KafkaUpstreamCompression" },
-    { "partitioner", "KafkaUpstreamPartitioner" },
-    { "enable.idempotence", "KafkaUpstreamIdempotence" },
-    { NULL, NULL }
-};
-
-/* KIP-48 delegation tokens need the SCRAM extension tokenauth=true, which
- * only a librdkafka with the property sasl.scram.tokenauth sends (Debian's
- * 2.0.2 patched by librdkafka/build.sh). Asked once, of the library loaded. */
-int ku_librdkafka_has_tokenauth(void)
-{
-    static int known = -1;
-    rd_kafka_conf_t *scratch;
-    char errstr[512];
-
-    if (known == -1) {
-        scratch = rd_kafka_conf_new();
-        known = rd_kafka_conf_set(scratch, "sasl.scram.tokenauth", "false", errstr,
-                                  sizeof(errstr)) == RD_KAFKA_CONF_OK;
-        rd_kafka_conf_destroy(scratch);
-    }
-    return known;
-}
-
-int ku_prop_is_secret(const char *name)
-{
-    return strstr(name, "password") || strstr(name, "secret") || !strcmp(name, "ssl.key.pem");
-}
-
 static const char *set_property(cmd_parms *cmd, void *conf_, const char *name,
                                 const char *value)
 {
@@ -416,20 +371,11 @@ static const char *set_property(cmd_parms *cmd, void *conf_, const char *name,
     rd_kafka_conf_t *scratch;
     char errstr[512];
     rd_kafka_conf_res_t res;
+    const char *refusal = ku_prop_refusal(cmd->pool, name);
     ku_prop_t *prop;
-    int i;
 
-    for (i = 0; refused_props[i]; i++)
-        if (!strcmp(name, refused_props[i]))
-            return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is refused: "
-                                "it loads code or runs commands", name);
-    for (i = 0; owned_props[i].prop; i++)
-        if (!strcmp(name, owned_props[i].prop))
-            return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is set with %s",
-                                name, owned_props[i].directive);
-    if (ku_oauth_owned_prop(name))
-        return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is set with %s",
-                            name, ku_oauth_owned_prop(name));
+    if (refusal)
+        return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: %s", refusal);
     /* A scratch conf checks name and value; it starts no thread. */
     scratch = rd_kafka_conf_new();
     res = rd_kafka_conf_set(scratch, name, value, errstr, sizeof(errstr));
@@ -457,6 +403,7 @@ typedef struct {
 } ku_choice_t;
 
 static const char *const compressions[] = { "none", "gzip", "snappy", "lz4", "zstd", NULL };
+/* In the order of ku_repeated_t, ku_format_t and ku_split_t. */
 static const char *const repeated_modes[] = { "retain_duplicates", "concatenate_by_comma",
                                               "take_first", NULL };
 static const char *const formats[] = { "envelope", "raw", NULL };
@@ -482,6 +429,7 @@ static const char *set_choice(cmd_parms *cmd, void *conf, const char *arg)
     for (i = 0; choice->words[i]; i++)
         if (!strcasecmp(arg, choice->words[i])) {
             ((ku_dir_conf_t *)conf)->str[choice->str] = choice->words[i];
+            ((ku_dir_conf_t *)conf)->choice[choice->str] = (signed char)i;
             return NULL;
         }
     return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s is allowed",
@@ -658,107 +606,38 @@ const command_rec ku_cmds[] = {
     { NULL }
 };
 
-/* --- producer properties -------------------------------------------------- */
+/* --- configuration walk: every section the module is configured in ------------- */
 
-static void push_prop(apr_array_header_t *props, const char *name, const char *value)
+static int visit_sections(apr_array_header_t *sections, const ku_dir_conf_t *server_conf,
+                          server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
 {
-    ku_prop_t *prop = apr_array_push(props);
-    prop->name = name;
-    prop->value = value;
-}
+    ap_conf_vector_t **elts = (ap_conf_vector_t **)sections->elts;
+    int i, rv = OK;
 
-static void push_num(apr_pool_t *p, apr_array_header_t *props, const char *name, int v)
-{
-    push_prop(props, name, apr_itoa(p, v));
-}
-
-static const char *security_protocol(const ku_dir_conf_t *c)
-{
-    int ssl = ku_conf_flag(c, KU_FLAG_SSL), sasl = c->str[KU_STR_SASL_MECHANISM] != NULL;
-
-    return sasl ? (ssl ? "sasl_ssl" : "sasl_plaintext") : (ssl ? "ssl" : "plaintext");
-}
-
-static void push_security_props(apr_pool_t *p, apr_array_header_t *props,
-                                const ku_dir_conf_t *c)
-{
-    int verify = ku_conf_flag(c, KU_FLAG_SSL_VERIFY);
-    static const struct { ku_str_t str; const char *prop; } copied[] = {
-        { KU_STR_SSL_CA_FILE, "ssl.ca.location" },
-        { KU_STR_SSL_CERT_FILE, "ssl.certificate.location" },
-        { KU_STR_SSL_KEY_PEM, "ssl.key.pem" },
-        { KU_STR_SASL_MECHANISM, "sasl.mechanisms" },
-        { KU_STR_SASL_USER, "sasl.username" },
-        { KU_STR_SASL_PASSWORD, "sasl.password" },
-    };
-    size_t i;
-
-    push_prop(props, "security.protocol", security_protocol(c));
-    if (ku_conf_flag(c, KU_FLAG_SSL)) {
-        push_prop(props, "enable.ssl.certificate.verification", verify ? "true" : "false");
-        push_prop(props, "ssl.endpoint.identification.algorithm", verify ? "https" : "none");
+    for (i = 0; i < sections->nelts && rv == OK; i++) {
+        const ku_dir_conf_t *c = ap_get_module_config(elts[i], &kafka_upstream_module);
+        if (c)
+            rv = visit(ku_merge_dir_conf(p, (void *)server_conf, (void *)c), s, p);
     }
-    for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-        if (c->str[copied[i].str])
-            push_prop(props, copied[i].prop, c->str[copied[i].str]);
-    /* Only when On: a librdkafka without the property refuses its name. */
-    if (ku_conf_flag(c, KU_FLAG_SASL_TOKEN_AUTH))
-        push_prop(props, "sasl.scram.tokenauth", "true");
-    ku_oauth_push_props(p, props, c);
+    return rv;
 }
 
-apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c)
+int ku_conf_walk(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
 {
-    apr_array_header_t *props = apr_array_make(p, 16, sizeof(ku_prop_t));
-    int async = ku_conf_flag(c, KU_FLAG_ASYNC);
-    int idempotent = ku_conf_flag(c, KU_FLAG_IDEMPOTENCE);
-    const char *partitioner = ku_conf_str(c, KU_STR_PARTITIONER);
+    int rv = OK;
 
-    push_prop(props, "client.id", c->str[KU_STR_CLUSTER_NAME]
-              ? apr_pstrcat(p, "mod_kafka_upstream-", c->str[KU_STR_CLUSTER_NAME], NULL)
-              : "mod_kafka_upstream");
-    push_prop(props, "bootstrap.servers", ku_conf_str(c, KU_STR_BOOTSTRAP_SERVERS));
-    push_num(p, props, "socket.timeout.ms", ku_conf_num(c, KU_NUM_TIMEOUT));
-    push_num(p, props, "connections.max.idle.ms", ku_conf_num(c, KU_NUM_KEEPALIVE));
-    push_prop(props, "socket.keepalive.enable",
-              ku_conf_flag(c, KU_FLAG_KEEPALIVE_ENABLED) ? "true" : "false");
-    /* The idempotent producer needs every in-sync replica's acknowledgement. */
-    push_prop(props, "acks", idempotent ? "all" : ku_conf_str(c, KU_STR_ACKS));
-    push_prop(props, "enable.idempotence", idempotent ? "true" : "false");
-    push_prop(props, "compression.codec", ku_conf_str(c, KU_STR_COMPRESSION));
-    push_num(p, props, "request.timeout.ms", ku_conf_num(c, KU_NUM_REQUEST_TIMEOUT));
-    push_num(p, props, "batch.num.messages", ku_conf_num(c, KU_NUM_BATCH_MESSAGES));
-    push_num(p, props, "batch.size", ku_conf_num(c, KU_NUM_BATCH_BYTES));
-    push_num(p, props, "retries", ku_conf_num(c, KU_NUM_RETRIES));
-    push_num(p, props, "retry.backoff.ms", ku_conf_num(c, KU_NUM_RETRY_BACKOFF));
-    push_num(p, props, "linger.ms",
-             async ? ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT) : KU_SYNC_LINGER_MS);
-    push_num(p, props, "queue.buffering.max.messages", ku_conf_num(c, KU_NUM_BUFFER_MESSAGES));
-    push_num(p, props, "message.timeout.ms", ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT));
-    /* murmur2_random: where a Java producer puts a key (the default);
-     * crc32: where Kong (lua-resty-kafka) puts it, librdkafka's "consistent". */
-    push_prop(props, "partitioner", strcmp(partitioner, "crc32") ? partitioner : "consistent");
-    /* A topic that does not exist fails within a second instead of being
-     * held for librdkafka's default 30 s. */
-    push_num(p, props, "topic.metadata.propagation.max.ms",
-             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) < 1000
-                 ? ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) : 1000);
-    push_security_props(p, props, c);
-    if (c->props)
-        apr_array_cat(props, c->props);
-    return props;
-}
+    for (; s && rv == OK; s = s->next) {
+        core_server_config *core = ap_get_core_module_config(s->module_config);
+        const ku_dir_conf_t *server_conf =
+            ap_get_module_config(s->lookup_defaults, &kafka_upstream_module);
 
-const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c)
-{
-    const apr_array_header_t *props = ku_conf_producer_props(p, c);
-    const ku_prop_t *prop = (const ku_prop_t *)props->elts;
-    char *key = apr_psprintf(p, "shutdown=%d", ku_conf_num(c, KU_NUM_SHUTDOWN_TIMEOUT));
-    int i;
-
-    for (i = 0; i < props->nelts; i++)
-        key = apr_pstrcat(p, key, "\n", prop[i].name, "=", prop[i].value, NULL);
-    return key;
+        rv = visit(server_conf, s, p);
+        if (rv == OK)
+            rv = visit_sections(core->sec_url, server_conf, s, p, visit);
+        if (rv == OK)
+            rv = visit_sections(core->sec_dir, server_conf, s, p, visit);
+    }
+    return rv;
 }
 
 /* Settings that only make sense together. */

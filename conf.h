@@ -7,6 +7,7 @@
 #ifndef KU_CONF_H
 #define KU_CONF_H
 
+#include "encoder.h"
 #include "httpd.h"
 #include "http_config.h"
 #include "apr_tables.h"
@@ -117,6 +118,8 @@ typedef struct {
     int num[KU_NUM_COUNT];          /* -1: unset */
     int flag[KU_FLAG_COUNT];        /* -1: unset */
     const char *str[KU_STR_COUNT];  /* NULL: unset */
+    signed char choice[KU_STR_COUNT]; /* a choice directive's word as its index
+                                       * in the word list; -1: unset */
     const void *obj[KU_OBJ_COUNT];  /* NULL: unset */
     const char *section;            /* the <Location>/<Directory> path, for errors */
     apr_array_header_t *props;      /* KafkaUpstreamProperty: ku_prop_t, server-wide */
@@ -128,6 +131,9 @@ typedef struct {
     const char *value;
 } ku_prop_t;
 
+/* A sync Location must not wait for a batch to fill: its answer waits on it. */
+#define KU_SYNC_LINGER_MS 1
+
 extern const command_rec ku_cmds[];
 
 void *ku_create_dir_conf(apr_pool_t *p, char *dir);
@@ -138,22 +144,21 @@ int ku_conf_num(const ku_dir_conf_t *c, ku_num_t n);
 int ku_conf_flag(const ku_dir_conf_t *c, ku_flag_t f);
 const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s);
 
+/* The choice directives the handler follows, parsed at config time (the
+ * order of each directive's word list in conf.c). */
+typedef enum { KU_REPEATED_RETAIN, KU_REPEATED_CONCATENATE, KU_REPEATED_TAKE_FIRST } ku_repeated_t;
+typedef enum { KU_FORMAT_ENVELOPE, KU_FORMAT_RAW } ku_format_t;
+ku_repeated_t ku_conf_headers_repeated(const ku_dir_conf_t *c);
+ku_format_t ku_conf_format(const ku_dir_conf_t *c);
+ku_split_t ku_conf_split(const ku_dir_conf_t *c);
+
 /* True when the conf names a cluster and a topic: it can produce. */
 int ku_conf_is_complete(const ku_dir_conf_t *c);
 
-/* The librdkafka producer properties this conf asks for, in a fixed order. */
-apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c);
-
-/* Whether the librdkafka in use can authenticate with a delegation token
- * (it knows sasl.scram.tokenauth: librdkafka/build.sh). */
-int ku_librdkafka_has_tokenauth(void);
-
-/* Whether a librdkafka property's value must never be shown. */
-int ku_prop_is_secret(const char *name);
-
-/* A string that is equal for two confs exactly when they need the same
- * producer (same properties and shutdown timeout). */
-const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c);
+/* Visits each server's conf and each <Location>/<Directory> section merged
+ * onto it, until a visit returns other than OK (which it returns). */
+typedef int (*ku_conf_visitor)(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p);
+int ku_conf_walk(server_rec *s, apr_pool_t *p, ku_conf_visitor visit);
 
 /* Checks what single directives cannot: the combination, on the merged
  * conf. Returns NULL or an error naming the directives. */

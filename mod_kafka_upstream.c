@@ -335,44 +335,6 @@ static int kafka_upstream_test_fatal_handler(request_rec *r)
 }
 #endif
 
-/* --- configuration walk: every section the module is configured in ------------- */
-
-typedef int (*ku_conf_visitor)(const ku_dir_conf_t *conf, server_rec *s,
-                               apr_pool_t *p);
-
-static int visit_sections(apr_array_header_t *sections, const ku_dir_conf_t *server_conf,
-                          server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
-{
-    ap_conf_vector_t **elts = (ap_conf_vector_t **)sections->elts;
-    int i, rv = OK;
-
-    for (i = 0; i < sections->nelts && rv == OK; i++) {
-        const ku_dir_conf_t *c = ap_get_module_config(elts[i], &kafka_upstream_module);
-        if (c)
-            rv = visit(ku_merge_dir_conf(p, (void *)server_conf, (void *)c), s, p);
-    }
-    return rv;
-}
-
-/* Visits each server's conf and each <Location>/<Directory> merged onto it. */
-static int walk_confs(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
-{
-    int rv = OK;
-
-    for (; s && rv == OK; s = s->next) {
-        core_server_config *core = ap_get_core_module_config(s->module_config);
-        const ku_dir_conf_t *server_conf =
-            ap_get_module_config(s->lookup_defaults, &kafka_upstream_module);
-
-        rv = visit(server_conf, s, p);
-        if (rv == OK)
-            rv = visit_sections(core->sec_url, server_conf, s, p, visit);
-        if (rv == OK)
-            rv = visit_sections(core->sec_dir, server_conf, s, p, visit);
-    }
-    return rv;
-}
-
 /* librdkafka before 2.6.1 sends a wrong nonce in its SCRAM client-final
  * message; Kafka 4.0 and later brokers refuse it (3.x ones let it pass).
  * (librdkafka/build.sh builds 2.15.1, which has the fix.) */
@@ -416,8 +378,8 @@ static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     log_versions(s);
     scram_warned = 0;
-    ku_status_post_config(pconf, ptemp, s, walk_confs);
-    return walk_confs(s, ptemp, warn_if_scram_is_broken);
+    ku_status_post_config(pconf, ptemp, s);
+    return ku_conf_walk(s, ptemp, warn_if_scram_is_broken);
 }
 
 static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
@@ -436,7 +398,7 @@ static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 static int kafka_upstream_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                        apr_pool_t *ptemp, server_rec *s)
 {
-    return walk_confs(s, ptemp, check_one);
+    return ku_conf_walk(s, ptemp, check_one);
 }
 
 static int create_producer(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
@@ -458,7 +420,7 @@ static void kafka_upstream_child_init(apr_pool_t *pchild, server_rec *s)
     ku_status_child_init(pchild, s);
     ku_producers_init(pchild);
     apr_pool_create(&scratch, pchild);
-    walk_confs(s, scratch, create_producer);
+    ku_conf_walk(s, scratch, create_producer);
     apr_pool_destroy(scratch);
 }
 

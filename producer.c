@@ -21,6 +21,7 @@
 
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
+#include "conf_props.h"
 #include "log_limit.h"
 #include "producer.h"
 #include "spool.h"
@@ -412,10 +413,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
     char errstr[512];
 
     kp->server = s;
-    kp->name = apr_psprintf(p, "%s (%s%s%s)", conf->section ? conf->section : "server config",
-                            conf->str[KU_STR_CLUSTER_NAME] ? conf->str[KU_STR_CLUSTER_NAME] : "",
-                            conf->str[KU_STR_CLUSTER_NAME] ? " " : "",
-                            ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
+    kp->name = ku_conf_producer_name(p, conf);
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
     kp->stats = ku_status_attach(p, key, kp->name, s);
     kp->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", kp->name);

@@ -193,7 +193,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
     apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(ku_header_t));
     const apr_array_header_t *in = apr_table_elts(r->headers_in);
     const apr_table_t *rename = conf->obj[KU_OBJ_HEADER_RENAME];
-    const char *mode = ku_conf_str(conf, KU_STR_HEADERS_REPEATED);
+    ku_repeated_t mode = ku_conf_headers_repeated(conf);
     const char *content_type = apr_table_get(r->headers_in, "Content-Type");
     int i;
 
@@ -209,16 +209,16 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         name = rename && apr_table_get(rename, e->key) ? apr_table_get(rename, e->key) : NULL;
         if (!name)
             ap_str_tolower((char *)(name = apr_pstrdup(r->pool, e->key)));
-        if (!strcmp(mode, "concatenate_by_comma")) {
+        if (mode == KU_REPEATED_CONCATENATE) {
             ku_header_t *h = apr_array_push(out);
             h->name = name;
             h->value = e->val;
         }
         else
-            push_elements(r->pool, out, name, e->val, !strcmp(mode, "take_first"));
+            push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST);
     }
     /* A raw value says what it is in a record header. */
-    if (!strcmp(ku_conf_str(conf, KU_STR_MESSAGE_FORMAT), "raw") && content_type
+    if (ku_conf_format(conf) == KU_FORMAT_RAW && content_type
         && !header_present(out, "Content-Type")) {
         ku_header_t *h = apr_array_push(out);
         h->name = "content-type";
@@ -228,14 +228,6 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
 }
 
 /* --- the records ----------------------------------------------------------------- */
-
-static ku_split_t split_mode(const ku_dir_conf_t *conf)
-{
-    const char *split = ku_conf_str(conf, KU_STR_SPLIT);
-
-    return !strcmp(split, "ndjson") ? KU_SPLIT_NDJSON
-         : !strcmp(split, "json-array") ? KU_SPLIT_JSON_ARRAY : KU_SPLIT_NONE;
-}
 
 /* The value of one record: the body (or split element) as it is in raw
  * format, else the envelope around it. A split element is a JSON body. */
@@ -260,7 +252,7 @@ static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slic
         .fields = fields,
     };
 
-    if (!strcmp(ku_conf_str(conf, KU_STR_MESSAGE_FORMAT), "raw")) {
+    if (ku_conf_format(conf) == KU_FORMAT_RAW) {
         *value = *slice;
         return OK;
     }
@@ -273,7 +265,7 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
                      apr_size_t body_len, ku_record_t **records, int *n,
                      const char **error)
 {
-    ku_split_t split = split_mode(conf);
+    ku_split_t split = ku_conf_split(conf);
     apr_array_header_t *slices, *fields = config_fields(r, conf);
     const apr_array_header_t *headers = record_headers(r, conf);
     const char *key = record_key(r, conf);

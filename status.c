@@ -33,6 +33,7 @@
 #include "ap_mpm.h"
 #include <json-c/json.h>
 
+#include "conf_props.h"
 #include "mod_kafka_upstream.h"
 #include "status.h"
 #include "status_shm.h"
@@ -54,16 +55,6 @@ struct ku_stats {
 
 /* --- post_config: one slot per producer configuration --------------------------- */
 
-/* The name producer.c gives the producer: "<section> ([cluster ]<brokers>)". */
-static const char *producer_name(apr_pool_t *p, const ku_dir_conf_t *conf)
-{
-    const char *cluster = conf->str[KU_STR_CLUSTER_NAME];
-
-    return apr_psprintf(p, "%s (%s%s%s)", conf->section ? conf->section : "server config",
-                        cluster ? cluster : "", cluster ? " " : "",
-                        ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS));
-}
-
 /* Visits confs in the order child_init does: the first conf of a key names it. */
 static int find_slot(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *ptemp)
 {
@@ -75,7 +66,7 @@ static int find_slot(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *ptemp
     key = ku_conf_producer_key(ptemp, conf);
     if (apr_hash_get(ku_shm.slot_by_key, key, APR_HASH_KEY_STRING))
         return OK;
-    APR_ARRAY_PUSH(ku_shm.names, const char *) = producer_name(ptemp, conf);
+    APR_ARRAY_PUSH(ku_shm.names, const char *) = ku_conf_producer_name(ptemp, conf);
     /* A virtual host inherits the main server's sections: the same name
      * may then stand for two configurations. */
     APR_ARRAY_PUSH(ku_shm.servers, const char *) =
@@ -97,8 +88,7 @@ static apr_uint32_t children_needed(void)
     return (apr_uint32_t)limit * 2 + 8;
 }
 
-int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
-                          ku_status_walker walk)
+int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
     apr_shm_t *segment;
     apr_uint32_t nslots, nchildren, i;
@@ -110,7 +100,7 @@ int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
     ku_shm.slot_by_key = apr_hash_make(pconf);
     ku_shm.names = apr_array_make(ptemp, 8, sizeof(const char *));
     ku_shm.servers = apr_array_make(ptemp, 8, sizeof(const char *));
-    walk(s, ptemp, find_slot);
+    ku_conf_walk(s, ptemp, find_slot);
     nslots = (apr_uint32_t)ku_shm.names->nelts;
     nchildren = children_needed();
     ku_shm.child_size = APR_ALIGN_DEFAULT(sizeof(ku_child_t) + (nslots + 1) * sizeof(ku_gauge_t));

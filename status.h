@@ -29,17 +29,13 @@ typedef enum { KU_REJECT_REASONS(KU_ENUM_REJECT) KU_REJECT_COUNT } ku_reject_t;
 
 /* --- hooks --------------------------------------------------------------------- */
 
-typedef int (*ku_status_visitor)(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p);
-typedef int (*ku_status_walker)(server_rec *s, apr_pool_t *p, ku_status_visitor visit);
-
 /* The handler. */
 void ku_status_register_hooks(apr_pool_t *p);
 
 /* Parent: the shared memory for this generation, one slot per producer
- * configuration that walk finds. Failure is logged; the module then runs
- * without a status page. */
-int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
-                          ku_status_walker walk);
+ * configuration. Failure is logged; the module then runs without a status
+ * page. */
+int ku_status_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 
 /* Child: takes an entry for its gauges, freed at child exit. */
 void ku_status_child_init(apr_pool_t *pchild, server_rec *s);
