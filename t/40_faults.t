@@ -101,7 +101,7 @@ kafka('create-topics', qw(ku-fault-sync:3 ku-fault-async:3 ku-fault-graceful:3
     my $base = sum_offsets('ku-fault-graceful');
     my $load = load_start('/faults-graceful', '--topic', 'ku-fault-graceful', '--brokers', $fault,
                           '--requests', 2000, '--workers', $prefork ? 2 : 4, '--rate', 60,
-                          '--stop-file', $stop, '--wait', 30, '--run', "graceful-$$",
+                          '--stop-file', $stop, '--wait', 45, '--run', "graceful-$$",
                           '--results', "$tmp/graceful.json");
     wait_growth('ku-fault-graceful', $base);
     my $t_first = time;
