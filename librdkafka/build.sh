@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned current librdkafka (2.15.1) with the patch beside this
+# Builds the pinned current librdkafka (2.15.1) with the patches beside this
 # script into a private prefix, for `./configure --with-librdkafka=PREFIX`
 # (README: librdkafka). The system librdkafka is left alone.
 #
@@ -7,6 +7,9 @@
 #       the SCRAM client-first message carries the extension tokenauth=true,
 #       so sasl.username/sasl.password can be a delegation token's ID and
 #       HMAC (KIP-48). No released librdkafka has it.
+#   0002-metadata-update-leader-none.patch   a partition told "no leader"
+#       by a metadata update is no longer left without one for good (its
+#       messages timed out after a broker restart; librdkafka issue #5430).
 #
 #   librdkafka/build.sh [SOURCE [PREFIX]]   builds (or keeps) and prints
 #                                           "prefix: PREFIX" last
