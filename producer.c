@@ -553,6 +553,12 @@ static void set_result(ku_send_result_t *res, int status, const char *error,
     res->kafka_error = err ? rd_kafka_err2str(err) : NULL;
 }
 
+/* The broker's word, however librdkafka learnt it (before sending or after). */
+static void set_unknown_topic(ku_send_result_t *res)
+{
+    set_result(res, HTTP_BAD_GATEWAY, "unknown topic", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+}
+
 /* producev refused the message: nothing was queued. */
 static void set_not_queued(ku_send_result_t *res, rd_kafka_resp_err_t err)
 {
@@ -568,9 +574,7 @@ static void set_not_queued(ku_send_result_t *res, rd_kafka_resp_err_t err)
         break;
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        /* The broker's word, however librdkafka learnt it (first or later). */
-        set_result(res, HTTP_BAD_GATEWAY, "unknown topic",
-                   RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+        set_unknown_topic(res);
         break;
     default:
         set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unavailable", err);
@@ -601,8 +605,7 @@ static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
         break;
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        set_result(res, HTTP_BAD_GATEWAY, "unknown topic",
-                   RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+        set_unknown_topic(res);
         break;
     default:
         if (w->status == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
