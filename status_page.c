@@ -3,6 +3,7 @@
  * as Prometheus text (`?format=prometheus`). Nothing secret is in the
  * shared memory to begin with: producers are named by section, cluster
  * name and brokers, never by their librdkafka properties. */
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -244,6 +245,20 @@ static void metric_head(apr_bucket_brigade *bb, const char *name, const char *ty
     apr_brigade_printf(bb, NULL, NULL, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One counter of each shown producer's slot, the field at offset field. */
+static void producer_counter(apr_bucket_brigade *bb, const ku_view_t *views, const char **names,
+                             apr_uint32_t n, const char *name, const char *help, size_t field)
+{
+    apr_uint32_t i;
+
+    metric_head(bb, name, "counter", help);
+    for (i = 0; i < n; i++)
+        if (shown(&views[i], i))
+            apr_brigade_printf(bb, NULL, NULL, "%s{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                               name, names[i], KU_SHM_LOAD(*(const apr_uint64_t *)
+                                                       ((const char *)views[i].slot + field)));
+}
+
 /* Prometheus text exposition format 0.0.4. */
 static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t *views,
                               apr_uint32_t n, int processes)
@@ -268,18 +283,12 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
                 "Requests to a location without bootstrap servers or topic (500)");
     KU_PRINT("kafka_upstream_misconfigured_requests_total %" APR_UINT64_T_FMT "\n",
              KU_SHM_LOAD(ku_shm.header->misconfigured));
-    metric_head(bb, "kafka_upstream_messages_accepted_total", "counter",
-                "Messages queued for Kafka");
-    KU_EACH_SHOWN KU_PRINT("kafka_upstream_messages_accepted_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                           names[i], KU_SHM_LOAD(views[i].slot->accepted));
-    metric_head(bb, "kafka_upstream_messages_delivered_total", "counter",
-                "Messages Kafka acknowledged");
-    KU_EACH_SHOWN KU_PRINT("kafka_upstream_messages_delivered_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                           names[i], KU_SHM_LOAD(views[i].slot->delivered));
-    metric_head(bb, "kafka_upstream_messages_failed_total", "counter",
-                "Accepted messages whose delivery failed");
-    KU_EACH_SHOWN KU_PRINT("kafka_upstream_messages_failed_total{producer=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                           names[i], KU_SHM_LOAD(views[i].slot->failed));
+    producer_counter(bb, views, names, n, "kafka_upstream_messages_accepted_total",
+                     "Messages queued for Kafka", offsetof(ku_slot_t, accepted));
+    producer_counter(bb, views, names, n, "kafka_upstream_messages_delivered_total",
+                     "Messages Kafka acknowledged", offsetof(ku_slot_t, delivered));
+    producer_counter(bb, views, names, n, "kafka_upstream_messages_failed_total",
+                     "Accepted messages whose delivery failed", offsetof(ku_slot_t, failed));
     metric_head(bb, "kafka_upstream_messages_rejected_total", "counter",
                 "Messages refused and never produced, by reason");
     KU_EACH_SHOWN for (k = 0; k < KU_REJECT_COUNT; k++)
