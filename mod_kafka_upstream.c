@@ -270,7 +270,7 @@ static int kafka_upstream_handler(request_rec *r)
                           "handler without KafkaUpstreamBootstrapServers and "
                           "KafkaUpstreamTopic for %s", r->uri);
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR,
-                      "location not configured for Kafka");
+                              "location not configured for Kafka");
     }
     if (ku_request_topics(r, conf, &topics, &error) != OK)
         return reject_request(r, conf, HTTP_FORBIDDEN, error);
