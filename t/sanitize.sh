@@ -262,6 +262,8 @@ if step suite; then
     KU_MPM=$MPM HARNESS_TIMER=1 perl t/TEST.PL -apxs "$(command -v apxs)" -httpd "$WRAP" -httpd_conf "$base" \
         -port "$PORT" -servername 127.0.0.1 -verbose=0 $TESTS > "$out" 2>&1 || status=$?
     cp t/logs/error_log t/logs-sanitize.error_log 2>/dev/null || true
+    # As in t/run-tests.sh: no httpd of this run may outlive it.
+    pkill -f -- "-f $PWD/t/conf/httpd.conf" 2>/dev/null || true
     grep -E '^(\[[0-9:]+\] )?t/|^(Files=|Result:|All tests)|Failed|Wstat' "$out" | cut -c1-200 || true
     grep -q "^using Apache/.* ($MPM MPM)" "$out" || { echo "FAIL: the suite did not start httpd"; status=1; }
     grep -q "^Files=" "$out" || status=1

@@ -110,6 +110,8 @@ suite() { # defines test-files...
         -port "$PORT" -servername 127.0.0.1 ${defines:+-defines "$defines"} -verbose=0 "$@" \
         >>"$OUT" 2>&1 || status=$?
     cat t/logs/error_log >>"$SRC/t/logs-tokens.error_log" 2>/dev/null || true
+    # As in t/run-tests.sh: no httpd of this run may outlive it.
+    pkill -f -- "-f $PWD/t/conf/httpd.conf" 2>/dev/null || true
 }
 : >"$SRC/t/logs-tokens.error_log"
 with_vhosts='/(09_tokens|12_oauth)\.t$'
