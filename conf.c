@@ -9,6 +9,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "conf.h"
+#include "schema_conf.h"
 #include "mod_kafka_upstream.h"
 
 typedef struct {
@@ -82,6 +83,7 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
         [KU_STR_MESSAGE_FORMAT] = "envelope",
         [KU_STR_PARTITIONER] = "murmur2_random",
         [KU_STR_SPLIT] = "none",
+        [KU_STR_SCHEMA_PAYLOAD] = "avro_json",
     };
     return c->str[s] ? c->str[s] : defaults[s];
 }
@@ -294,7 +296,7 @@ static const char *set_sasl_user(cmd_parms *cmd, void *conf, const char *arg)
 
 /* A secret given literally, as file:/path (its first line) or env:NAME.
  * Error messages name the source, never the secret. */
-static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **secret)
+const char *ku_conf_resolve_secret(cmd_parms *cmd, const char *arg, const char **secret)
 {
     const char *error, *path, *data;
 
@@ -320,7 +322,7 @@ static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **
 
 static const char *set_sasl_password(cmd_parms *cmd, void *conf, const char *arg)
 {
-    const char *secret = NULL, *error = resolve_secret(cmd, arg, &secret);
+    const char *secret = NULL, *error = ku_conf_resolve_secret(cmd, arg, &secret);
 
     if (error)
         return error;
@@ -640,6 +642,10 @@ const command_rec ku_cmds[] = {
                   "names the producer: client.id suffix (Kong cluster_name)"),
     AP_INIT_TAKE2("KafkaUpstreamProperty", set_property, NULL, RSRC_CONF,
                   "name value: any librdkafka producer property (server config only)"),
+    KU_SCHEMA_CMDS
+    AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryCACertificateFile", set_pem_file,
+                  (void *)(intptr_t)KU_STR_SR_CA_FILE, KU_CONTEXT,
+                  "PEM file of the CAs that the schema registry's certificate is checked with"),
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
     { NULL }
@@ -813,7 +819,7 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
         return apr_psprintf(p, "KafkaUpstreamDeliveryTimeout (%d) must be greater "
                             "than %d with KafkaUpstreamAsync Off",
                             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT), KU_SYNC_LINGER_MS);
-    if ((error = security_error(p, c)))
+    if ((error = security_error(p, c)) || (error = ku_schema_conf_check(p, c)))
         return error;
     if (ku_conf_flag(c, KU_FLAG_IDEMPOTENCE) && c->str[KU_STR_ACKS]
         && strcmp(c->str[KU_STR_ACKS], "all"))

@@ -36,7 +36,9 @@
     X(DELIVERY_TIMEOUT, "KafkaUpstreamDeliveryTimeout", 5000, 1, 2147483647, \
       "ms a message may take to be acknowledged (message.timeout.ms)") \
     X(SHUTDOWN_TIMEOUT, "KafkaUpstreamShutdownTimeout", 2000, 0, 600000, \
-      "ms a stopping child waits to flush its queue")
+      "ms a stopping child waits to flush its queue") \
+    X(SR_TTL, "KafkaUpstreamSchemaRegistryTTL", 300, 0, 3600, \
+      "seconds a child uses a fetched schema before asking the registry again (0: for ever)")
 
 /* id, directive, default, help */
 #define KU_FLAG_DIRECTIVES(X) \
@@ -59,7 +61,9 @@
       "put librdkafka's error text in error answers (Kong return_error_message)") \
     X(SASL_TOKEN_AUTH, "KafkaUpstreamSASLTokenAuth", 0, \
       "SASL user and password are a delegation token's ID and HMAC, over SCRAM " \
-      "(Kong authentication.tokenauth)")
+      "(Kong authentication.tokenauth)") \
+    X(SR_SSL_VERIFY, "KafkaUpstreamSchemaRegistrySSLVerify", 1, \
+      "verify the schema registry's certificate and host name")
 
 #define KU_ENUM_NUM(id, ...) KU_NUM_##id,
 #define KU_ENUM_FLAG(id, ...) KU_FLAG_##id,
@@ -86,6 +90,16 @@ typedef enum {
     KU_STR_MESSAGE_FORMAT,    /* envelope raw */
     KU_STR_PARTITIONER,       /* murmur2_random consistent_random crc32 random */
     KU_STR_SPLIT,             /* none ndjson json-array */
+    /* The schema registry (schema_conf.c): */
+    KU_STR_SR_URL,
+    KU_STR_SR_CA_FILE,
+    KU_STR_SR_USER,           /* set: basic auth */
+    KU_STR_SR_PASSWORD,       /* secret */
+    KU_STR_VALUE_SUBJECT,
+    KU_STR_VALUE_VERSION,     /* "latest" or a number */
+    KU_STR_KEY_SUBJECT,
+    KU_STR_KEY_VERSION,
+    KU_STR_SCHEMA_PAYLOAD,    /* avro_json simple_json */
     KU_STR_COUNT
 } ku_str_t;
 
@@ -140,6 +154,9 @@ apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c
 /* Whether the librdkafka in use can authenticate with a delegation token
  * (it knows sasl.scram.tokenauth: librdkafka/build.sh). */
 int ku_librdkafka_has_tokenauth(void);
+
+/* A secret given literally, as file:/path (its first line) or env:NAME. */
+const char *ku_conf_resolve_secret(cmd_parms *cmd, const char *arg, const char **secret);
 
 /* Whether a librdkafka property's value must never be shown. */
 int ku_prop_is_secret(const char *name);

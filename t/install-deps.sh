@@ -22,4 +22,5 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     libapache2-mod-perl2 libapache2-mod-perl2-dev libwww-perl \
     kcat curl nghttp2-client wrk \
     default-jdk-headless maven clang libclang-rt-14-dev \
-    dpkg-dev zlib1g-dev libzstd-dev >/dev/null
+    dpkg-dev zlib1g-dev libzstd-dev \
+    libavro-dev libcurl4-openssl-dev python3-venv unzip >/dev/null

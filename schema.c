@@ -1,0 +1,94 @@
+/* schema.c: a record's value and key through the schema registry: the
+ * schema from the child's cache (schema_registry.c), the bytes from
+ * avro_encode.c. */
+#include <string.h>
+
+#include <json-c/json.h>
+#include "apr_strings.h"
+#include "httpd.h"
+#include "http_log.h"
+
+#include "mod_kafka_upstream.h"
+#include "avro_encode.h"
+#include "schema.h"
+#include "schema_registry.h"
+
+static ku_sr_conf_t registry_conf(const ku_dir_conf_t *conf)
+{
+    const char *user = conf->str[KU_STR_SR_USER];
+    ku_sr_conf_t c = {
+        .url = conf->str[KU_STR_SR_URL],
+        .ttl = ku_conf_num(conf, KU_NUM_SR_TTL),
+        .ssl_verify = ku_conf_flag(conf, KU_FLAG_SR_SSL_VERIFY),
+        .ca_file = conf->str[KU_STR_SR_CA_FILE],
+        .user = user && *user ? user : NULL,
+        .password = conf->str[KU_STR_SR_PASSWORD],
+    };
+    return c;
+}
+
+/* A key is text; one that is not a JSON document is taken as a JSON string. */
+static const char *key_as_json(apr_pool_t *p, const char *data, apr_size_t len)
+{
+    json_object *j = json_tokener_parse(apr_pstrmemdup(p, data, len)), *s;
+    const char *out;
+
+    if (j || (len == 4 && !memcmp(data, "null", 4))) {
+        json_object_put(j);
+        return apr_pstrmemdup(p, data, len);
+    }
+    s = json_object_new_string_len(data, (int)len);
+    out = apr_pstrdup(p, json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN));
+    json_object_put(s);
+    return out;
+}
+
+static int status_of(ku_sr_status_t st)
+{
+    return st == KU_SR_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, const char *data,
+                     apr_size_t len, const char **out, apr_size_t *out_len, const char **error)
+{
+    const char *subject = conf->str[is_key ? KU_STR_KEY_SUBJECT : KU_STR_VALUE_SUBJECT];
+    const char *version = conf->str[is_key ? KU_STR_KEY_VERSION : KU_STR_VALUE_VERSION];
+    ku_sr_conf_t rc = registry_conf(conf);
+    const ku_sr_schema_t *schema;
+    const char *warning = NULL, *why = NULL;
+    ku_sr_status_t st;
+    char *bytes;
+    size_t n;
+
+    *out = data;
+    *out_len = len;
+    if (!subject || !rc.url)
+        return OK;
+    st = ku_sr_lookup(r->pool, &rc, subject, version, &schema, &why, &warning);
+    if (warning)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00035: subject %s version %s: %s",
+                      subject, version, warning);
+    if (st != KU_SR_OK) {
+        *error = why;
+        return status_of(st);
+    }
+    if (!schema->is_avro) {
+        *error = apr_psprintf(r->pool, "subject %s: JSON Schema subjects are not supported "
+                              "yet", subject);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (is_key)
+        data = key_as_json(r->pool, data, len), len = strlen(data);
+    if (ku_avro_encode(r->pool, schema->avro, schema->id,
+                       strcmp(ku_conf_str(conf, KU_STR_SCHEMA_PAYLOAD), "simple_json")
+                           ? KU_AVRO_JSON : KU_AVRO_SIMPLE_JSON,
+                       data, len, &bytes, &n, error)) {
+        *error = apr_pstrcat(r->pool, is_key ? "the key does not match its schema: "
+                                             : "the body does not match the schema: ",
+                             *error, NULL);
+        return HTTP_BAD_REQUEST;
+    }
+    *out = bytes;
+    *out_len = n;
+    return OK;
+}
