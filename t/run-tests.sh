@@ -43,6 +43,7 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_FAULT_KAFKA_DIR:+KU_FAULT_KAFKA_DIR=$KU_FAULT_KAFKA_DIR} \
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         ${KU_TOKENS_PASS:+KU_TOKENS_PASS=$KU_TOKENS_PASS} \
+        ${KU_REGISTRY_PORT:+KU_REGISTRY_PORT=$KU_REGISTRY_PORT} \
         bash "$WORK/t/run-tests.sh"
 fi
 
@@ -56,6 +57,7 @@ make -s >/dev/null
 echo "== unit tests"
 make -s check || { cat t/unit/*.log 2>/dev/null; exit 1; }
 tail -1 t/unit/test_encoder.log
+tail -1 t/unit/test_avro_encode.log
 echo "== fuzz (libFuzzer, ${KU_FUZZ_SECONDS:-15} s per target)"
 fuzz_failed=0
 KU_FUZZ_DIR=${KU_TEST_WORK:-/tmp/ku-test}-fuzz bash t/fuzz/run.sh "${KU_FUZZ_SECONDS:-15}" \
@@ -81,17 +83,23 @@ kafka_fault() {
     KU_KAFKA_PORT=$KU_FAULT_KAFKA_PORT KU_KAFKA_CONTROLLER_PORT= KU_KAFKA_DIR=$KU_FAULT_KAFKA_DIR \
         bash $KAFKA "$@"
 }
+# The schema registry (t/registry/registry.sh) starts beside them.
+REGISTRY="t/registry/registry.sh"
 trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true
-      kafka_fault stop >/dev/null 2>&1 || true' EXIT
+      kafka_fault stop >/dev/null 2>&1 || true; bash $REGISTRY stop || true' EXIT
 bash $KAFKA fetch
 kafka3 fetch
+bash $REGISTRY build
+bash $REGISTRY start & registry_pid=$!
 bash $KAFKA start & main_pid=$!
 kafka3 start
 wait $main_pid
+wait $registry_pid
+export KU_REGISTRY_URL=$(bash $REGISTRY url)
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
-    ku-compress-zstd ku-clusters
+    ku-compress-zstd ku-clusters ku-schema
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.
@@ -106,6 +114,7 @@ export KU_CAROL_PASSWORD=carol-secret-512
 
 # Counts for the closing "N passed, N failed" line.
 passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_encoder.log) \
+          + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_avro_encode.log) \
           + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/fuzz.out) ))
 failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
 fail=$fuzz_failed

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Prints the python of a venv with fastavro (t/tools/sr-decode.py), made
+# once under $KU_PYVENV_HOME (default ~/.cache/mod_kafka_upstream/venv),
+# keyed by the version.
+set -euo pipefail
+FASTAVRO=1.9.7
+VENV=${KU_PYVENV_HOME:-$HOME/.cache/mod_kafka_upstream/venv}/fastavro-$FASTAVRO
+if [ ! -f "$VENV/.complete" ]; then
+    rm -rf "$VENV"
+    /usr/bin/python3 -m venv "$VENV" >&2
+    "$VENV/bin/pip" install -q "fastavro==$FASTAVRO" >&2
+    touch "$VENV/.complete"
+fi
+echo "$VENV/bin/python"
