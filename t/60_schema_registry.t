@@ -2,7 +2,8 @@
 # t/run-tests.sh started (Apicurio, Confluent API at $KU_REGISTRY_URL) and
 # the real broker (locations: t/conf/beyond/schema.inc). Each produced
 # record is read back with kcat and decoded by t/tools/sr-decode.py
-# (fastavro, which fetches the schema by the id in the record): magic byte,
+# (fastavro, which fetches the schema by the id in the record; logical
+# types print as their Python value, e.g. a date as 2022-01-08): magic byte,
 # schema id (the one the registry gave for the subject/version) and every
 # field. Cases: raw body with nested record/array/map/enum/union/bytes/
 # logical types, Avro key, pinned version vs latest, simple_json union

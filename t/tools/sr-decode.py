@@ -35,7 +35,7 @@ def main():
     value = fastavro.schemaless_reader(buf, parsed, parsed)
     rest = len(data) - 5 - buf.tell()
     print(json.dumps({"magic": magic, "id": schema_id, "value": plain(value),
-                      "trailing": rest}, sort_keys=True))
+                      "trailing": rest}, sort_keys=True, default=str))
 
 
 main()
