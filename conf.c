@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "schema_conf.h"
 #include "mod_kafka_upstream.h"
+#include "oauth.h"
 
 typedef struct {
     const char *directive;
@@ -274,16 +275,20 @@ static const char *set_key_file(cmd_parms *cmd, void *conf, const char *arg)
 
 static const char *set_sasl_mechanism(cmd_parms *cmd, void *conf, const char *arg)
 {
-    static const char *const mechanisms[] = { "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512" };
+    static const char *const mechanisms[] = { "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+                                              "OAUTHBEARER" };
+    const char *error;
     int i;
 
-    for (i = 0; i < 3; i++)
+    for (i = 0; i < 4; i++)
         if (!strcasecmp(arg, mechanisms[i])) {
+            if (i == 3 && (error = ku_oauth_unsupported(cmd->pool)))
+                return error;
             ((ku_dir_conf_t *)conf)->str[KU_STR_SASL_MECHANISM] = mechanisms[i];
             return NULL;
         }
     return apr_psprintf(cmd->pool, "KafkaUpstreamSASLMechanism: invalid value '%s': "
-                        "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 is allowed", arg);
+                        "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER is allowed", arg);
 }
 
 static const char *set_sasl_user(cmd_parms *cmd, void *conf, const char *arg)
@@ -320,7 +325,8 @@ const char *ku_conf_resolve_secret(cmd_parms *cmd, const char *arg, const char *
     return NULL;
 }
 
-static const char *set_sasl_password(cmd_parms *cmd, void *conf, const char *arg)
+/* The SASL password and the OAuth client secret (cmd->info). */
+static const char *set_secret(cmd_parms *cmd, void *conf, const char *arg)
 {
     const char *secret = NULL, *error = ku_conf_resolve_secret(cmd, arg, &secret);
 
@@ -329,7 +335,7 @@ static const char *set_sasl_password(cmd_parms *cmd, void *conf, const char *arg
     /* mod_info shows the configuration's arguments: never a literal secret. */
     if (strncmp(arg, "env:", 4) && strncmp(arg, "file:", 5))
         ((ap_directive_t *)cmd->directive)->args = "[redacted]";
-    ((ku_dir_conf_t *)conf)->str[KU_STR_SASL_PASSWORD] = secret;
+    ((ku_dir_conf_t *)conf)->str[(ku_str_t)(intptr_t)cmd->info] = secret;
     return NULL;
 }
 
@@ -422,6 +428,9 @@ static const char *set_property(cmd_parms *cmd, void *conf_, const char *name,
         if (!strcmp(name, owned_props[i].prop))
             return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is set with %s",
                                 name, owned_props[i].directive);
+    if (ku_oauth_owned_prop(name))
+        return apr_psprintf(cmd->pool, "KafkaUpstreamProperty: '%s' is set with %s",
+                            name, ku_oauth_owned_prop(name));
     /* A scratch conf checks name and value; it starts no thread. */
     scratch = rd_kafka_conf_new();
     res = rd_kafka_conf_set(scratch, name, value, errstr, sizeof(errstr));
@@ -602,10 +611,12 @@ const command_rec ku_cmds[] = {
     AP_INIT_TAKE1("KafkaUpstreamSSLCertificateKeyFile", set_key_file, NULL, KU_CONTEXT,
                   "PEM private key of the client certificate, unencrypted"),
     AP_INIT_TAKE1("KafkaUpstreamSASLMechanism", set_sasl_mechanism, NULL, KU_CONTEXT,
-                  "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512 (Kong authentication.mechanism)"),
+                  "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER (Kong authentication.mechanism)"),
+    KU_OAUTH_CMDS
     AP_INIT_TAKE1("KafkaUpstreamSASLUser", set_sasl_user, NULL, KU_CONTEXT,
                   "SASL user name (Kong authentication.user)"),
-    AP_INIT_TAKE1("KafkaUpstreamSASLPassword", set_sasl_password, NULL, KU_CONTEXT,
+    AP_INIT_TAKE1("KafkaUpstreamSASLPassword", set_secret,
+                  (void *)(intptr_t)KU_STR_SASL_PASSWORD, KU_CONTEXT,
                   "SASL password, or file:/path or env:NAME (Kong authentication.password)"),
     AP_INIT_TAKE1("KafkaUpstreamKeyQueryArg", set_name,
                   (void *)(intptr_t)KU_STR_KEY_QUERY_ARG, KU_CONTEXT,
@@ -697,6 +708,7 @@ static void push_security_props(apr_pool_t *p, apr_array_header_t *props,
     /* Only when On: a librdkafka without the property refuses its name. */
     if (ku_conf_flag(c, KU_FLAG_SASL_TOKEN_AUTH))
         push_prop(props, "sasl.scram.tokenauth", "true");
+    ku_oauth_push_props(p, props, c);
 }
 
 apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c)
@@ -756,8 +768,11 @@ const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c)
 /* Settings that only make sense together. */
 static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
 {
-    const char *const *str = c->str;
+    const char *const *str = c->str, *error;
     int ssl = ku_conf_flag(c, KU_FLAG_SSL);
+    /* OAUTHBEARER logs in with a client ID and secret: oauth.c checks those. */
+    int password_login = str[KU_STR_SASL_MECHANISM]
+                         && strcmp(str[KU_STR_SASL_MECHANISM], "OAUTHBEARER");
 
     if (str[KU_STR_SSL_KEY_PEM] && !str[KU_STR_SSL_CERT_FILE])
         return "KafkaUpstreamSSLCertificateKeyFile is set without "
@@ -769,9 +784,11 @@ static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
         return apr_psprintf(p, "%s is set but KafkaUpstreamSSL is Off",
                             str[KU_STR_SSL_CA_FILE] ? "KafkaUpstreamSSLCACertificateFile"
                                                     : "KafkaUpstreamSSLCertificateFile");
-    if (str[KU_STR_SASL_MECHANISM] && !str[KU_STR_SASL_USER])
+    if ((error = ku_oauth_check(p, c)))
+        return error;
+    if (password_login && !str[KU_STR_SASL_USER])
         return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLUser";
-    if (str[KU_STR_SASL_MECHANISM] && !str[KU_STR_SASL_PASSWORD])
+    if (password_login && !str[KU_STR_SASL_PASSWORD])
         return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLPassword";
     if (!str[KU_STR_SASL_MECHANISM] && (str[KU_STR_SASL_USER] || str[KU_STR_SASL_PASSWORD]))
         return apr_psprintf(p, "%s is set without KafkaUpstreamSASLMechanism",
@@ -788,8 +805,8 @@ static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
     if (!ku_librdkafka_has_tokenauth())
         return apr_psprintf(p, "KafkaUpstreamSASLTokenAuth On: librdkafka %s cannot "
                             "authenticate with a delegation token (no sasl.scram.tokenauth); "
-                            "build the module with ./configure --with-delegation-tokens=PREFIX "
-                            "after librdkafka/build.sh PREFIX (README: Delegation tokens)",
+                            "build the module with ./configure --with-librdkafka=PREFIX, "
+                            "PREFIX from librdkafka/build.sh (README: Delegation tokens)",
                             rd_kafka_version_str());
     return NULL;
 }

@@ -84,6 +84,12 @@ typedef enum {
     KU_STR_KEY_QUERY_ARG,
     KU_STR_TOPICS_QUERY_ARG,
     KU_STR_CLUSTER_NAME,
+    KU_STR_OAUTH_TOKEN_ENDPOINT, /* KafkaUpstreamOAuth*: oauth.c */
+    KU_STR_OAUTH_CLIENT_ID,
+    KU_STR_OAUTH_CLIENT_SECRET,  /* secret, like the SASL password */
+    KU_STR_OAUTH_SCOPE,          /* space separated */
+    KU_STR_OAUTH_EXTENSIONS,     /* name=value,... as librdkafka takes them */
+    KU_STR_OAUTH_CA_FILE,
     /* One of a fixed list of words (choice_specs in conf.c): */
     KU_STR_COMPRESSION,       /* none gzip snappy lz4 zstd */
     KU_STR_HEADERS_REPEATED,  /* retain_duplicates concatenate_by_comma take_first */

@@ -7,6 +7,7 @@
  * so no path leaks.  Plain memory comes from the caller's pool.
  */
 #include "encoder.h"
+#include "json_text.h"
 
 #include <limits.h>
 #include <string.h>
@@ -20,9 +21,6 @@
 /* json-c and apr_base64 take int lengths; stay well clear of INT_MAX so the
  * base64 form of a body (4/3 larger) still fits. */
 #define KU_MAX_BODY ((apr_size_t)(INT_MAX / 2))
-
-/* Deepest nesting of arrays and objects a JSON body may have. */
-#define KU_MAX_JSON_DEPTH 32
 
 /* Longest boundary RFC 2046 allows. */
 #define KU_MAX_BOUNDARY 70
@@ -69,6 +67,10 @@ static int utf8_valid(const char *s, apr_size_t len)
     apr_size_t i = 0, n;
 
     while (i < len) {
+        if (u[i] < 0x80) { /* most bodies are ASCII: no call per byte */
+            i++;
+            continue;
+        }
         if ((n = utf8_seq_len(u + i, len - i)) == 0)
             return 0;
         i += n;
@@ -353,98 +355,6 @@ static const char *parse_form(apr_pool_t *p, const char *s, apr_size_t len,
 
 /* ------------------------------------------------------------ JSON body */
 
-/* json-c's strict mode still accepts a few things RFC 8259 does not
- * (single quotes, NaN/Infinity, "1.", raw control characters in strings) and
- * echoes some back verbatim, so a lexical pass rejects them first; json-c
- * then checks the structure. */
-
-static apr_size_t digits_len(const char *s, apr_size_t len)
-{
-    apr_size_t i = 0;
-
-    while (i < len && apr_isdigit(s[i]))
-        i++;
-    return i;
-}
-
-/* Length of the JSON number at s, or 0 when it is not one. */
-static apr_size_t json_number_len(const char *s, apr_size_t len)
-{
-    apr_size_t i = (s[0] == '-'), n;
-
-    if ((n = digits_len(s + i, len - i)) == 0 || (n > 1 && s[i] == '0'))
-        return 0;
-    i += n;
-    if (i < len && s[i] == '.') {
-        if ((n = digits_len(s + i + 1, len - i - 1)) == 0)
-            return 0;
-        i += n + 1;
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if ((n = digits_len(s + i, len - i)) == 0)
-            return 0;
-        i += n;
-    }
-    return i;
-}
-
-/* Length of the JSON string at s (starting at its quote), or 0. */
-static apr_size_t json_string_lexeme_len(const char *s, apr_size_t len)
-{
-    apr_size_t i;
-
-    for (i = 1; i < len; i++) {
-        if ((unsigned char)s[i] < 0x20)
-            return 0;
-        if (s[i] == '"')
-            return i + 1;
-        if (s[i] == '\\')
-            i++; /* json-c validates the escape itself */
-    }
-    return 0;
-}
-
-static apr_size_t json_literal_len(const char *s, apr_size_t len)
-{
-    if (len >= 4 && (memcmp(s, "true", 4) == 0 || memcmp(s, "null", 4) == 0))
-        return 4;
-    return len >= 5 && memcmp(s, "false", 5) == 0 ? 5 : 0;
-}
-
-/* Also counts the nesting (brackets inside strings are skipped with the
- * strings): json-c's own depth limit counts the innermost value as a level,
- * so "[[1]]" and "[[]]" would not get the same limit. */
-static int json_lexically_valid(const char *s, apr_size_t len, int *too_deep)
-{
-    apr_size_t i = 0, n;
-    int depth = 0;
-
-    *too_deep = 0;
-    while (i < len) {
-        if ((s[i] == '[' || s[i] == '{') && ++depth > KU_MAX_JSON_DEPTH) {
-            *too_deep = 1;
-            return 0;
-        }
-        if (s[i] == ']' || s[i] == '}')
-            depth--;
-        if (strchr(" \t\r\n{}[],:", s[i])) /* s has no NULs here */
-            n = 1;
-        else if (s[i] == '"')
-            n = json_string_lexeme_len(s + i, len - i);
-        else if (s[i] == '-' || apr_isdigit(s[i]))
-            n = json_number_len(s + i, len - i);
-        else
-            n = json_literal_len(s + i, len - i);
-        if (n == 0)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
 /* Parses the whole body as one JSON value (JSON null yields NULL). */
 static const char *parse_json_body(apr_pool_t *p, const char *body, apr_size_t len,
                                    json_object **out)
@@ -462,7 +372,7 @@ static const char *parse_json_body(apr_pool_t *p, const char *body, apr_size_t l
      * tokener from stopping early at an embedded NUL. */
     if (!utf8_valid(body, len) || memchr(body, '\0', len))
         return "invalid JSON body";
-    if (!json_lexically_valid(body, len, &too_deep))
+    if (!ku_json_lexically_valid(body, len, &too_deep))
         return too_deep ? "JSON body nested too deeply" : "invalid JSON body";
     copy = apr_pstrmemdup(p, body, len);
     /* One more than the containers: json-c counts the innermost value too. */
@@ -763,20 +673,21 @@ typedef struct {
 } env_member_t;
 
 /* json-c's json_escape_str: \b \n \r \t \f \" \\ by name, other bytes
- * below 0x20 as \u00xx (lower case hex), everything else as it is. */
+ * below 0x20 as \u00xx (lower case hex), everything else as it is. What
+ * escaping adds to each byte, looked up once per byte. */
+static const unsigned char escape_extra[256] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5,   /* \b \t \n \f \r: 1 */
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    ['"'] = 1, ['\\'] = 1,
+};
+
 static apr_size_t escaped_len(const char *s, apr_size_t len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     apr_size_t i, n = len;
 
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c == '"' || c == '\\' || c == '\b' || c == '\n' || c == '\r' || c == '\t'
-            || c == '\f')
-            n++;
-        else if (c < 0x20)
-            n += 5;
-    }
+    for (i = 0; i < len; i++)
+        n += escape_extra[u[i]];
     return n;
 }
 
@@ -789,7 +700,7 @@ static char *write_escaped(char *o, const char *s, apr_size_t len)
         unsigned char c = (unsigned char)s[i];
         char e;
 
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!escape_extra[c])
             continue;
         memcpy(o, s + run, i - run);
         o += i - run;
@@ -859,23 +770,36 @@ static void member_str(env_member_t *m, int *n, const char *name, const char *s)
     member_set(m, n, name, s, strlen(s), NULL, 0);
 }
 
+/* A JSON body json-c would print unchanged but for whitespace: its text is
+ * body_args as it is, without a json-c tree (json_text.c). */
+static int compact_json_body(apr_pool_t *p, const ku_request_t *req, int body_utf8,
+                             const char **text, apr_size_t *len)
+{
+    return req->body_len && body_utf8 && !memchr(req->body, '\0', req->body_len)
+           && ku_json_compact(p, req->body, req->body_len, text, len);
+}
+
 /* body, body_args and (when the body had to be encoded) body_base64. */
 static const char *add_body_fields(apr_pool_t *p, env_member_t *m, int *n,
                                    const ku_request_t *req)
 {
     body_kind_t kind = body_kind(p, req->content_type);
-    const char *body = req->body ? req->body : "", *err;
+    const char *body = req->body ? req->body : "", *err, *args_text = NULL;
+    apr_size_t args_len = 0;
     json_object *args;
-    int as_base64;
+    int as_base64, body_utf8;
 
     if (req->body_len > KU_MAX_BODY)
         return "body too large to encode";
-    if ((err = parse_body_args(p, req, kind, &args)))
+    body_utf8 = utf8_valid(body, req->body_len);
+    if (kind == BODY_JSON && compact_json_body(p, req, body_utf8, &args_text, &args_len))
+        args = NULL;
+    else if ((err = parse_body_args(p, req, kind, &args)))
         return err;
-    if (!args) /* the JSON body null: SPEC §3 allows no null field */
+    else if (!args) /* the JSON body null: SPEC §3 allows no null field */
         args = json_object_new_object();
     /* Unknown types are opaque; known ones stay raw only if they are text. */
-    as_base64 = kind == BODY_OTHER || !utf8_valid(body, req->body_len);
+    as_base64 = kind == BODY_OTHER || !body_utf8;
     if (as_base64) {
         char *enc = apr_palloc(p, apr_base64_encode_len((int)req->body_len));
         int len = apr_base64_encode_binary(enc, (const unsigned char *)body,
@@ -885,7 +809,10 @@ static const char *add_body_fields(apr_pool_t *p, env_member_t *m, int *n,
     }
     else
         member_set(m, n, "body", body, req->body_len, NULL, 0);
-    member_json(p, m, n, "body_args", args);
+    if (args_text)
+        member_set(m, n, "body_args", NULL, 0, args_text, args_len);
+    else
+        member_json(p, m, n, "body_args", args);
     if (as_base64)
         member_set(m, n, "body_base64", NULL, 0, "true", 4);
     return NULL;
@@ -1012,6 +939,22 @@ ku_enc_status_t ku_encode_envelope(apr_pool_t *p, const ku_request_t *req,
 
 /* ---------------------------------------------------------------- split */
 
+/* Whether s is one valid JSON value (starting with first, unless 0): the
+ * text-only check first, json-c when that cannot tell. */
+static int json_value_is(apr_pool_t *p, const char *s, apr_size_t len, char first)
+{
+    json_object *value = NULL;
+    const char *text;
+    apr_size_t n = 0;
+
+    if (utf8_valid(s, len) && !memchr(s, '\0', len) && ku_json_compact(p, s, len, &text, &n))
+        return !first || text[0] == first;
+    if (first || parse_json_body(p, s, len, &value))
+        return 0;
+    json_object_put(value);
+    return 1;
+}
+
 static void push_slice(apr_array_header_t *records, const char *data, apr_size_t len)
 {
     ku_slice_t *slice = apr_array_push(records);
@@ -1034,15 +977,13 @@ static const char *split_ndjson(apr_pool_t *p, const char *body, apr_size_t len,
     while (start < len) {
         const char *nl = memchr(body + start, '\n', len - start);
         apr_size_t end = nl ? (apr_size_t)(nl - body) : len, n = end - start;
-        json_object *value = NULL;
 
         line++;
         if (n && body[start + n - 1] == '\r')
             n--;
         if (!is_blank(body + start, n)) {
-            if (parse_json_body(p, body + start, n, &value))
+            if (!json_value_is(p, body + start, n, 0))
                 return apr_psprintf(p, "invalid JSON on line %" APR_SIZE_T_FMT, line);
-            json_object_put(value);
             push_slice(records, body + start, n);
         }
         start = end + 1;
@@ -1095,10 +1036,14 @@ static const char *split_json_array(apr_pool_t *p, const char *body, apr_size_t 
                                     apr_array_header_t *records)
 {
     json_object *value = NULL;
-    const char *err = parse_json_body(p, body, len, &value);
-    int is_array = value && json_object_is_type(value, json_type_array);
+    const char *err = NULL;
+    int is_array = json_value_is(p, body, len, '[');
 
-    json_object_put(value);
+    if (!is_array) {
+        err = parse_json_body(p, body, len, &value);
+        is_array = value && json_object_is_type(value, json_type_array);
+        json_object_put(value);
+    }
     if (err)
         return err;
     if (!is_array)

@@ -20,6 +20,7 @@
 #include "producer.h"
 #include "request.h"
 #include "status.h"
+#include "storage.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -171,13 +172,19 @@ static int read_body(request_rec *r, apr_off_t limit, ku_buffer_t *buf)
 
 /* --- the handler ---------------------------------------------------------------- */
 
+/* librdkafka may report a delivery without its offset (acks 0; messages
+ * "implicitly acked" by a later batch after a timed-out request, issue 17):
+ * RD_KAFKA_OFFSET_INVALID, -1001. Such a field is left out, never named. */
 static void set_delivery_headers(request_rec *r, const ku_record_t *rec)
 {
     apr_table_setn(r->headers_out, "Kafka-Topic", rec->topic);
-    apr_table_setn(r->headers_out, "Kafka-Partition",
-                   apr_itoa(r->pool, rec->result.partition));
-    apr_table_setn(r->headers_out, "Kafka-Offset",
-                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)rec->result.offset));
+    if (rec->result.partition >= 0)
+        apr_table_setn(r->headers_out, "Kafka-Partition",
+                       apr_itoa(r->pool, rec->result.partition));
+    if (rec->result.offset >= 0)
+        apr_table_setn(r->headers_out, "Kafka-Offset",
+                       apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                    (apr_int64_t)rec->result.offset));
 }
 
 /* The error detail, with librdkafka's own words under KafkaUpstreamErrorDetail. */
@@ -200,9 +207,11 @@ static json_object *record_result(request_rec *r, const ku_dir_conf_t *conf,
     if (rec->result.status != HTTP_OK)
         json_object_object_add(o, "error",
                                json_object_new_string(error_detail(r, conf, &rec->result)));
-    else if (sync) {
-        json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
-        json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
+    else if (sync) {   /* as set_delivery_headers: only what is known */
+        if (rec->result.partition >= 0)
+            json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
+        if (rec->result.offset >= 0)
+            json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
     }
     return o;
 }
@@ -365,8 +374,7 @@ static int walk_confs(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
 
 /* librdkafka before 2.6.1 sends a wrong nonce in its SCRAM client-final
  * message; Kafka 4.0 and later brokers refuse it (3.x ones let it pass).
- * The 2.0.2 that librdkafka/build.sh patches for delegation tokens has the
- * fix too: a library with sasl.scram.tokenauth is not warned about. */
+ * (librdkafka/build.sh builds 2.15.1, which has the fix.) */
 #define KU_SCRAM_FIXED_VERSION 0x020601ff
 
 static int scram_warned;
@@ -377,8 +385,7 @@ static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
     const char *mechanism = conf->str[KU_STR_SASL_MECHANISM];
 
     if (scram_warned || !ku_conf_is_complete(conf) || !mechanism
-        || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION
-        || ku_librdkafka_has_tokenauth())
+        || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
         return OK;
     scram_warned = 1;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00012: librdkafka %s cannot "
@@ -446,6 +453,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ku_status_register_hooks(p);
+    ku_storage_register_hooks(p);
 #ifdef KU_TEST_HOOKS
     ap_hook_handler(kafka_upstream_test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
 #endif

@@ -5,6 +5,7 @@
  * so nothing the callback can reach lives in a request pool. */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "mod_kafka_upstream.h"
+#include "oauth.h"
 #include "producer.h"
 #include "status.h"
 
@@ -61,12 +63,13 @@ struct ku_producer {
     pthread_mutex_t topics_lock;
 };
 
-/* A sync request's wait for its delivery report. */
+/* A sync request's wait for its delivery report. A semaphore rather than
+ * a mutex and condition variable: posting wakes the request without the
+ * poll thread holding a lock the request must then take, and a report
+ * that comes before the wait costs no system call at all. */
 typedef struct {
-    pthread_mutex_t mutex;
-    pthread_cond_t cond;
-    int refs;                   /* the request and the delivery callback */
-    int done;
+    sem_t done;                 /* posted once the fields below are set */
+    apr_uint32_t refs;          /* the request and the delivery callback */
     rd_kafka_resp_err_t err;
     rd_kafka_msg_status_t status;
     int32_t partition;
@@ -110,42 +113,32 @@ static struct {
 static ku_waiter_t *waiter_new(void)
 {
     ku_waiter_t *w = calloc(1, sizeof(*w));
-    pthread_condattr_t attr;
 
     if (!w)
         return NULL;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cond, &attr);
-    pthread_condattr_destroy(&attr);
-    pthread_mutex_init(&w->mutex, NULL);
-    w->refs = 2;
+    sem_init(&w->done, 0, 0);
+    apr_atomic_set32(&w->refs, 2);
     return w;
 }
 
-/* Drops one reference; the last one frees. Called with the mutex held. */
-static void waiter_release_locked(ku_waiter_t *w)
+/* Drops one reference; the last one frees. Neither side touches the
+ * waiter after dropping its own. */
+static void waiter_release(ku_waiter_t *w)
 {
-    if (--w->refs > 0) {
-        pthread_mutex_unlock(&w->mutex);
+    if (apr_atomic_dec32(&w->refs))
         return;
-    }
-    pthread_mutex_unlock(&w->mutex);
-    pthread_mutex_destroy(&w->mutex);
-    pthread_cond_destroy(&w->cond);
+    sem_destroy(&w->done);
     free(w);
 }
 
 static void waiter_complete(ku_waiter_t *w, const rd_kafka_message_t *m)
 {
-    pthread_mutex_lock(&w->mutex);
     w->err = m->err;
     w->status = rd_kafka_message_status(m);
     w->partition = m->partition;
     w->offset = m->offset;
-    w->done = 1;
-    pthread_cond_signal(&w->cond);
-    waiter_release_locked(w);
+    sem_post(&w->done); /* publishes the fields to the request */
+    waiter_release(w);
 }
 
 static void deadline_after(struct timespec *deadline, int wait_ms)
@@ -159,15 +152,15 @@ static void deadline_after(struct timespec *deadline, int wait_ms)
     }
 }
 
-/* Waits until done or the deadline; returns whether it is done. */
+/* Waits until done or the deadline; returns whether it is done (then the
+ * fields may be read). */
 static int waiter_wait(ku_waiter_t *w, const struct timespec *deadline)
 {
-    int rc = 0;
+    int rc;
 
-    pthread_mutex_lock(&w->mutex);
-    while (!w->done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&w->cond, &w->mutex, deadline);
-    return w->done; /* the mutex stays held for the caller to read, then release */
+    while ((rc = sem_clockwait(&w->done, CLOCK_MONOTONIC, deadline)) != 0 && errno == EINTR)
+        ;
+    return rc == 0;
 }
 
 /* --- librdkafka callbacks (poll thread, or librdkafka's own for logs) -------- */
@@ -232,7 +225,11 @@ static const char trouble_unreachable[] = "brokers unreachable";
  * error that quotes OpenSSL. */
 static void note_broker_trouble(ku_producer_t *kp, int err, const char *reason)
 {
-    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+    const char *oauth = ku_oauth_trouble(err, reason);
+
+    if (oauth)
+        kp->broker_trouble = oauth;
+    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
         kp->broker_trouble = trouble_auth;
     else if (err == RD_KAFKA_RESP_ERR__SSL
              || (err == RD_KAFKA_RESP_ERR__TRANSPORT && strstr(reason, "SSL routines")))
@@ -256,7 +253,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     note_broker_trouble(kp, err, reason);
-    if (ku_log_allowed(ku_status_error_limiter(kp->stats), kp->server, APLOG_WARNING))
+    if (!ku_log_allowed(ku_status_error_limiter(kp->stats), kp->server, APLOG_WARNING))
+        return;
+    if (ku_oauth_trouble(err, reason))
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
+                     "KU00030: producer %s: %s: %s", kp->name,
+                     ku_oauth_trouble(err, reason), reason);
+    else
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
                      "KU00003: producer %s: %s: %s", kp->name,
                      rd_kafka_err2name(err), reason);
@@ -696,9 +699,8 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
     if (err) {
         apr_atomic_dec32(&kp->in_queue);
         if (w) {
-            pthread_mutex_lock(&w->mutex);
-            w->refs = 1; /* no delivery report will come */
-            waiter_release_locked(w);
+            waiter_release(w); /* no delivery report will come: */
+            waiter_release(w); /* its reference goes too */
         }
         refused(&rec->result, err);
         ku_status_refused(kp->stats, err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KU_REJECT_QUEUE_FULL
@@ -739,7 +741,7 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
         else
             set_result(&records[i].result, HTTP_GATEWAY_TIME_OUT,
                        "no acknowledgement in time", RD_KAFKA_RESP_ERR__TIMED_OUT);
-        waiter_release_locked(waiters[i]);
+        waiter_release(waiters[i]);
     }
 }
 

@@ -3,7 +3,8 @@
 # installs the build dependencies (apt), builds and installs the module,
 # starts a local Kafka broker (jars from Maven Central) and a private httpd
 # (its own config and logs, not the system apache2), sends one request and
-# shows the Kafka message it became. Both stay running for you to play with.
+# shows the Kafka message it became and the status page's URL. Both stay
+# running for you to play with.
 #
 #   ./quickstart.sh         do all that (stops what an earlier run left first)
 #   ./quickstart.sh stop    stop that httpd and broker and remove their files
@@ -76,7 +77,7 @@ stop_all() {
 case ${1:-} in
     stop) stop_all; exit 0 ;;
     "") ;;
-    *) sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
 
 stop_all >/dev/null
@@ -130,6 +131,7 @@ Group www-data
 
 LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
 LoadModule authz_core_module $MODDIR/mod_authz_core.so
+LoadModule authz_host_module $MODDIR/mod_authz_host.so
 LoadModule kafka_upstream_module $MODDIR/mod_kafka_upstream.so
 
 <Location /events>
@@ -140,6 +142,13 @@ LoadModule kafka_upstream_module $MODDIR/mod_kafka_upstream.so
     KafkaUpstreamForwardMethod On
     KafkaUpstreamForwardURI On
     KafkaUpstreamForwardHeaders On
+</Location>
+
+# The status page (README: Status page): JSON, or Prometheus text with
+# ?format=prometheus; loopback only.
+<Location /kafka-upstream-status>
+    SetHandler kafka-upstream-status
+    Require local
 </Location>
 EOF
 run apache2 -f "$CONF" -t
@@ -171,6 +180,9 @@ else
     echo "$payload"
 fi
 
+STATUS_URL="http://127.0.0.1:$HTTP_PORT/kafka-upstream-status"
+prometheus=$(curl -sS "$STATUS_URL?format=prometheus" \
+             | grep -m1 '^kafka_upstream_messages_delivered_total' || echo "(no answer)")
 cat <<EOF
 
 Done in $(( $(date +%s) - STARTED )) s. Still running, for you to try:
@@ -179,4 +191,6 @@ Done in $(( $(date +%s) - STARTED )) s. Still running, for you to try:
   send:     curl -sS -X POST '$URL' -H 'Content-Type: application/json' -d '{"n":2}'
   consume:  kcat -C -b $BOOTSTRAP -t $TOPIC -o beginning -e
   stop both: ${KU_QS_DIR:+KU_QS_DIR=$DIR }$0 stop
+  status:   $STATUS_URL   (JSON; ?format=prometheus for Prometheus), e.g.
+            $prometheus
 EOF

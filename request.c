@@ -201,7 +201,11 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         if ((conf->obj[KU_OBJ_HEADERS_INCLUDE] && !name_listed(conf->obj[KU_OBJ_HEADERS_INCLUDE], e->key))
             || name_listed(conf->obj[KU_OBJ_HEADERS_EXCLUDE], e->key))
             continue;
-        name = rename && apr_table_get(rename, e->key) ? apr_table_get(rename, e->key) : e->key;
+        /* Lower-case whatever the protocol (HTTP/2 sends it so, and so does
+         * the envelope); a rename target keeps the administrator's spelling. */
+        name = rename && apr_table_get(rename, e->key) ? apr_table_get(rename, e->key) : NULL;
+        if (!name)
+            ap_str_tolower((char *)(name = apr_pstrdup(r->pool, e->key)));
         if (!strcmp(mode, "concatenate_by_comma")) {
             ku_header_t *h = apr_array_push(out);
             h->name = name;
@@ -214,7 +218,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
     if (!strcmp(ku_conf_str(conf, KU_STR_MESSAGE_FORMAT), "raw") && content_type
         && !header_present(out, "Content-Type")) {
         ku_header_t *h = apr_array_push(out);
-        h->name = "Content-Type";
+        h->name = "content-type";
         h->value = content_type;
     }
     return out->nelts ? out : NULL;

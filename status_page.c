@@ -12,6 +12,7 @@
 #include "http_request.h"
 #include "util_script.h"
 #include <json-c/json.h>
+#include <librdkafka/rdkafka.h>
 
 #include "mod_kafka_upstream.h"
 #include "status.h"
@@ -201,6 +202,8 @@ static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
     apr_uint32_t i;
 
     JINT(o, "pid", getpid());
+    /* The library this process runs on, which may not be the one it was built with. */
+    json_object_object_add(o, "librdkafka", json_object_new_string(rd_kafka_version_str()));
     JINT(o, "processes", processes);
     JINT(o, "since", apr_time_sec(ku_shm.header->created));
     JINT(o, "misconfigured_requests", LOAD(ku_shm.header->misconfigured));
@@ -253,6 +256,9 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
     for (i = 0; i < n; i++)
         names[i] = apr_pstrcat(r->pool, label(r->pool, views[i].slot->name), "\",server=\"",
                                label(r->pool, views[i].slot->server), NULL);
+    metric_head(bb, "kafka_upstream_librdkafka_info", "gauge",
+                "The librdkafka the module runs on (its version label)");
+    P("kafka_upstream_librdkafka_info{version=\"%s\"} 1\n", label(r->pool, rd_kafka_version_str()));
     metric_head(bb, "kafka_upstream_processes", "gauge",
                 "Child processes publishing to this page");
     P("kafka_upstream_processes %d\n", processes);

@@ -1,14 +1,20 @@
 /* mod_ku_null: the benchmark's ceiling (bench/run.sh). `SetHandler ku-null`
  * reads the request body the way mod_kafka_upstream does (a brigade loop
  * into one pool buffer) and answers 200 with the same JSON body, and does
- * nothing else. Not part of the module; built with apxs by bench/run.sh. */
+ * nothing else. Like the module (storage.c), it skips httpd's <Directory>
+ * walk for its requests, so it stays an honest ceiling. Not part of the
+ * module; built with apxs by bench/run.sh. */
 #include <string.h>
 
 #include "httpd.h"
 #include "http_config.h"
 #include "http_protocol.h"
+#include "http_core.h"
 #include "http_request.h"
+#include "ap_expr.h"
 #include "util_filter.h"
+
+module AP_MODULE_DECLARE_DATA ku_null_module;
 
 static const char sent_body[] = "{\"message\":\"message sent\"}";
 
@@ -71,8 +77,31 @@ static int ku_null_handler(request_rec *r)
     return OK;
 }
 
+/* As storage.c: the <Location>'s SetHandler decides, before the walk. */
+static int mark_null_requests(request_rec *r)
+{
+    core_dir_config *d = ap_get_core_module_config(r->per_dir_config);
+    const char *err = NULL, *handler = d->handler;
+
+    if (d->expr_handler)
+        handler = ap_expr_str_exec(r, d->expr_handler, &err);
+    if (!err && handler && !strcmp(handler, "ku-null"))
+        ap_set_module_config(r->request_config, &ku_null_module, r);
+    return DECLINED;
+}
+
+static int skip_storage_walk(request_rec *r)
+{
+    if (ap_get_module_config(r->request_config, &ku_null_module) != r)
+        return DECLINED;
+    r->finfo.filetype = APR_NOFILE;
+    return OK;
+}
+
 static void ku_null_register_hooks(apr_pool_t *p)
 {
+    ap_hook_translate_name(mark_null_requests, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_map_to_storage(skip_storage_walk, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(ku_null_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

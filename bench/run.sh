@@ -14,7 +14,8 @@
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
 # to count what was delivered against what was accepted (2xx).
 #
-# Writes bench/REPORT.md (Markdown) and prints it. Default run: ~7 minutes;
+# Writes its section of bench/REPORT.md (Markdown; bench/compare.sh writes
+# the side-by-side one, each keeps the other's) and prints it. Default run: ~7 minutes;
 # --quick: ~1 minute (short rounds, for trying the script); --soak: then
 # 10 more minutes of /async load, sampling the child's RSS every 30 s.
 # --no-build: use the built .libs/mod_kafka_upstream.so as it is.
@@ -44,12 +45,10 @@ SOAK_SECONDS=${KU_BENCH_SOAK_SECONDS:-600}
 REPORT=${KU_BENCH_REPORT:-$SRC/bench/REPORT.md}
 BATCH_RECORDS=100
 BROKER=127.0.0.1:$KU_KAFKA_PORT
-KAFKA=$SRC/t/kafka/kafka.sh
+WRK_THREADS=2
 SOAK=0 BUILD=1 MODE=default
-
-die() { echo "bench/run.sh: $*" >&2; exit 1; }
-say() { echo "==> $*" >&2; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=bench/lib.sh
+. "$SRC/bench/lib.sh"
 
 for arg in "$@"; do
     case $arg in
@@ -62,17 +61,8 @@ for arg in "$@"; do
 done
 
 # --- tools and builds ------------------------------------------------------------
-missing=
-for tool in wrk h2load kcat apxs apache2 java autoreconf; do
-    command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-if [ -n "$missing" ]; then
-    [ "$(id -u)" = 0 ] || die "missing:$missing (run as root to install them)"
-    say "Installing$missing (t/install-deps.sh)"
-    bash "$SRC/t/install-deps.sh"
-fi
-MODDIR=$(apxs -q LIBEXECDIR)
-[ -f "$MODDIR/mod_http2.so" ] || die "no $MODDIR/mod_http2.so"
+need_tools wrk h2load kcat apxs apache2 java autoreconf
+[ -f "$(apxs -q LIBEXECDIR)/mod_http2.so" ] || die "no $(apxs -q LIBEXECDIR)/mod_http2.so"
 
 port_open "$PORT" && die "port $PORT on 127.0.0.1 is in use (KU_BENCH_PORT)"
 port_open "$KU_KAFKA_PORT" && die "port $KU_KAFKA_PORT is in use (KU_KAFKA_PORT)"
@@ -80,96 +70,27 @@ rm -rf "$DIR"
 mkdir -p "$DIR/build" "$DIR/raw"
 LOG=$DIR/bench.log
 : >"$LOG"
-
-if [ "$BUILD" = 1 ]; then
-    say "Building mod_kafka_upstream in $SRC"
-    (cd "$SRC" && { [ -f Makefile ] || { autoreconf -fi && ./configure; }; } && make -j"$(nproc)") \
-        >>"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "build failed (log: $LOG)"; }
-fi
-MODULE=$SRC/.libs/mod_kafka_upstream.so
-[ -f "$MODULE" ] || die "no $MODULE (drop --no-build)"
-cp "$SRC/bench/mod_ku_null.c" "$DIR/build/"
-(cd "$DIR/build" && apxs -c mod_ku_null.c) >>"$LOG" 2>&1 || die "apxs -c mod_ku_null.c failed (log: $LOG)"
+build_modules
 
 # --- cleanup -------------------------------------------------------------------------
-HTTPD_PID=
-stop_httpd() {
-    local pid=$HTTPD_PID
-    [ -n "$pid" ] || return 0
-    HTTPD_PID=
-    kill -TERM "$pid" 2>/dev/null || return 0
-    # Children flush their Kafka queues (KafkaUpstreamShutdownTimeout) first.
-    for _ in $(seq 300); do [ -d "/proc/$pid" ] || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_httpd
-    bash "$KAFKA" stop >/dev/null 2>&1 || true
+    stop_kafka
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
 PATHS="async sync1 syncall batch"
-say "Starting Kafka on $BROKER"
-bash "$KAFKA" fetch >>"$LOG" 2>&1 || die "kafka.sh fetch failed (log: $LOG)"
-bash "$KAFKA" start >>"$LOG" 2>&1 || die "kafka.sh start failed (log: $LOG)"
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
 # shellcheck disable=SC2086
-bash "$KAFKA" create-topics $topics >>"$LOG" 2>&1 || die "create-topics failed (log: $LOG)"
+start_kafka $topics
 
 # --- httpd ---------------------------------------------------------------------------
-USER_LINES=
-if [ "$(id -u)" = 0 ]; then
-    USER_LINES="User www-data
-Group www-data"
-fi
-location() { # path topic extra-directives...
-    local path=$1 topic=$2
-    shift 2
-    printf '<Location /%s>\n    SetHandler kafka-upstream\n    KafkaUpstreamTopic %s\n' "$path" "$topic"
-    printf '    %s\n' "$@"
-    printf '</Location>\n'
-}
 {
-    cat <<EOF
-# Written by bench/run.sh.
-ServerRoot $DIR
-DefaultRuntimeDir $DIR
-PidFile $DIR/httpd.pid
-ErrorLog $DIR/error.log
-LogLevel warn
-ServerName 127.0.0.1
-Listen 127.0.0.1:$PORT
-DocumentRoot $DIR
-$USER_LINES
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule http2_module $MODDIR/mod_http2.so
-LoadModule ku_null_module $DIR/build/.libs/mod_ku_null.so
-LoadModule kafka_upstream_module $MODULE
-# One child with enough threads for $CONNS blocked sync requests.
-ServerLimit 1
-StartServers 1
-ThreadLimit 160
-ThreadsPerChild 160
-MaxRequestWorkers 160
-MinSpareThreads 1
-MaxSpareThreads 160
-MaxConnectionsPerChild 0
-KeepAlive On
-MaxKeepAliveRequests 0
-Protocols h2c http/1.1
-<Location />
-    Require all granted
-</Location>
-KafkaUpstreamBootstrapServers $BROKER
-KafkaUpstreamShutdownTimeout 20000
-<Location /null>
-    SetHandler ku-null
-</Location>
-EOF
+    httpd_conf_head "$PORT" event 160 0 5 "LoadModule http2_module $MODDIR/mod_http2.so" \
+        "Protocols h2c http/1.1"
     for proto in h1 h2; do
         location "async-$proto" "ku-bench-async-$proto"
         location "sync1-$proto" "ku-bench-sync1-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks 1"
@@ -183,12 +104,8 @@ EOF
             "KafkaUpstreamDeliveryTimeout 60000"
     done
 } >"$DIR/httpd.conf"
-[ -z "$USER_LINES" ] || chown www-data "$DIR"
-apache2 -f "$DIR/httpd.conf" -t >>"$LOG" 2>&1 || die "httpd config refused (log: $LOG)"
 say "Starting httpd on 127.0.0.1:$PORT"
-apache2 -f "$DIR/httpd.conf" -k start >>"$LOG" 2>&1 || die "httpd did not start (log: $LOG)"
-for _ in $(seq 100); do port_open "$PORT" && [ -s "$DIR/httpd.pid" ] && break; sleep 0.1; done
-HTTPD_PID=$(cat "$DIR/httpd.pid" 2>/dev/null) || die "httpd did not start: $(tail -n 5 "$DIR/error.log")"
+start_httpd "$DIR/httpd.conf" "$PORT"
 
 # Largest child RSS in KiB.
 child_rss() {
@@ -200,27 +117,11 @@ child_rss() {
     echo "$max"
 }
 
-# CPU time (utime + stime, clock ticks) of httpd's children, and of the broker.
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-cpu_ticks() { # pids...
-    local pid t=0
-    for pid in "$@"; do
-        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-    done
-    echo "$t"
-}
+# CPU time (utime + stime, clock ticks) of httpd's children.
 httpd_ticks() { cpu_ticks $(pgrep -P "$HTTPD_PID"); }
-BROKER_PID=$(cat "$KU_KAFKA_DIR/kafka.pid" 2>/dev/null || echo)
-broker_ticks() { cpu_ticks $BROKER_PID; }
 
 # --- bodies --------------------------------------------------------------------------
-BODY=$DIR/body.json
-BATCH=$DIR/batch.ndjson
-printf '{"event":"page_view","user":"u-1234567","session":"s-89abcdef","path":"/products/42","ts":1764000000123,"tags":["web","bench"],"value":3.14}' >"$BODY"
-for i in $(seq "$BATCH_RECORDS"); do
-    printf '{"event":"page_view","user":"u-%07d","path":"/products/%d","ts":1764000000%03d,"value":%d}\n' \
-        "$i" "$i" "$((i % 1000))" "$i"
-done >"$BATCH"
+write_bodies
 
 body_for() { [ "$1" = batch ] && echo "$BATCH" || echo "$BODY"; }
 records_for() { [ "$1" = batch ] && echo "$BATCH_RECORDS" || echo 1; }
@@ -231,24 +132,11 @@ ctype_for() { [ "$1" = batch ] && echo application/x-ndjson || echo application/
 RAW=$DIR/raw/rounds.tsv
 : >"$RAW"
 
-cpu_per_req() { awk -v a="$1" -v b="$2" -v n="$3" -v t="$TICK_US" 'BEGIN { printf "%.0f", n ? (b - a) * t / n : 0 }'; }
-
 run_wrk() { # path round seconds
-    local path=$1 round=$2 secs=$3 url out line
+    local path=$1 url
     url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1
-    local h0 b0; h0=$(httpd_ticks) b0=$(broker_ticks)
-    out=$(KU_BENCH_BODY=$(body_for "$path") KU_BENCH_CTYPE=$(ctype_for "$path") \
-          KU_BENCH_RECORDS=$(records_for "$path") \
-          wrk -t 2 -c "$CONNS" -d "${secs}s" --timeout 10s -s "$SRC/bench/count.lua" "$url" 2>&1) \
-        || die "wrk failed: $out"
-    echo "$out" >>"$DIR/raw/wrk.out"
-    line=$(grep '^RESULT' <<<"$out") || die "wrk printed no RESULT: $out"
-    # shellcheck disable=SC2086
-    set -- ${line#RESULT }
-    local requests=${1#*=} ok=${2#*=} secs_run=${5#*=} p50=${6#*=} p99=${7#*=} records=${8#*=}
-    printf 'h1\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$round" "$requests" "$ok" "$secs_run" "$p50" "$p99" \
-        "$(cpu_per_req "$h0" "$(httpd_ticks)" "$requests")" "$(cpu_per_req "$b0" "$(broker_ticks)" "$requests")" \
-        "$records" >>"$RAW"
+    wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
+        "$(records_for "$path")"
 }
 
 run_h2() { # path round seconds
@@ -293,18 +181,6 @@ profiled() { # driver path round seconds label
         --stdio -g none >>"$DIR/raw/perf-$label.txt" 2>>"$LOG" || true
 }
 
-# A module round paired with a /null round, in alternating order.
-pair() { # driver path round seconds
-    local driver=$1 path=$2 round=$3 secs=$4
-    if [ $((round % 2)) = 1 ]; then
-        profiled "$driver" null "$round" "$secs" "null-$path"
-        profiled "$driver" "$path" "$round" "$secs" "$path"
-    else
-        profiled "$driver" "$path" "$round" "$secs" "$path"
-        profiled "$driver" null "$round" "$secs" "null-$path"
-    fi
-}
-
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_START=$(child_rss)
 STARTED=$(date +%s)
@@ -316,13 +192,13 @@ RSS_WARM=$(child_rss)
 for r in $(seq "$ROUNDS"); do
     for p in $PATHS; do
         say "HTTP/1.1 round $r/$ROUNDS: $p (+ /null), ${SECONDS_PER} s each, $CONNS connections"
-        pair run_wrk "$p" "$r" "$SECONDS_PER"
+        pair "profiled run_wrk" "$p" "$r" "$SECONDS_PER"
     done
 done
 for r in $(seq "$H2_ROUNDS"); do
     for p in $PATHS; do
         say "HTTP/2 round $r/$H2_ROUNDS: $p (+ /null), ${H2_SECONDS} s each, $CONNS connections"
-        pair run_h2 "$p" "$r" "$H2_SECONDS"
+        pair "profiled run_h2" "$p" "$r" "$H2_SECONDS"
     done
 done
 RSS_END=$(child_rss)
@@ -348,34 +224,14 @@ DELIVERED=$DIR/raw/delivered.tsv
 : >"$DELIVERED"
 for p in $PATHS; do
     for proto in h1 h2; do
-        n=$(timeout 300 kcat -C -b "$BROKER" -t "ku-bench-$p-$proto" -o beginning -e -q -f '.\n' | wc -l)
+        n=$(count_topic "ku-bench-$p-$proto")
         printf '%s\t%s\t%s\n' "$proto" "$p" "$n" >>"$DELIVERED"
     done
 done
 grep -c 'KU0000[17]' "$DIR/error.log" >"$DIR/raw/send-failures" || true
 
 # --- the report ------------------------------------------------------------------------
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-# Per proto/path: rates of each round (round > 0 and not soak).
-rates() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path && $3 ~ /^[1-9]/ { print $5 / $6 }' "$RAW"; }
-field_median() { awk -v proto="$1" -v path="$2" -v col="$3" -F'\t' '$1 == proto && $2 == path && $3 ~ /^[1-9]/ { print $col }' "$RAW" | median; }
-ratios() { # per round: path rate / the paired null rate (the null round of the same driver pair)
-    awk -v proto="$1" -v path="$2" -F'\t' '
-        $3 !~ /^[1-9]/ || $1 != proto { next }
-        { rate = $5 / $6; done = 0
-          if (prevround == $3 && $2 == path && prevpath == "null") { print rate / prev; done = 1 }
-          else if (prevround == $3 && $2 == "null" && prevpath == path) { print prev / rate; done = 1 }
-          # a round pairs with one neighbour only
-          prev = rate; prevpath = done ? "" : $2; prevround = $3 }' "$RAW"
-}
-accepted_msgs() { # proto path: accepted records over all rounds (warm-up, soak included)
-    awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path { s += $11 } END { print s }' "$RAW"
-}
 delivered_msgs() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path { print $3 }' "$DELIVERED"; }
-seconds_total() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path { s += $6 } END { print s }' "$RAW"; }
-
 label() {
     case $1 in
         null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
@@ -387,8 +243,7 @@ declare -A RATIO MPS P99 DELIV LOST
 {
     echo "# mod_kafka_upstream benchmark"
     echo
-    echo "Written by \`bash bench/run.sh${*:+ $*}\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
-         "\`$(cd "$SRC" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$SRC" && git diff --quiet HEAD -- '*.c' '*.h' 2>/dev/null || echo '+changes')\`.${KU_BENCH_NOTE:+ $KU_BENCH_NOTE}"
+    written_by "$@"
     echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))," \
          "shared: load average $LOAD_START at the start, $LOAD_END at the end." \
          "httpd $(apache2 -v | sed -n 's|^Server version: Apache/\([^ ]*\).*|\1|p') (MPM event, one child," \
@@ -418,8 +273,7 @@ declare -A RATIO MPS P99 DELIV LOST
                 del=$(delivered_msgs "$proto" "$p")
                 lost=$(( acc > del ? acc - del : 0 ))
                 # messages/s: delivered over the time load was applied to the path
-                mps=$(awk -v d="$del" -v a="$acc" -v s="$(seconds_total "$proto" "$p")" \
-                          'BEGIN { printf "%.0f", (d < a ? d : a) / s }')
+                mps=$(msgs_per_s "$acc" "$del" "$(seconds_total "$proto" "$p")")
                 RATIO[$proto-$p]=$ratio MPS[$proto-$p]=$mps P99[$proto-$p]=$p99
                 DELIV[$proto-$p]=$del LOST[$proto-$p]=$lost
             fi
@@ -454,15 +308,13 @@ declare -A RATIO MPS P99 DELIV LOST
     echo
     echo "## Targets (issue 6; reported, never asserted)"
     echo
-    t() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "**missed**" }'; }
-    tle() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "**missed**" }'; }
-    echo "- async >= 0.95x do-nothing: HTTP/1.1 ${RATIO[h1-async]}x ($(t "${RATIO[h1-async]}" 0.95))," \
-         "HTTP/2 ${RATIO[h2-async]}x ($(t "${RATIO[h2-async]}" 0.95))"
+    echo "- async >= 0.95x do-nothing: HTTP/1.1 ${RATIO[h1-async]}x ($(met_ge "${RATIO[h1-async]}" 0.95))," \
+         "HTTP/2 ${RATIO[h2-async]}x ($(met_ge "${RATIO[h2-async]}" 0.95))"
     echo "- sync acks=all >= 0.5x at $CONNS connections, p99 <= 10 ms: HTTP/1.1 ${RATIO[h1-syncall]}x" \
-         "($(t "${RATIO[h1-syncall]}" 0.5)), p99 $(ms "${P99[h1-syncall]}") ms ($(tle "${P99[h1-syncall]}" 10000));" \
-         "HTTP/2 ${RATIO[h2-syncall]}x ($(t "${RATIO[h2-syncall]}" 0.5)), p99 $(ms "${P99[h2-syncall]}") ms ($(tle "${P99[h2-syncall]}" 10000))"
+         "($(met_ge "${RATIO[h1-syncall]}" 0.5)), p99 $(ms "${P99[h1-syncall]}") ms ($(met_le "${P99[h1-syncall]}" 10000));" \
+         "HTTP/2 ${RATIO[h2-syncall]}x ($(met_ge "${RATIO[h2-syncall]}" 0.5)), p99 $(ms "${P99[h2-syncall]}") ms ($(met_le "${P99[h2-syncall]}" 10000))"
     echo "- batch ingest >= 200,000 messages/s delivered: HTTP/1.1 ${MPS[h1-batch]}" \
-         "($(t "${MPS[h1-batch]}" 200000)), HTTP/2 ${MPS[h2-batch]} ($(t "${MPS[h2-batch]}" 200000))"
+         "($(met_ge "${MPS[h1-batch]}" 200000)), HTTP/2 ${MPS[h2-batch]} ($(met_ge "${MPS[h2-batch]}" 200000))"
     lost_total=0
     for k in "${!LOST[@]}"; do lost_total=$((lost_total + LOST[$k])); done
     echo "- lost = 0: $([ "$lost_total" = 0 ] && echo met || echo "**missed** ($lost_total)")"
@@ -474,14 +326,6 @@ declare -A RATIO MPS P99 DELIV LOST
         echo "- RSS flat over a 10-minute soak: not run (\`--soak\`)"
     fi
     echo
-    echo "## Rounds"
-    echo
-    echo "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, httpd CPU us/req, broker CPU us/req:"
-    echo
-    echo '```'
-    cat "$RAW"
-    echo '```'
-    echo
-    echo "Run took ${ELAPSED} s of load, raw output in $DIR/raw."
-} >"$REPORT"
-cat "$REPORT"
+    rounds_block "proto, path, round (0: warm-up), requests, 2xx, seconds, p50 us, p99 us, httpd CPU us/req, broker CPU us/req, accepted"
+} >"$DIR/report.md"
+publish run

@@ -3,9 +3,10 @@
 #
 # - the default build (system librdkafka, the main passes of
 #   t/run-tests.sh): `apache2 -t` refuses TokenAuth On, saying why and
-#   naming ./configure --with-delegation-tokens;
-# - the token build (t/tokens.sh: ./configure --with-delegation-tokens
-#   against the librdkafka patched by librdkafka/build.sh, httpd started
+#   naming ./configure --with-librdkafka;
+# - the token build (t/tokens.sh: ./configure --with-librdkafka
+#   --with-delegation-tokens against the librdkafka 2.15.1 that
+#   librdkafka/build.sh patched, httpd started
 #   with -defines KU_TOKENS, t/conf/tokens.inc): the same config passes -t,
 #   and real tokens made by Kafka's DelegationTokenCommand produce to Kafka
 #   4.1.1 and 3.9.1 (the records are consumed back); a wrong HMAC, an
@@ -32,27 +33,12 @@ my $tokens = (Apache::Test::vars('defines') // '') =~ /\bKU_TOKENS\b/;
 
 # --- apache2 -t --------------------------------------------------------------
 
-my $httpd = Apache::Test::vars('httpd');
 my ($moddir) = grep { -e "$_/mod_mpm_event.so" }
     '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
 my $tmp = tempdir('ku-tokens-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $base = config_check_base($t_dir, $so, $moddir, $tmp);
 
-my $conf_count = 0;
-# Lines starting "server:" go to the server config, the others to <Location /x>.
-sub config_test {
-    my (@lines) = @_;
-    my $conf = sprintf '%s/case%02d.conf', $tmp, ++$conf_count;
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh $base, (map { s/^server://r . "\n" } grep { /^server:/ } @lines), "<Location /x>\n", (map { "    $_\n" } 'SetHandler kafka-upstream',
-        'KafkaUpstreamBootstrapServers 127.0.0.1:9092', 'KafkaUpstreamTopic ku-config',
-        grep { !/^server:/ } @lines),
-        "</Location>\n";
-    close $fh or die "$conf: $!";
-    my $output = `'$httpd' -t -f '$conf' 2>&1`;
-    my $status = $? == 0 ? 'exit 0' : 'exit ' . ($? >> 8);
-    return ($status, $output);
-}
+sub config_test { config_test_location($base, $tmp, @_) }
 
 my @scram = ('KafkaUpstreamSASLMechanism SCRAM-SHA-256', 'KafkaUpstreamSASLUser token-id',
              'KafkaUpstreamSASLPassword token-hmac');
@@ -80,7 +66,7 @@ if ($tokens) {
 else {
     push @config_cases, ['TokenAuth On with SCRAM (default build)',
                          [@scram, 'KafkaUpstreamSASLTokenAuth On'], 'exit 1',
-                         qr/KU00010: \QKafkaUpstreamSASLTokenAuth On: librdkafka \E[\d.]+\Q cannot authenticate with a delegation token (no sasl.scram.tokenauth); build the module with .\/configure --with-delegation-tokens=PREFIX after librdkafka\/build.sh PREFIX (README: Delegation tokens) in the section for \/x\E$/m];
+                         qr/KU00010: \QKafkaUpstreamSASLTokenAuth On: librdkafka \E[\d.]+\Q cannot authenticate with a delegation token (no sasl.scram.tokenauth); build the module with .\/configure --with-librdkafka=PREFIX, PREFIX from librdkafka\/build.sh (README: Delegation tokens) in the section for \/x\E$/m];
 }
 
 # --- the brokers (token build only) ------------------------------------------

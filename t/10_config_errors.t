@@ -204,7 +204,7 @@ fails 'a CA file with KafkaUpstreamSSL Off',
     complete("KafkaUpstreamSSLCACertificateFile $files/cert.pem"),
     qr/KU00010: \QKafkaUpstreamSSLCACertificateFile is set but KafkaUpstreamSSL is Off\E/m;
 fails 'KafkaUpstreamSASLMechanism GSSAPI', location('KafkaUpstreamSASLMechanism GSSAPI'),
-    qr/^\QKafkaUpstreamSASLMechanism: invalid value 'GSSAPI': PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 is allowed\E$/m;
+    qr/^\QKafkaUpstreamSASLMechanism: invalid value 'GSSAPI': PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER is allowed\E$/m;
 fails 'a mechanism without a user',
     complete('KafkaUpstreamSASLMechanism PLAIN', 'KafkaUpstreamSASLPassword hunter2-secret'),
     qr/KU00010: \QKafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLUser\E/m,

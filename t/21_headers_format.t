@@ -4,6 +4,8 @@
 #    whole header list; a header sent twice is merged by httpd into
 #    'a, b, "c,d"' and retain_duplicates / concatenate_by_comma / take_first
 #    make three / one / the first record header of it;
+#    record header names are lower-case, the same over HTTP/1.1 and
+#    HTTP/2; a rename target keeps the spelling the configuration gives;
 #  - KafkaUpstreamMessageFormat raw: the value is the body byte for byte,
 #    Content-Type a record header (even with record headers Off);
 #  - KafkaUpstreamField: envelope fields from httpd expressions, behind
@@ -71,22 +73,22 @@ sub offset_of { $_[0]{headers}{'kafka-offset'} // 'none' }
 my @sent = ('Content-Type: text/plain', 'Content-Length: 2', 'X-Multi: a', 'X-Trace: t-1',
             'X-Multi: b, "c,d"');
 # httpd merges the two X-Multi into the first one's place: a, b, "c,d".
-my @front = (Host => $host, 'Content-Type' => 'text/plain', 'Content-Length' => '2');
-my @three = ('X-Multi' => 'a', 'X-Multi' => 'b', 'X-Multi' => '"c,d"');
-my @retained = (@front, @three, 'X-Trace' => 't-1', Connection => 'close');
+my @front = (host => $host, 'content-type' => 'text/plain', 'content-length' => '2');
+my @three = ('x-multi' => 'a', 'x-multi' => 'b', 'x-multi' => '"c,d"');
+my @retained = (@front, @three, 'x-trace' => 't-1', connection => 'close');
 
 # location, the record's expected header list (undef: none at all)
 my @header_cases = (
     [ '/fmt-hdr-none',    undef ],
     [ '/fmt-hdr-default', \@retained ],
     [ '/fmt-hdr-retain',  \@retained ],
-    [ '/fmt-hdr-concat',  [ @front, 'X-Multi' => 'a, b, "c,d"', 'X-Trace' => 't-1',
-                            Connection => 'close' ] ],
-    [ '/fmt-hdr-first',   [ @front, 'X-Multi' => 'a', 'X-Trace' => 't-1',
-                            Connection => 'close' ] ],
-    [ '/fmt-hdr-include', [ @three, 'X-Trace' => 't-1' ] ],
-    [ '/fmt-hdr-exclude', [ 'Content-Type' => 'text/plain', @three, 'X-Trace' => 't-1' ] ],
-    [ '/fmt-hdr-rename',  [ ct => 'text/plain', 'trace-id' => 't-1' ] ],
+    [ '/fmt-hdr-concat',  [ @front, 'x-multi' => 'a, b, "c,d"', 'x-trace' => 't-1',
+                            connection => 'close' ] ],
+    [ '/fmt-hdr-first',   [ @front, 'x-multi' => 'a', 'x-trace' => 't-1',
+                            connection => 'close' ] ],
+    [ '/fmt-hdr-include', [ @three, 'x-trace' => 't-1' ] ],
+    [ '/fmt-hdr-exclude', [ 'content-type' => 'text/plain', @three, 'x-trace' => 't-1' ] ],
+    [ '/fmt-hdr-rename',  [ ct => 'text/plain', 'Trace-ID' => 't-1' ] ],
 );
 
 # --- 2. raw format ------------------------------------------------------------------
@@ -96,18 +98,18 @@ my $all_bytes = join '', map { chr } 0 .. 255;
 my @raw_cases = (
     [ '/fmt-raw-only', [ 'Content-Type: application/octet-stream', 'X-Trace: t-1' ],
       "\x00\xff" . $all_bytes . "\r\n\x00",
-      [ 'Content-Type' => 'application/octet-stream' ] ],
+      [ 'content-type' => 'application/octet-stream' ] ],
     # Not parsed: invalid JSON (and not UTF-8) is no 400 in raw format.
     [ '/fmt-raw-only', [ 'Content-Type: application/json; charset=utf-8' ],
       "{\"half\": [1, \xff",
-      [ 'Content-Type' => 'application/json; charset=utf-8' ] ],
+      [ 'content-type' => 'application/json; charset=utf-8' ] ],
     [ '/fmt-raw-only', [], "\xfe\x00\xff", undef ],
     [ '/fmt-raw-include', [ 'Content-Type: image/png', 'X-Trace: t-2' ],
       "\x89PNG\r\n\x1a\n\x00\x00",
-      [ 'X-Trace' => 't-2', 'Content-Type' => 'image/png' ] ],
+      [ 'x-trace' => 't-2', 'content-type' => 'image/png' ] ],
     [ '/fmt-raw-all', [ 'Content-Type: text/plain; charset=latin1', 'X-Trace: t-3' ],
       "caf\xe9",
-      [ 'Content-Type' => 'text/plain; charset=latin1', 'X-Trace' => 't-3' ] ],
+      [ 'content-type' => 'text/plain; charset=latin1', 'x-trace' => 't-3' ] ],
 );
 
 # --- 4. compression: the body sent --------------------------------------------
@@ -117,7 +119,7 @@ my @codecs = qw(none gzip snappy lz4 zstd);
 # producer may then send a batch uncompressed).
 my $compress_body = 'mod_kafka_upstream compression test; ' x 100;
 
-plan tests => 3 * @header_cases + 3 * @raw_cases + 10 + 3 * @codecs;
+plan tests => 3 * @header_cases + 3 * @raw_cases + 10 + 3 * @codecs + 3, need_module('http2');
 
 for my $case (@header_cases) {
     my ($path, $expected) = @$case;
@@ -128,6 +130,26 @@ for my $case (@header_cases) {
              "$path: the record's headers");
     ok t_cmp($record ? $record->{payload} : 'no record', '{"body":"hi","body_args":{}}',
              "$path: the value is the envelope, unchanged");
+}
+
+# The same request over HTTP/1.1 (names as the client spelt them) and HTTP/2
+# (lower-case on the wire) gives the same record headers.
+{
+    my %by_protocol;
+    for my $protocol ('--http1.1', '--http2-prior-knowledge') {
+        open(my $fh, '-|', 'curl', '-sS', $protocol, '-D', '-', '-o', '/dev/null',
+             '-H', 'X-Trace: t-proto', '-H', 'X-Request-Id: Abc-1', '--data-binary', 'hi',
+             "http://$host/fmt-hdr-include") or die "curl: $!";
+        my ($offset) = join('', <$fh>) =~ /^kafka-offset:\s*(\d+)/mi;
+        close $fh;
+        $by_protocol{$protocol} = headers_of(record_at('ku-headers', $offset // 'end'));
+    }
+    ok t_cmp($by_protocol{'--http1.1'}, json->encode([ 'x-trace' => 't-proto' ]),
+             'HTTP/1.1: record header names are lower-case');
+    ok t_cmp($by_protocol{'--http2-prior-knowledge'}, json->encode([ 'x-trace' => 't-proto' ]),
+             'HTTP/2: the same');
+    ok t_cmp($by_protocol{'--http1.1'}, $by_protocol{'--http2-prior-knowledge'},
+             'the same record headers over both protocols');
 }
 
 for my $case (@raw_cases) {

@@ -77,28 +77,14 @@ $SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
 # Starts ku-load (--json); load_end returns its figures.
 sub load_start {
     my ($path, @args) = @_;
-    open(my $fh, '-|', $^X, $tool, '--json', '--url', "$base_url$path", @args)
-        or die "ku-load: $!";
-    return $fh;
+    return ku_load_start('--url', "$base_url$path", @args);
 }
 
-sub load_end {
-    my ($fh) = @_;
-    local $/;
-    my $out = <$fh> // '';
-    close $fh;
-    my $f = eval { json->decode($out) } or die "ku-load gave no figures (exit $?): $out\n";
-    return $f;
-}
+sub load_end { ku_load_end(@_) }
 
 sub load { load_end(load_start(@_)) }
 
-sub answers {
-    my ($file) = @_;
-    open(my $fh, '<', $file) or die "$file: $!";
-    local $/;
-    return json->decode(<$fh>)->{answers};
-}
+sub answers { ku_load_answers(@_) }
 
 # The topic's end offsets summed (on the fault broker: a stopped one counts 0).
 sub sum_offsets {

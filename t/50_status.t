@@ -15,7 +15,7 @@ use KafkaTest;
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
 
-plan tests => 27 + 2 * @secrets, need_lwp;
+plan tests => 29 + 2 * @secrets, need_lwp;
 
 my $async = qr{^/status-async \(status };
 my $sync = qr{^/status-sync \(status-sync };
@@ -142,6 +142,12 @@ my @bad = grep { !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* \S/
 ok t_cmp("@bad", '', 'every line is a sample, # HELP or # TYPE');
 my $json = producer(status(), $async);
 my ($name, $server) = map { s/(["\\])/\\$1/gr } @$json{qw(name server)};
+# The librdkafka the module runs on: the one t/run-tests.sh (or t/tokens.sh)
+# built it against, KU_RDKAFKA_VERSION.
+my $want_rdkafka = $ENV{KU_RDKAFKA_VERSION} // 'KU_RDKAFKA_VERSION unset';
+ok t_cmp(status()->{librdkafka}, $want_rdkafka, 'the JSON page names the librdkafka');
+ok t_cmp(($res->content =~ /^kafka_upstream_librdkafka_info\{version="([^"]*)"\} 1$/m)[0],
+         $want_rdkafka, 'so does the Prometheus page');
 ok t_cmp(($res->content =~ /^kafka_upstream_messages_accepted_total\{producer="\Q$name\E",server="\Q$server\E"\} (\d+)$/m)[0],
          $json->{accepted}, 'Prometheus and JSON agree');
 

@@ -10,7 +10,7 @@ conf=${TMPDIR:-/tmp}/ku-httpd-$mpm-$(id -un).conf
 tmp=$(mktemp "$conf.XXXXXX")
 {
     echo "ServerRoot /etc/apache2"
-    for m in mpm_$mpm authz_core authn_core mime http2 auth_basic authn_file authz_user unique_id; do
+    for m in mpm_$mpm authz_core authn_core mime http2 auth_basic authn_file authz_user unique_id setenvif; do
         echo "LoadModule ${m}_module $moddir/mod_$m.so"
     done
     echo "TypesConfig /etc/mime.types"

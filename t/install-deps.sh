@@ -3,18 +3,6 @@
 # (run as root; idempotent).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-# Source packages, for librdkafka/build.sh (`apt-get source librdkafka`, the
-# delegation-token build): a deb-src twin of every Debian deb entry.
-src=/etc/apt/sources.list.d/ku-deb-src
-if [ ! -f "$src.sources" ] && [ ! -f "$src.list" ]; then
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$src.tmp"
-        mv "$src.tmp" "$src.sources"
-    elif [ -f /etc/apt/sources.list ]; then
-        sed -n 's/^deb \(.*debian.*\)$/deb-src \1/p' /etc/apt/sources.list > "$src.tmp"
-        mv "$src.tmp" "$src.list"
-    fi
-fi
 apt-get -o DPkg::Lock::Timeout=300 update -qq
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
@@ -23,4 +11,10 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     kcat curl nghttp2-client wrk \
     default-jdk-headless maven clang libclang-rt-14-dev \
     dpkg-dev zlib1g-dev libzstd-dev \
-    libavro-dev libcurl4-openssl-dev python3-venv unzip >/dev/null
+    libavro-dev libcurl4-openssl-dev python3 python3-venv unzip debhelper lintian >/dev/null
+# librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
+# pinned source); a Node.js that bundles npm (not Debian's) conflicts with
+# Debian's npm package, so only where there is no npm. t/package.sh:
+# debhelper (dh_apache2 is in apache2-dev), lintian.
+command -v npm >/dev/null \
+    || apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends nodejs npm >/dev/null

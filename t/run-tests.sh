@@ -7,8 +7,13 @@
 #   t/run-tests.sh                 everything (MPMs: event worker prefork)
 #   KU_MPMS="event" t/run-tests.sh only one MPM
 #   KU_TESTS="t/04_sync.t" t/run-tests.sh  only these test files
-#   KU_TOKENS_PASS=0 t/run-tests.sh  without the delegation-token pass
-#                                  (t/tokens.sh: builds a patched librdkafka)
+#   KU_TOKENS_PASS=0 t/run-tests.sh  without the pass against the pinned
+#                                  current librdkafka, tokens included
+#                                  (t/tokens.sh; librdkafka/build.sh)
+#   KU_PACKAGE_TEST=0 t/run-tests.sh  without the Debian package test
+#                                  (t/package.sh, as root, system apache2)
+#   KU_FAILOVER_MPMS="event worker prefork"  MPMs t/42_failover.t runs under
+#                                  (default event; "" for none)
 # KU_TEST_PORT (8529) is the test httpd's port (+71: the secured virtual
 # host); KU_TEST_WORK (/tmp/ku-test) the copy; KU_KAFKA_PORT,
 # KU_KAFKA_CONTROLLER_PORT, KU_KAFKA_DIR: see t/kafka/kafka.sh; KU_KAFKA3_PORT
@@ -32,8 +37,28 @@ if [ "$(id -u)" = 0 ]; then
         || find . -path ./.git -prune -o -type f -print0) \
         | (cd "$SRC" && xargs -0 cp --parents -t "$WORK")
     chown -R "$TEST_USER:" "$WORK"
+    # The pinned current librdkafka for the pass against it, built (or kept)
+    # here as root: /tmp/ku-librdkafka, readable by the test user.
+    if [ "${KU_TOKENS_PASS:-1}" != 0 ]; then
+        echo "== librdkafka/build.sh"
+        bash "$SRC/librdkafka/build.sh" 2>&1 | sed 's/^/   /' \
+            || echo "   librdkafka/build.sh failed: so will the pass against it"
+    fi
+    # The Debian package, built, installed, used with the system apache2 and
+    # purged (t/package.sh); its figures go to the closing line.
+    package_result="0 0"
+    if [ "${KU_PACKAGE_TEST:-1}" != 0 ]; then
+        echo "== Debian package (t/package.sh)"
+        KU_PACKAGE_WORK="$WORK.package" \
+        KU_PACKAGE_KAFKA_DIR="${KU_KAFKA_DIR:-/tmp/ku-kafka-$TEST_USER}-package" \
+            bash "$WORK/t/package.sh" 2>&1 | tee "$WORK.package.out" || true
+        package_result=$(sed -n 's/^package: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+                         "$WORK.package.out" | tail -1)
+        [ -n "$package_result" ] || package_result="0 1"
+    fi
     exec runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
         KU_MPMS="$MPMS" KU_TEST_PORT="$PORT" KU_TESTS="${KU_TESTS:-}" \
+        KU_PACKAGE_RESULT="$package_result" \
         ${KU_KAFKA_PORT:+KU_KAFKA_PORT=$KU_KAFKA_PORT} \
         ${KU_KAFKA_CONTROLLER_PORT:+KU_KAFKA_CONTROLLER_PORT=$KU_KAFKA_CONTROLLER_PORT} \
         ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
@@ -41,6 +66,9 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_KAFKA3_DIR:+KU_KAFKA3_DIR=$KU_KAFKA3_DIR} \
         ${KU_FAULT_KAFKA_PORT:+KU_FAULT_KAFKA_PORT=$KU_FAULT_KAFKA_PORT} \
         ${KU_FAULT_KAFKA_DIR:+KU_FAULT_KAFKA_DIR=$KU_FAULT_KAFKA_DIR} \
+        ${KU_CLUSTER_PORT:+KU_CLUSTER_PORT=$KU_CLUSTER_PORT} \
+        ${KU_CLUSTER_DIR:+KU_CLUSTER_DIR=$KU_CLUSTER_DIR} \
+        ${KU_FAILOVER_MPMS+KU_FAILOVER_MPMS="$KU_FAILOVER_MPMS"} \
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         ${KU_TOKENS_PASS:+KU_TOKENS_PASS=$KU_TOKENS_PASS} \
         ${KU_REGISTRY_PORT:+KU_REGISTRY_PORT=$KU_REGISTRY_PORT} \
@@ -54,10 +82,11 @@ autoreconf -fi >/dev/null 2>&1
 # The test hooks add a handler only the suite uses (t/41_fatal.t).
 ./configure --enable-werror CPPFLAGS=-DKU_TEST_HOOKS >/dev/null
 make -s >/dev/null
+# The librdkafka the module runs on, as its status page must say (t/50_status.t).
+export KU_RDKAFKA_VERSION=$(pkg-config --modversion rdkafka)
 echo "== unit tests"
 make -s check || { cat t/unit/*.log 2>/dev/null; exit 1; }
-tail -1 t/unit/test_encoder.log
-tail -1 t/unit/test_avro_encode.log
+grep -h '^[0-9]* passed, [0-9]* failed$' t/unit/test_*.log
 echo "== fuzz (libFuzzer, ${KU_FUZZ_SECONDS:-15} s per target)"
 fuzz_failed=0
 KU_FUZZ_DIR=${KU_TEST_WORK:-/tmp/ku-test}-fuzz bash t/fuzz/run.sh "${KU_FUZZ_SECONDS:-15}" \
@@ -83,10 +112,16 @@ kafka_fault() {
     KU_KAFKA_PORT=$KU_FAULT_KAFKA_PORT KU_KAFKA_CONTROLLER_PORT= KU_KAFKA_DIR=$KU_FAULT_KAFKA_DIR \
         bash $KAFKA "$@"
 }
+# t/42_failover.t's 3-node cluster (t/kafka/cluster.sh): the same, ports
+# KU_KAFKA_PORT+3000 to +3005.
+export KU_CLUSTER_PORT=${KU_CLUSTER_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 3000 ))}
+export KU_CLUSTER_DIR=${KU_CLUSTER_DIR:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$(id -un)}-cluster}
+export KU_CLUSTER_BROKERS=$(bash t/kafka/cluster.sh bootstrap)
 # The schema registry (t/registry/registry.sh) starts beside them.
 REGISTRY="t/registry/registry.sh"
 trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true
-      kafka_fault stop >/dev/null 2>&1 || true; bash $REGISTRY stop || true' EXIT
+      kafka_fault stop >/dev/null 2>&1 || true; bash t/kafka/cluster.sh stop >/dev/null 2>&1 || true
+      bash $REGISTRY stop || true' EXIT
 bash $KAFKA fetch
 kafka3 fetch
 bash $REGISTRY build
@@ -99,7 +134,7 @@ export KU_REGISTRY_URL=$(bash $REGISTRY url)
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
-    ku-compress-zstd ku-clusters ku-schema
+    ku-compress-zstd ku-clusters ku-no-offset ku-schema
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.
@@ -113,11 +148,14 @@ printf 'bob-secret-256\n' > "$KU_SECRETS/bob-password"
 export KU_CAROL_PASSWORD=carol-secret-512
 
 # Counts for the closing "N passed, N failed" line.
-passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_encoder.log) \
-          + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_avro_encode.log) \
+passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_*.log | paste -sd+) \
           + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/fuzz.out) ))
 failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
 fail=$fuzz_failed
+# The package test's figures (the root part, t/package.sh).
+read -r package_passed package_failed <<<"${KU_PACKAGE_RESULT:-0 0}"
+passed=$((passed + package_passed)) failed=$((failed + package_failed))
+[ "$package_failed" = 0 ] || fail=1
 # Adds an Apache::Test run's figures (its output $1, its status $2, its
 # error log $3) to the counts.
 count() {
@@ -144,14 +182,15 @@ for mpm in $MPMS; do
     cp t/logs/error_log "t/logs-$mpm.error_log" 2>/dev/null || true
     count "$out" "$status" "t/logs-$mpm.error_log"
 done
-# Delegation tokens (t/tokens.sh): the module once more, linked against
-# Debian's librdkafka patched by librdkafka/build.sh, and t/09_tokens.t
-# against real tokens, MPM event. KU_TOKENS_PASS=0 skips.
+# The pinned current librdkafka (t/tokens.sh): the module once more, linked
+# against librdkafka 2.15.1 as librdkafka/build.sh patched it, and the suite
+# (KU_TESTS, or all of it) with real delegation tokens, MPM event.
+# KU_TOKENS_PASS=0 skips.
 if [ "${KU_TOKENS_PASS:-1}" != 0 ]; then
-    echo "== delegation tokens (librdkafka/build.sh, --with-delegation-tokens)"
+    echo "== librdkafka 2.15.1 with delegation tokens (t/tokens.sh, --with-librdkafka)"
     status=0
-    # In $SRC.tokens; the patched librdkafka in $SRC-rdkafka, kept between runs.
-    KU_KAFKA3_PORT=$KAFKA3_PORT KU_KAFKA3_DIR=$KAFKA3_DIR bash t/tokens.sh || status=$?
+    # In $SRC.tokens; the librdkafka in /tmp/ku-librdkafka, kept between runs.
+    KU_TOKENS_TESTS="${KU_TESTS:-}" KU_KAFKA3_PORT=$KAFKA3_PORT KU_KAFKA3_DIR=$KAFKA3_DIR bash t/tokens.sh || status=$?
     cat t/logs-tokens.out
     count t/logs-tokens.out "$status" t/logs-tokens.error_log
 fi

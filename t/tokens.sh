@@ -1,34 +1,36 @@
 #!/usr/bin/env bash
-# The delegation-token pass (KafkaUpstreamSASLTokenAuth), run by
-# t/run-tests.sh after the main passes, as the test user, with the brokers
-# up and their KU_* variables exported:
+# The pass against the pinned current librdkafka (2.15.1), delegation
+# tokens (KafkaUpstreamSASLTokenAuth) included, run by t/run-tests.sh after
+# the main passes, as the test user, with the brokers up and their KU_*
+# variables exported:
 #
-# 1. librdkafka  librdkafka/build.sh: Debian's librdkafka source package
-#                with librdkafka/0*.patch, into KU_TOKENS_RDKAFKA (default
-#                <tree>-rdkafka); kept when it was built from the same
-#                patches and build script.
+# 1. librdkafka  librdkafka/build.sh: 2.15.1 with librdkafka/0*.patch, into
+#                KU_TOKENS_RDKAFKA (default: its cache in /tmp, kept when
+#                built from the same patch and build script).
 # 2. build       the module again in a copy of the tree (KU_TOKENS_WORK,
 #                default <tree>.tokens) with the normal build's configure
-#                arguments plus --with-delegation-tokens=KU_TOKENS_RDKAFKA.
+#                arguments plus --with-librdkafka=KU_TOKENS_RDKAFKA
+#                --with-delegation-tokens.
 # 3. tokens      kafka.sh create-token on the Kafka 4.1.1 and the 3.9.1
 #                broker (DelegationTokenCommand, logged in as bob over
 #                SCRAM), one more created and expired at once; exported as
 #                KU_TOKEN_ID/_HMAC, KU_KAFKA3_TOKEN_ID/_HMAC and
 #                KU_EXPIRED_TOKEN_ID/_HMAC for t/conf/tokens.inc.
 # 4. suite       Apache::Test once, MPM event, httpd -D KU_TOKENS, the
-#                files in KU_TOKENS_TESTS (t/09_tokens.t); its output goes
-#                to <tree>/t/logs-tokens.out, which t/run-tests.sh counts.
+#                files in KU_TOKENS_TESTS (default: the whole suite); its
+#                output goes to <tree>/t/logs-tokens.out, which
+#                t/run-tests.sh counts.
 #
 # Needs: a built tree (config.status), KU_BROKER and the other KU_* of
-# t/run-tests.sh, KU_KAFKA3_PORT and KU_KAFKA3_DIR (the 3.9.1 broker), a
-# deb-src entry for bookworm (t/install-deps.sh), kcat.
+# t/run-tests.sh, KU_KAFKA3_PORT and KU_KAFKA3_DIR (the 3.9.1 broker), kcat,
+# what librdkafka/build.sh needs (t/install-deps.sh).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=${KU_TOKENS_WORK:-$SRC.tokens}
-PREFIX=${KU_TOKENS_RDKAFKA:-$SRC-rdkafka}
+PREFIX=${KU_TOKENS_RDKAFKA:-$(bash "$SRC/librdkafka/build.sh" --prefix)}
 PORT=${KU_TEST_PORT:-8529}
-TESTS=${KU_TOKENS_TESTS:-t/09_tokens.t}
+TESTS=${KU_TOKENS_TESTS:-}
 KAFKA="bash $SRC/t/kafka/kafka.sh"
 OUT=$SRC/t/logs-tokens.out
 
@@ -45,20 +47,10 @@ kafka3() {
 [ -f "$SRC/config.status" ] || die "build $SRC first (t/run-tests.sh does)"
 : >"$OUT"
 
-# --- 1. the patched librdkafka -------------------------------------------------
-t0=$(date +%s)
-stamp=$(cat "$SRC"/librdkafka/build.sh "$SRC"/librdkafka/0*.patch | sha256sum | cut -c1-16)
-if [ "$(cat "$PREFIX/.ku-stamp" 2>/dev/null)" = "$stamp" ]; then
-    echo "   librdkafka: kept $PREFIX (same patches)"
-else
-    rm -rf "$PREFIX"
-    bash "$SRC/librdkafka/build.sh" "$PREFIX" | sed 's/^/   /' \
-        || die "librdkafka/build.sh failed"
-    echo "$stamp" >"$PREFIX/.ku-stamp"
-    echo "   librdkafka built in $(elapsed "$t0")"
-fi
+# --- 1. the patched librdkafka (kept when built already) --------------------
+bash "$SRC/librdkafka/build.sh" "" "$PREFIX" | sed 's/^/   /' || die "librdkafka/build.sh failed"
 
-# --- 2. the module, --with-delegation-tokens -----------------------------------
+# --- 2. the module, --with-librdkafka --with-delegation-tokens -----------------
 t0=$(date +%s)
 rm -rf "$WORK" && mkdir -p "$WORK"
 excl=(--exclude=./.git --exclude=./autom4te.cache --exclude=./t/logs
@@ -70,10 +62,13 @@ cd "$WORK"
 make -s distclean >/dev/null 2>&1 || true
 eval "set -- $("$SRC/config.status" --config)"
 autoreconf -fi >/dev/null 2>&1
-./configure "$@" --with-delegation-tokens="$PREFIX" >configure.out 2>&1 \
-    || { tail -20 configure.out; die "configure --with-delegation-tokens failed"; }
+./configure "$@" --with-librdkafka="$PREFIX" --with-delegation-tokens >configure.out 2>&1 \
+    || { tail -20 configure.out; die "configure --with-librdkafka failed"; }
 make -s >/dev/null 2>make.err || { cat make.err; die "make failed"; }
 grep -q "^    delegation tokens: yes" configure.out || die "configure did not take the tokens"
+# The librdkafka the module runs on, as its status page must say (t/50_status.t).
+KU_RDKAFKA_VERSION=$(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --modversion rdkafka)
+export KU_RDKAFKA_VERSION
 echo "   module built in $(elapsed "$t0"): $(ldd .libs/mod_kafka_upstream.so | grep -o 'librdkafka[^ ]* => [^ ]*')"
 
 # --- 3. tokens -------------------------------------------------------------------

@@ -14,7 +14,7 @@
 #
 # Environment:
 #   KU_FUZZ_DIR        work directory (must lie outside the source tree)
-#   KU_FUZZ_TARGETS    targets to run (default "urlencoded multipart envelope")
+#   KU_FUZZ_TARGETS    targets to run (default "urlencoded multipart envelope json_text")
 #   KU_FUZZ_PARALLEL   1: run the targets at the same time (default: one by one)
 #   KU_FUZZ_MAX_LEN    override every target's -max_len
 #   CC                 compiler (default clang; needs libFuzzer, i.e.
@@ -31,7 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 top=$(cd "$here/../.." && pwd -P)
 user=${USER:-$(id -un)}
 dir=${KU_FUZZ_DIR:-/tmp/ku-fuzz-$user}
-targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope}
+targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text}
 CC=${CC:-clang}
 
 dir=$(realpath -m "$dir")
@@ -66,7 +66,7 @@ echo "fuzz: work directory $dir, $secs s per target"
 for t in $targets; do
     bin=$dir/fuzz_$t
     # shellcheck disable=SC2086
-    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" -o "$bin" $libs \
+    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/json_text.c" -o "$bin" $libs \
         >"$dir/$t.build.log" 2>&1; then
         built[$t]=1
     else

@@ -2,7 +2,7 @@
 // Run with Java 17's single-file launch (t/kafka/kafka.sh create-topics does this):
 //   java -cp "$KU_KAFKA_HOME/libs/*" t/kafka/TopicAdmin.java BOOTSTRAP create NAME[:PARTITIONS] ...
 //   java -cp "$KU_KAFKA_HOME/libs/*" t/kafka/TopicAdmin.java BOOTSTRAP delete NAME ...
-// create: replication factor 1; existing topics are fine; returns once every partition has a
+// create: the broker's default replication factor; existing topics are fine; returns once every partition has a
 // leader in the broker's metadata, i.e. once a producer can use the topic.
 // delete: missing topics are fine; returns once the broker no longer lists them.
 
@@ -48,7 +48,8 @@ public class TopicAdmin {
             for (int i = 2; i < args.length; i++) {
                 String[] np = args[i].split(":", 2);
                 int parts = np.length > 1 ? Integer.parseInt(np[1]) : 1;
-                topics.add(new NewTopic(np[0], parts, (short) 1));
+                // The broker's default.replication.factor: 1 on kafka.sh's, 3 on cluster.sh's.
+                topics.add(new NewTopic(np[0], Optional.of(parts), Optional.empty()));
                 names.add(np[0]);
             }
             for (var e : admin.createTopics(topics).values().entrySet()) {

@@ -25,6 +25,11 @@
 #   P+4  SASL_PLAINTEXT  KU_BROKER_SASL      KU_KAFKA_SASL_PORT
 #   P+5  SASL_SSL        KU_BROKER_SASL_SSL  KU_KAFKA_SASL_SSL_PORT
 #   P+6  BADHOST         KU_BROKER_BADHOST   KU_KAFKA_BADHOST_PORT   SSL, cert for wrong.example.invalid
+# Only with KU_KAFKA_OAUTH_JWKS=URL (t/oauth/servers.sh), OAUTHBEARER validated by Kafka's
+# OAuthBearerValidatorCallbackHandler against that JWKS, KU_KAFKA_OAUTH_ISSUER and the
+# audience KU_KAFKA_OAUTH_AUDIENCE (kafka); sessions end with the token (KIP-368 re-auth):
+#   P+7  OAUTH           KU_BROKER_OAUTH     KU_KAFKA_OAUTH_PORT     SASL_PLAINTEXT
+#   P+8  OAUTH_SSL       KU_BROKER_OAUTH_SSL KU_KAFKA_OAUTH_SSL_PORT SASL_SSL
 # TLS material: make-certs.sh, in DIR/certs (= KU_CERTS); clients trust ca.pem, mTLS clients
 # use client.pem + client.key. SASL users (there is no authorizer: any user may produce):
 #   PLAIN alice/alice-secret, SCRAM-SHA-256 bob/bob-secret-256, SCRAM-SHA-512 carol/carol-secret-512
@@ -43,6 +48,7 @@
 # KU_M2_REPO (Maven local repo, default ~/.m2/repository),
 # KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options),
 # KU_KAFKA_PROPERTIES (extra server.properties lines, read by 'start' and kept by 'restart').
+# KU_KAFKA_CLASSPATH (more jars or class dirs for the broker), KU_KAFKA_OAUTH_* (above).
 # A restart waits out the old incarnation's session (broker.session.timeout.ms, 9 s by
 # default) before the broker is unfenced: brokers restarted on purpose may want
 # KU_KAFKA_PROPERTIES=broker.session.timeout.ms=2000.
@@ -72,6 +78,10 @@ SASL_PORT=${KU_KAFKA_SASL_PORT:-$((PORT + 4))}
 SASL_SSL_PORT=${KU_KAFKA_SASL_SSL_PORT:-$((PORT + 5))}
 BADHOST_PORT=${KU_KAFKA_BADHOST_PORT:-$((PORT + 6))}
 PORTS=("$PORT" "$CPORT" "$SSL_PORT" "$MTLS_PORT" "$SASL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT")
+OAUTH_JWKS=${KU_KAFKA_OAUTH_JWKS:-}
+OAUTH_PORT=${KU_KAFKA_OAUTH_PORT:-$((PORT + 7))}
+OAUTH_SSL_PORT=${KU_KAFKA_OAUTH_SSL_PORT:-$((PORT + 8))}
+[ -z "$OAUTH_JWKS" ] || PORTS+=("$OAUTH_PORT" "$OAUTH_SSL_PORT")
 BOOTSTRAP=127.0.0.1:$PORT
 JAVA=${JAVA:-java}
 DUMP=()
@@ -236,6 +246,7 @@ start() {
     l="PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT,MTLS://127.0.0.1:$MTLS_PORT"
     l+=",SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
     l+=",BADHOST://127.0.0.1:$BADHOST_PORT"
+    [ -z "$OAUTH_JWKS" ] || l+=",OAUTH://127.0.0.1:$OAUTH_PORT,OAUTH_SSL://127.0.0.1:$OAUTH_SSL_PORT"
     cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
@@ -244,7 +255,7 @@ advertised.listeners=$l
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,MTLS:SSL,\
-SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,BADHOST:SSL
+SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,BADHOST:SSL${OAUTH_JWKS:+,OAUTH:SASL_PLAINTEXT,OAUTH_SSL:SASL_SSL}
 # TLS: keys and certificates from make-certs.sh, as PEM (no keytool, no store passwords).
 # The truststore is for client certificates; the broker checks no client hostnames.
 ssl.keystore.type=PEM
@@ -264,6 +275,7 @@ $(for n in sasl_plaintext sasl_ssl; do
     echo "listener.name.$n.scram-sha-256.sasl.jaas.config=$scram"
     echo "listener.name.$n.scram-sha-512.sasl.jaas.config=$scram"
 done)
+$([ -z "$OAUTH_JWKS" ] || oauth_properties)
 # KRaft dynamic quorum (Kafka 3.9+); 'format --standalone' makes this node the only voter.
 controller.quorum.bootstrap.servers=127.0.0.1:$CPORT
 log.dirs=$dir/data
@@ -302,6 +314,24 @@ EOF
     launch "$dir"
 }
 
+# The OAUTHBEARER listeners' settings (KU_KAFKA_OAUTH_JWKS).
+oauth_properties() {
+    local n handler=org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler
+    for n in oauth oauth_ssl; do
+        echo "listener.name.$n.sasl.enabled.mechanisms=OAUTHBEARER"
+        echo "listener.name.$n.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+        echo "listener.name.$n.oauthbearer.sasl.server.callback.handler.class=${KU_KAFKA_OAUTH_HANDLER:-$handler}"
+    done
+    # Kafka 4.1's default, DefaultJwtValidator, is made by the handler without the JWKS
+    # and so falls back to ClientJwtValidator: no signature, audience or issuer check.
+    echo "sasl.oauthbearer.jwt.validator.class=org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator"
+    echo "sasl.oauthbearer.jwks.endpoint.url=$OAUTH_JWKS"
+    echo "sasl.oauthbearer.expected.audience=${KU_KAFKA_OAUTH_AUDIENCE:-kafka}"
+    [ -z "${KU_KAFKA_OAUTH_ISSUER:-}" ] || echo "sasl.oauthbearer.expected.issuer=$KU_KAFKA_OAUTH_ISSUER"
+    # A session lasts as long as its token: the client must re-authenticate with a new one.
+    echo "connections.max.reauth.ms=3600000"
+}
+
 # Starts the broker of an existing (formatted) DIR, returns when it is ready.
 launch() {
     local dir=$1 p
@@ -315,7 +345,8 @@ launch() {
     # shellcheck disable=SC2086
     setsid "$JAVA" -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${CDS[@]}" \
         "${DUMP[@]}" ${KU_KAFKA_JAVA_OPTS:-} -Djava.awt.headless=true \
-        -Dlog4j2.configurationFile="$HERE/log4j2.properties" -cp "$LIBS/*" \
+        ${OAUTH_JWKS:+-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=$OAUTH_JWKS} \
+        -Dlog4j2.configurationFile="$HERE/log4j2.properties" -cp "$LIBS/*${KU_KAFKA_CLASSPATH:+:$KU_KAFKA_CLASSPATH}" \
         kafka.Kafka "$dir/server.properties" >"$dir/server.log" 2>&1 </dev/null &
     echo $! >"$dir/kafka.pid"
 
@@ -374,6 +405,8 @@ expire_token() {
         || { printf '%s\n' "$out" >&2; die "expiring the delegation token failed"; }
 }
 
+# Sourced (t/kafka/cluster.sh): the functions only.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 case ${1:-} in
     fetch) fetch ;;
     start) start "${2:-}" ;;
@@ -387,7 +420,8 @@ case ${1:-} in
     env) echo "$BOOTSTRAP" ;;
     listeners)
         for v in "=$PORT" _SSL="$SSL_PORT" _MTLS="$MTLS_PORT" _SASL="$SASL_PORT" \
-                 _SASL_SSL="$SASL_SSL_PORT" _BADHOST="$BADHOST_PORT"; do
+                 _SASL_SSL="$SASL_SSL_PORT" _BADHOST="$BADHOST_PORT" \
+                 ${OAUTH_JWKS:+_OAUTH="$OAUTH_PORT" _OAUTH_SSL="$OAUTH_SSL_PORT"}; do
             echo "KU_BROKER${v%=*}=127.0.0.1:${v#*=}"
         done
         printf 'KU_CERTS=%q\n' "$(data_dir "${2:-}")/certs" ;;

@@ -9,8 +9,9 @@ use JSON::PP ();
 use IO::Socket::INET ();
 use Apache::Test ();
 
-our @EXPORT = qw(broker config_check_base end_offset consume consume_one
-                 decode_value json raw_request);
+our @EXPORT = qw(broker config_check_base config_test_location end_offset consume
+                 consume_one decode_value json raw_request ku_load_start ku_load_end
+                 ku_load_answers);
 
 # kcat prints UTF-8 bytes; the payload inside is then a character string.
 my $kcat_json = JSON::PP->new->utf8;
@@ -119,6 +120,50 @@ LoadModule mpm_event_module "$moddir/mod_mpm_event.so"
 LoadModule authz_core_module "$moddir/mod_authz_core.so"
 LoadModule kafka_upstream_module "$so"
 EOF
+}
+
+# t/tools/ku-load --json with @args, in the background; ku_load_end waits
+# for it and returns its figures, ku_load_answers the answers of a run it
+# saved with --results.
+sub ku_load_start {
+    my (@args) = @_;
+    my $tool = Apache::Test::vars('top_dir') . '/t/tools/ku-load';
+    open(my $fh, '-|', $^X, $tool, '--json', @args) or die "ku-load: $!";
+    return $fh;
+}
+
+sub ku_load_end {
+    my ($fh) = @_;
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+    return eval { $json->decode($out) } || die "ku-load gave no figures (exit $?): $out\n";
+}
+
+sub ku_load_answers {
+    my ($file) = @_;
+    open(my $fh, '<', $file) or die "$file: $!";
+    local $/;
+    return $json->decode(<$fh>)->{answers};
+}
+
+# `httpd -t` of $base (config_check_base) plus @lines: those starting
+# "server:" in the server config, the others in <Location /x>, which has a
+# cluster and a topic. The config file goes to $tmp. Returns the exit
+# status as 'exit N' and the output.
+my $config_count = 0;
+sub config_test_location {
+    my ($base, $tmp, @lines) = @_;
+    my $httpd = Apache::Test::vars('httpd');
+    my $conf = sprintf '%s/case%02d.conf', $tmp, ++$config_count;
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh $base, (map { s/^server://r . "\n" } grep { /^server:/ } @lines),
+        "<Location /x>\n", (map { "    $_\n" } 'SetHandler kafka-upstream',
+        'KafkaUpstreamBootstrapServers 127.0.0.1:9092', 'KafkaUpstreamTopic ku-config',
+        grep { !/^server:/ } @lines), "</Location>\n";
+    close $fh or die "$conf: $!";
+    my $output = `'$httpd' -t -f '$conf' 2>&1`;
+    return ($? == 0 ? 'exit 0' : 'exit ' . ($? >> 8), $output);
 }
 
 1;

@@ -12,21 +12,9 @@
 #include <apr_pools.h>
 
 #include "avro_encode.h"
+#include "t/unit/check.h"
 
-static int passed, failed;
 static apr_pool_t *pool;
-
-#define CHECK(label, cond)                                                  \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-            printf("ok   %s\n", label);                                     \
-        }                                                                   \
-        else {                                                              \
-            failed++;                                                       \
-            printf("FAIL %s (%s:%d)\n", label, __FILE__, __LINE__);         \
-        }                                                                   \
-    } while (0)
 
 /* Encodes doc with schema and id 7; compares with want (after the header)
  * or, when want is NULL, expects a mismatch whose message starts with path. */

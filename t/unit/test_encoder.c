@@ -9,7 +9,7 @@
  * Build and run from the repository root:
  *   gcc -Wall -Wextra -Werror -std=c99 -I. $(apr-1-config --cflags --cppflags --includes) \
  *       $(apu-1-config --includes) $(pkg-config --cflags json-c) \
- *       t/unit/test_encoder.c encoder.c -o /tmp/test_encoder \
+ *       t/unit/test_encoder.c encoder.c json_text.c -o /tmp/test_encoder \
  *       $(apr-1-config --link-ld --libs) $(apu-1-config --link-ld --libs) \
  *       $(pkg-config --libs json-c) && /tmp/test_encoder
  */
@@ -23,21 +23,9 @@
 #include <json-c/json.h>
 
 #include "encoder.h"
+#include "t/unit/check.h"
 
-static int passed, failed;
 static apr_pool_t *pool;
-
-#define CHECK(label, cond)                                                  \
-    do {                                                                    \
-        if (cond) {                                                         \
-            passed++;                                                       \
-            printf("ok   %s\n", label);                                     \
-        }                                                                   \
-        else {                                                              \
-            failed++;                                                       \
-            printf("FAIL %s (%s:%d)\n", label, __FILE__, __LINE__);         \
-        }                                                                   \
-    } while (0)
 
 static const ku_encode_opts_t ALL = { 1, 1, 1, 1 };
 static const ku_encode_opts_t BODY_ONLY = { 0, 0, 0, 1 };
