@@ -72,6 +72,8 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         ${KU_TOKENS_PASS:+KU_TOKENS_PASS=$KU_TOKENS_PASS} \
         ${KU_REGISTRY_PORT:+KU_REGISTRY_PORT=$KU_REGISTRY_PORT} \
+        ${KU_REGISTRY_DIR:+KU_REGISTRY_DIR=$KU_REGISTRY_DIR} \
+        ${KU_OAUTH_DIR:+KU_OAUTH_DIR=$KU_OAUTH_DIR} \
         bash "$WORK/t/run-tests.sh"
 fi
 

@@ -5,8 +5,10 @@
 # t/registry/pom.xml, in-memory (H2) storage. Its Confluent API is
 # http://127.0.0.1:PORT/apis/ccompat/v7.
 #
-#   registry.sh build        the runnable jar -> $KU_REGISTRY_HOME/KEY (once; KEY
-#                            is a hash of pom.xml, settings.xml, extra.properties)
+#   registry.sh build        the runnable jar -> $KU_REGISTRY_HOME/KEY, once: KEY
+#                            is the Apicurio and Quarkus versions and a hash of
+#                            pom.xml, settings.xml, extra.properties; a second
+#                            run (any user) finds it there and skips the build
 #   registry.sh start [auth] start it, return when it answers; 'auth' requires
 #                            HTTP basic auth (user ku, password ku-registry-secret)
 #   registry.sh stop         stop it (idempotent)
@@ -14,7 +16,8 @@
 #
 # Environment: KU_REGISTRY_PORT (default KU_KAFKA_PORT+2600, or 21692),
 # KU_REGISTRY_DIR (pid file and log, default /tmp/ku-registry-$USER),
-# KU_REGISTRY_HOME (build cache, default ~/.cache/mod_kafka_upstream/registry),
+# KU_REGISTRY_HOME (build cache, default /tmp/ku-registry-cache, world-readable
+# so that root and kutest runs share it),
 # KU_M2_REPO (Maven local repo), KU_REGISTRY_START_TIMEOUT (seconds, 300).
 # Why Apicurio 2.4.2 and Quarkus 2.16.4: the newest release whose every
 # runtime artifact is served by the Maven Central reached here (3.x lacks
@@ -25,17 +28,23 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 USER=${USER:-$(id -un)}
 PORT=${KU_REGISTRY_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2600 ))}
 DIR=${KU_REGISTRY_DIR:-/tmp/ku-registry-$USER}
-KEY=$(cat "$HERE/pom.xml" "$HERE/settings.xml" "$HERE/extra.properties" | sha256sum | cut -c1-16)
-HOME_DIR=${KU_REGISTRY_HOME:-$HOME/.cache/mod_kafka_upstream/registry}
+version_of() { sed -n "s|.*<$1.version>\(.*\)</$1.version>.*|\1|p" "$HERE/pom.xml"; }
+KEY=apicurio-$(version_of apicurio)-quarkus-$(version_of quarkus)-$(cat "$HERE/pom.xml" \
+    "$HERE/settings.xml" "$HERE/extra.properties" | sha256sum | cut -c1-12)
+HOME_DIR=${KU_REGISTRY_HOME:-/tmp/ku-registry-cache}
 BUILT=$HOME_DIR/$KEY
 
 die() { echo "registry.sh: $*" >&2; exit 1; }
 
 build() {
     [ -f "$BUILT/.complete" ] && return 0
-    command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
-    local work=$HOME_DIR/build-$KEY
-    rm -rf "$work" && mkdir -p "$work/src/main/resources"
+    command -v mvn >/dev/null || die "mvn not found (t/install-deps.sh installs maven)"
+    echo "registry.sh: building Apicurio Registry ($KEY) from Maven Central, once" >&2
+    # A private work directory, renamed into place at the end: two suites
+    # building at once do not step on each other, and a half build is never used.
+    mkdir -p "$HOME_DIR" && chmod 1777 "$HOME_DIR" 2>/dev/null || true
+    local work; work=$(mktemp -d "$HOME_DIR/build-$KEY.XXXXXX")
+    mkdir -p "$work/src/main/resources"
     cp "$HERE/pom.xml" "$work/pom.xml"
     local m2=(${KU_M2_REPO:+-Dmaven.repo.local="$KU_M2_REPO"})
     # The application's own configuration is inside its jar; ours is added to it.
@@ -48,9 +57,11 @@ build() {
     cat "$HERE/extra.properties" >> "$work/src/main/resources/application.properties"
     mvn -q -B -s "$HERE/settings.xml" -f "$work/pom.xml" "${m2[@]}" package -DskipTests \
         >>"$work/build.log" 2>&1 || { tail -30 "$work/build.log" >&2; die "mvn (build) failed"; }
-    rm -rf "$BUILT" && mkdir -p "$BUILT"
-    cp -r "$work/target/lib" "$work/target/ku-apicurio-1-runner.jar" "$BUILT/"
-    touch "$BUILT/.complete"
+    mkdir -p "$work/out"
+    mv "$work/target/lib" "$work/target/ku-apicurio-1-runner.jar" "$work/out/"
+    touch "$work/out/.complete"
+    chmod -R a+rX "$work/out"
+    [ -f "$BUILT/.complete" ] || { rm -rf "$BUILT"; mv "$work/out" "$BUILT"; }
     rm -rf "$work"
 }
 
