@@ -294,6 +294,15 @@ static int fill(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char *pa
 
 /* --- the wire format ------------------------------------------------------- */
 
+void ku_confluent_header(char *buf, int id)
+{
+    buf[0] = 0;
+    buf[1] = (char)((unsigned)id >> 24);
+    buf[2] = (char)((unsigned)id >> 16);
+    buf[3] = (char)((unsigned)id >> 8);
+    buf[4] = (char)id;
+}
+
 static int write_framed(apr_pool_t *p, avro_value_t *v, int id, char **out, size_t *out_len)
 {
     size_t size;
@@ -304,11 +313,7 @@ static int write_framed(apr_pool_t *p, avro_value_t *v, int id, char **out, size
     if (avro_value_sizeof(v, &size))
         return -1;
     buf = apr_palloc(p, size + 5);
-    buf[0] = 0;
-    buf[1] = (char)((unsigned)id >> 24);
-    buf[2] = (char)((unsigned)id >> 16);
-    buf[3] = (char)((unsigned)id >> 8);
-    buf[4] = (char)id;
+    ku_confluent_header(buf, id);
     w = avro_writer_memory(buf + 5, (int64_t)size);
     rc = avro_value_write(w, v);
     avro_writer_free(w);

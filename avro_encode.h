@@ -24,4 +24,7 @@ int ku_avro_encode(apr_pool_t *p, const ku_avro_schema_t *s, int id, ku_avro_pay
                    const char *doc, size_t len, char **out, size_t *out_len,
                    const char **error);
 
+/* The Confluent wire format's 5 bytes: magic 0, then id big endian. */
+void ku_confluent_header(char *buf, int id);
+
 #endif

@@ -355,9 +355,8 @@ static const char *parse_form(apr_pool_t *p, const char *s, apr_size_t len,
 
 /* ------------------------------------------------------------ JSON body */
 
-/* Parses the whole body as one JSON value (JSON null yields NULL). */
-static const char *parse_json_body(apr_pool_t *p, const char *body, apr_size_t len,
-                                   json_object **out)
+const char *ku_parse_json_body(apr_pool_t *p, const char *body, apr_size_t len,
+                               json_object **out)
 {
     json_tokener *tok;
     json_object *value;
@@ -646,7 +645,7 @@ static const char *parse_body_args(apr_pool_t *p, const ku_request_t *req,
     *args = NULL;
     switch (kind) {
     case BODY_JSON:
-        return parse_json_body(p, req->body, req->body_len, args);
+        return ku_parse_json_body(p, req->body, req->body_len, args);
     case BODY_FORM:
         return parse_form(p, req->body, req->body_len, 1, args);
     case BODY_MULTIPART:
@@ -949,7 +948,7 @@ static int json_value_is(apr_pool_t *p, const char *s, apr_size_t len, char firs
 
     if (utf8_valid(s, len) && !memchr(s, '\0', len) && ku_json_compact(p, s, len, &text, &n))
         return !first || text[0] == first;
-    if (first || parse_json_body(p, s, len, &value))
+    if (first || ku_parse_json_body(p, s, len, &value))
         return 0;
     json_object_put(value);
     return 1;
@@ -1040,7 +1039,7 @@ static const char *split_json_array(apr_pool_t *p, const char *body, apr_size_t 
     int is_array = json_value_is(p, body, len, '[');
 
     if (!is_array) {
-        err = parse_json_body(p, body, len, &value);
+        err = ku_parse_json_body(p, body, len, &value);
         is_array = value && json_object_is_type(value, json_type_array);
         json_object_put(value);
     }

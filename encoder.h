@@ -58,4 +58,11 @@ ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
                               ku_split_t mode, apr_array_header_t **records,
                               const char **error);
 
+/* Parses a whole body as one JSON value, strictly (UTF-8, no trailing
+ * bytes, nesting bounded); JSON null yields NULL. Returns NULL, or a short
+ * safe reason. The value is the caller's to json_object_put. */
+struct json_object;
+const char *ku_parse_json_body(apr_pool_t *p, const char *body, apr_size_t len,
+                               struct json_object **out);
+
 #endif /* KU_ENCODER_H */

@@ -1,6 +1,7 @@
 /* schema.c: a record's value and key through the schema registry: the
  * schema from the child's cache (schema_registry.c), the bytes from
- * avro_encode.c. */
+ * avro_encode.c (AVRO subjects) or, validated by json_schema.c, as they
+ * came (JSON subjects). */
 #include <string.h>
 
 #include <json-c/json.h>
@@ -10,6 +11,7 @@
 
 #include "mod_kafka_upstream.h"
 #include "avro_encode.h"
+#include "encoder.h"
 #include "schema.h"
 #include "schema_registry.h"
 
@@ -43,6 +45,37 @@ static const char *key_as_json(apr_pool_t *p, const char *data, apr_size_t len)
     return out;
 }
 
+/* A JSON Schema subject: the JSON bytes as they came, validated first, after
+ * the 5-byte Confluent header. */
+static int json_framed(apr_pool_t *p, const ku_sr_schema_t *schema, int is_key,
+                       const char *data, apr_size_t len, const char **out, apr_size_t *out_len,
+                       const char **error)
+{
+    const char *what = is_key ? "the key" : "the body";
+    json_object *doc = NULL;
+    const char *bad = ku_parse_json_body(p, data, len, &doc);
+    char why[512];
+    char *framed;
+    int ok;
+
+    if (bad) {
+        *error = apr_psprintf(p, "%s does not match the schema: $: %s", what, bad);
+        return HTTP_BAD_REQUEST;
+    }
+    ok = ku_js_validate(schema->json, doc, why, sizeof(why));
+    json_object_put(doc);
+    if (!ok) {
+        *error = apr_psprintf(p, "%s does not match the schema: %s", what, why);
+        return HTTP_BAD_REQUEST;
+    }
+    framed = apr_palloc(p, len + 5);
+    ku_confluent_header(framed, schema->id);
+    memcpy(framed + 5, data, len);
+    *out = framed;
+    *out_len = len + 5;
+    return OK;
+}
+
 static int status_of(ku_sr_status_t st)
 {
     return st == KU_SR_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
@@ -65,20 +98,20 @@ int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, cons
     if (!subject || !rc.url)
         return OK;
     st = ku_sr_lookup(r->pool, &rc, subject, version, &schema, &why, &warning);
-    if (warning)
+    if (warning && st == KU_SR_BROKEN)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00036: subject %s version %s cannot "
+                      "be used: %s", subject, version, warning);
+    else if (warning)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00035: subject %s version %s: %s",
                       subject, version, warning);
     if (st != KU_SR_OK) {
         *error = why;
         return status_of(st);
     }
-    if (!schema->is_avro) {
-        *error = apr_psprintf(r->pool, "subject %s: JSON Schema subjects are not supported "
-                              "yet", subject);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     if (is_key)
         data = key_as_json(r->pool, data, len), len = strlen(data);
+    if (!schema->is_avro)
+        return json_framed(r->pool, schema, is_key, data, len, out, out_len, error);
     if (ku_avro_encode(r->pool, schema->avro, schema->id,
                        strcmp(ku_conf_str(conf, KU_STR_SCHEMA_PAYLOAD), "simple_json")
                            ? KU_AVRO_JSON : KU_AVRO_SIMPLE_JSON,

@@ -52,6 +52,7 @@ static void held_release(held_t *h)
 {
     if (h && --h->refs == 0) {
         ku_avro_schema_free(h->s.avro);
+        ku_js_free(h->s.json);
         free((char *)h->s.schema);
         free(h);
     }
@@ -133,6 +134,7 @@ static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, held_t **out
                                    const char **error)
 {
     json_object *doc = json_tokener_parse(text), *id, *schema, *type;
+    char why[512];
     held_t *h;
 
     if (!json_object_object_get_ex(doc, "id", &id) || !json_object_is_type(id, json_type_int)
@@ -157,6 +159,11 @@ static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, held_t **out
     }
     json_object_put(doc);
     if (h->s.is_avro && !(h->s.avro = ku_avro_schema_parse(h->s.schema, error, p))) {
+        held_release(h);
+        return KU_SR_BROKEN;
+    }
+    if (!h->s.is_avro && !(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
+        *error = apr_psprintf(p, "JSON Schema id %d: %s", h->s.id, why);
         held_release(h);
         return KU_SR_BROKEN;
     }

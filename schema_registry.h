@@ -5,6 +5,7 @@
 
 #include "apr_pools.h"
 #include "avro_encode.h"
+#include "json_schema.h"
 
 /* Where and how to ask. */
 typedef struct {
@@ -19,7 +20,8 @@ typedef struct {
 typedef enum {
     KU_SR_OK,
     KU_SR_UNAVAILABLE,        /* unreachable, 5xx, subject/version missing: 503 */
-    KU_SR_BROKEN              /* a mistake that cannot heal by itself: 500 */
+    KU_SR_BROKEN              /* a mistake that cannot heal by itself (wrong
+                                 credentials, a schema we cannot use): 500 */
 } ku_sr_status_t;
 
 /* One subject/version as the registry gave it. */
@@ -28,6 +30,7 @@ typedef struct {
     int is_avro;              /* else JSON Schema */
     const char *schema;       /* the schema text */
     ku_avro_schema_t *avro;   /* parsed, when is_avro */
+    ku_js_schema_t *json;     /* compiled, when not */
 } ku_sr_schema_t;
 
 /* The schema of subject at version ("latest" or a number). Served from the
