@@ -11,6 +11,11 @@
 # naming the path, nothing produced), a missing subject and a registry that
 # is down (503 + Retry-After, nothing produced), a new version registered
 # while running (picked up after the 2 s TTL, the pinned Location stays).
+# JSON Schema (schemaType JSON): a valid body framed as it came (the
+# jsonschema package agrees it is valid), invalid bodies (400 naming the
+# path, nothing produced), a schema with an unsupported keyword (500 naming
+# it), and a refetch that fails (the subject deleted: the cached schema
+# stays in use, logged once per child).
 use strict;
 use warnings FATAL => 'all';
 
@@ -24,7 +29,7 @@ my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/r
 chomp(my $python = `bash t/tools/sr-venv.sh`);
 my $topic = 'ku-schema';
 
-plan tests => 30, need { 'schema registry venv' => -x $python };
+plan tests => 54, need { 'schema registry venv' => -x $python };
 
 # --- helpers ---------------------------------------------------------------------
 
@@ -35,10 +40,11 @@ sub post {
     return raw_request($head, $body);
 }
 
-# Registers a schema under subject; returns the id the registry gave.
+# Registers a schema under subject (type AVRO unless given); returns the id
+# the registry gave.
 sub register {
-    my ($subject, $schema) = @_;
-    my $req = json->encode({ schema => json->encode($schema) });
+    my ($subject, $schema, $type) = @_;
+    my $req = json->encode({ schema => json->encode($schema), $type ? (schemaType => $type) : () });
     my $answer = `curl -s -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' --data-binary \@- '$registry/subjects/$subject/versions' <<'KU_EOF'\n$req\nKU_EOF\n`;
     my $id = eval { json->decode($answer)->{id} };
     die "registering $subject: $answer\n" unless defined $id;
@@ -52,6 +58,15 @@ sub decoded {
     my $b = broker();
     my $out = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o $offset -c 1 -e -f '$fmt' | '$python' t/tools/sr-decode.py '$registry'`;
     return eval { json->decode($out) } // { error => $out };
+}
+
+# The magic byte and schema id of the record value at offset, read from its
+# first 5 bytes (for records whose schema the registry no longer has).
+sub header_of {
+    my ($offset) = @_;
+    my $b = broker();
+    my $raw = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o $offset -c 1 -e -f '%s'`;
+    return length($raw) >= 5 ? join(' ', unpack('C N', $raw)) : 'none';
 }
 
 sub offset_of { $_[0]{headers}{'kafka-offset'} // 'none' }
@@ -72,7 +87,8 @@ my @order_fields = (
     { name => 'ratio', type => 'double' },
 );
 # The registry lives through all MPM runs: each run starts from no versions.
-for my $subject (qw(ku-sr-order-value ku-sr-order-key ku-sr-envelope-value)) {
+for my $subject (qw(ku-sr-order-value ku-sr-order-key ku-sr-envelope-value ku-sr-json-value
+                    ku-sr-json-format-value)) {
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
 }
@@ -175,3 +191,80 @@ ok t_cmp($rec->{id}, $v1, 'the Location pinned to version 1 still writes v1');
 $res = post('/sr-pinned', $body2);
 ok t_cmp($res->{status}, 400, 'and refuses the v2 field');
 ok t_cmp(json->decode($res->{body})->{error}, qr/\$\.channel/, 'naming $.channel');
+
+# --- 7. JSON Schema: validated, framed as it came ------------------------------------------
+
+my $json_id = register('ku-sr-json-value', {
+    '$schema' => 'http://json-schema.org/draft-07/schema#', type => 'object',
+    required => [ 'id', 'name' ], additionalProperties => JSON::PP::false,
+    definitions => { tag => { type => 'string', pattern => '^[a-z]+$' } },
+    properties => { id => { type => 'integer', minimum => 1 },
+                    name => { type => 'string', maxLength => 10 },
+                    tags => { type => 'array', items => { '$ref' => '#/definitions/tag' } },
+                    kind => { enum => [ 'a', 'b' ] } } }, 'JSON');
+my $json_body = '{"id":7,"name":"Zoë","tags":["x","yz"],"kind":"a"}';
+$res = post('/sr-json', $json_body);
+ok t_cmp($res->{status}, 200, 'JSON Schema: a valid body, 200');
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{type} // '', 'JSON', 'the record names a JSON Schema');
+ok t_cmp($rec->{magic}, 0, 'JSON Schema: magic byte 0');
+ok t_cmp($rec->{id}, $json_id, 'JSON Schema: the id the registry gave');
+ok t_cmp(json->canonical->encode($rec->{value} // {}),
+         json->canonical->encode({ id => 7, name => "Zo\x{eb}", tags => [ 'x', 'yz' ], kind => 'a' }),
+         'the JSON as sent');
+ok t_cmp($rec->{valid} ? 1 : 0, 1, 'the jsonschema package finds it valid');
+
+$before = end_offset($topic, 0);
+for ([ '{"id":0,"name":"n"}', qr/^the body does not match the schema: \$\.id: must be at least 1$/ ],
+     [ '{"id":1,"name":"n","tags":["ok","NO"]}', qr/\$\.tags\[1\]: must match the pattern/ ],
+     [ '{"id":1}', qr/\$\.name: is required/ ],
+     [ '{"id":1,"name":"n","x":1}', qr/\$\.x: is not allowed/ ],
+     [ '{"id":1,"name":', qr/\$: invalid JSON body/ ]) {
+    my ($bad_json, $why) = @$_;
+    $res = post('/sr-json', $bad_json);
+    ok t_cmp($res->{status}, 400, "JSON Schema: $bad_json is 400");
+    ok t_cmp((eval { json->decode($res->{body}) } // {})->{error} // '', $why, 'naming the path');
+}
+ok t_cmp(end_offset($topic, 0), $before, 'nothing produced for the invalid JSON bodies');
+
+# --- 8. a JSON Schema with a keyword json_schema.c does not support ---------------------------
+
+register('ku-sr-json-format-value', { type => 'object',
+    properties => { day => { type => 'string', format => 'date' } } }, 'JSON');
+$res = post('/sr-json-format', '{"day":"2026-11-29"}');
+ok t_cmp($res->{status}, 500, 'unsupported keyword: 500');
+ok t_cmp($res->{body}, qr/keyword 'format' is not supported/, 'naming the keyword');
+ok t_cmp(end_offset($topic, 0), $before, 'nothing produced');
+
+# --- 9. a refetch that fails: the cached schema stays in use, logged once ----------------------
+
+# Each child caches for itself: a few requests first so that the children
+# have it, then the subject goes.
+post('/sr-json', $json_body) for 1 .. 4;
+system("curl -s -o /dev/null -X DELETE '$registry/subjects/ku-sr-json-value'");
+system("curl -s -o /dev/null -X DELETE '$registry/subjects/ku-sr-json-value?permanent=true'");
+sleep 3;   # past KafkaUpstreamSchemaRegistryTTL 2
+my (%outcomes, $served);
+$before = end_offset($topic, 0);
+for (1 .. 6) {
+    $res = post('/sr-json', $json_body);
+    # 200 from a child that had the schema (with its id); 503 from one that
+    # never fetched it: the registry has no such subject now.
+    my $outcome = $res->{status} == 200 ? 'magic, id ' . header_of(offset_of($res))
+                                        : "status $res->{status}";
+    $outcomes{$outcome}++;
+    $served++ if $res->{status} == 200;
+    select(undef, undef, undef, 1.1);   # past the 1 s retry pace: each child asks again
+}
+ok t_cmp(join(',', grep { $_ ne "magic, id 0 $json_id" && $_ ne 'status 503' } sort keys %outcomes), '',
+         'after the subject went: the cached schema (its id) or 503, nothing else: '
+         . json->encode(\%outcomes));
+ok t_cmp($served // 0, qr/^[1-9]/, 'a child with the cached schema keeps serving it');
+ok t_cmp(end_offset($topic, 0) - $before, $served // 0, 'one record per 200, none per 503');
+my %per_child;
+open(my $log, '<', Apache::Test::vars('t_logs') . '/error_log') or die "error_log: $!";
+while (<$log>) {
+    $per_child{$1}++ if /\[pid (\d+).*KU00035: subject ku-sr-json-value .*the cached schema stays in use/;
+}
+ok t_cmp(scalar(keys %per_child) >= 1 && !grep({ $_ != 1 } values %per_child), 1,
+         'the failed refetch is logged once per child: ' . json->encode(\%per_child));
