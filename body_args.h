@@ -24,7 +24,9 @@ const char *ku_parse_body_args(apr_pool_t *p, const ku_request_t *req,
 const char *ku_parse_form(apr_pool_t *p, const char *s, apr_size_t len,
                           int strict, json_object **args_out);
 
-/* The whole body as one JSON value (JSON null yields NULL). */
+/* Parses a whole body as one JSON value, strictly (UTF-8, no trailing
+ * bytes, nesting bounded); JSON null yields NULL. Returns NULL, or a short
+ * safe reason. The value is the caller's to json_object_put. */
 const char *ku_parse_json_body(apr_pool_t *p, const char *body, apr_size_t len,
                                json_object **out);
 

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "conf_props.h"
 #include "spool.h"
+#include "schema_conf.h"
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
 
@@ -87,6 +88,7 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
         [KU_STR_MESSAGE_FORMAT] = "envelope",
         [KU_STR_PARTITIONER] = "murmur2_random",
         [KU_STR_SPLIT] = "none",
+        [KU_STR_SCHEMA_PAYLOAD] = "avro_json",
     };
     return c->str[s] ? c->str[s] : defaults[s];
 }
@@ -110,6 +112,11 @@ ku_format_t ku_conf_format(const ku_dir_conf_t *c)
 ku_split_t ku_conf_split(const ku_dir_conf_t *c)
 {
     return (ku_split_t)choice(c, KU_STR_SPLIT);
+}
+
+ku_payload_t ku_conf_payload(const ku_dir_conf_t *c)
+{
+    return (ku_payload_t)choice(c, KU_STR_SCHEMA_PAYLOAD);
 }
 
 int ku_conf_is_complete(const ku_dir_conf_t *c)
@@ -324,7 +331,7 @@ static const char *set_sasl_user(cmd_parms *cmd, void *conf, const char *arg)
 
 /* A secret given literally, as file:/path (its first line) or env:NAME.
  * Error messages name the source, never the secret. */
-static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **secret)
+const char *ku_conf_resolve_secret(cmd_parms *cmd, const char *arg, const char **secret)
 {
     const char *error, *path, *data;
 
@@ -351,7 +358,7 @@ static const char *resolve_secret(cmd_parms *cmd, const char *arg, const char **
 /* The SASL password and the OAuth client secret (cmd->info). */
 static const char *set_secret(cmd_parms *cmd, void *conf, const char *arg)
 {
-    const char *secret = NULL, *error = resolve_secret(cmd, arg, &secret);
+    const char *secret = NULL, *error = ku_conf_resolve_secret(cmd, arg, &secret);
 
     if (error)
         return error;
@@ -600,6 +607,10 @@ const command_rec ku_cmds[] = {
                   "names the producer: client.id suffix (Kong cluster_name)"),
     AP_INIT_TAKE2("KafkaUpstreamProperty", set_property, NULL, RSRC_CONF,
                   "name value: any librdkafka producer property (server config only)"),
+    KU_SCHEMA_CMDS
+    AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryCACertificateFile", set_pem_file,
+                  (void *)(intptr_t)KU_STR_SR_CA_FILE, KU_CONTEXT,
+                  "PEM file of the CAs that the schema registry's certificate is checked with"),
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
     KU_SPOOL_CMDS
@@ -711,7 +722,7 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
         return apr_psprintf(p, "KafkaUpstreamDeliveryTimeout (%d) must be greater "
                             "than %d with KafkaUpstreamAsync Off",
                             ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT), KU_SYNC_LINGER_MS);
-    if ((error = security_error(p, c)))
+    if ((error = security_error(p, c)) || (error = ku_schema_conf_check(p, c)))
         return error;
     if (ku_conf_flag(c, KU_FLAG_IDEMPOTENCE) && c->str[KU_STR_ACKS]
         && strcmp(c->str[KU_STR_ACKS], "all"))

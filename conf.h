@@ -37,7 +37,9 @@
     X(DELIVERY_TIMEOUT, "KafkaUpstreamDeliveryTimeout", 5000, 1, 2147483647, \
       "ms a message may take to be acknowledged (message.timeout.ms)") \
     X(SHUTDOWN_TIMEOUT, "KafkaUpstreamShutdownTimeout", 2000, 0, 600000, \
-      "ms a stopping child waits to flush its queue")
+      "ms a stopping child waits to flush its queue") \
+    X(SR_TTL, "KafkaUpstreamSchemaRegistryTTL", 300, 0, 3600, \
+      "seconds a child uses a fetched schema before asking the registry again (0: for ever)")
 
 /* id, directive, default, help */
 #define KU_FLAG_DIRECTIVES(X) \
@@ -60,7 +62,9 @@
       "put librdkafka's error text in error answers (Kong return_error_message)") \
     X(SASL_TOKEN_AUTH, "KafkaUpstreamSASLTokenAuth", 0, \
       "SASL user and password are a delegation token's ID and HMAC, over SCRAM " \
-      "(Kong authentication.tokenauth)")
+      "(Kong authentication.tokenauth)") \
+    X(SR_SSL_VERIFY, "KafkaUpstreamSchemaRegistrySSLVerify", 1, \
+      "verify the schema registry's certificate and host name")
 
 #define KU_ENUM_NUM(id, ...) KU_NUM_##id,
 #define KU_ENUM_FLAG(id, ...) KU_FLAG_##id,
@@ -93,6 +97,16 @@ typedef enum {
     KU_STR_MESSAGE_FORMAT,    /* envelope raw */
     KU_STR_PARTITIONER,       /* murmur2_random consistent_random crc32 random */
     KU_STR_SPLIT,             /* none ndjson json-array */
+    /* The schema registry (schema_conf.c): */
+    KU_STR_SR_URL,
+    KU_STR_SR_CA_FILE,
+    KU_STR_SR_USER,           /* set: basic auth */
+    KU_STR_SR_PASSWORD,       /* secret */
+    KU_STR_VALUE_SUBJECT,
+    KU_STR_VALUE_VERSION,     /* "latest" or a number */
+    KU_STR_KEY_SUBJECT,
+    KU_STR_KEY_VERSION,
+    KU_STR_SCHEMA_PAYLOAD,    /* avro_json simple_json */
     KU_STR_COUNT
 } ku_str_t;
 
@@ -148,9 +162,11 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s);
  * order of each directive's word list in conf.c). */
 typedef enum { KU_REPEATED_RETAIN, KU_REPEATED_CONCATENATE, KU_REPEATED_TAKE_FIRST } ku_repeated_t;
 typedef enum { KU_FORMAT_ENVELOPE, KU_FORMAT_RAW } ku_format_t;
+typedef enum { KU_PAYLOAD_AVRO_JSON, KU_PAYLOAD_SIMPLE_JSON } ku_payload_t;
 ku_repeated_t ku_conf_headers_repeated(const ku_dir_conf_t *c);
 ku_format_t ku_conf_format(const ku_dir_conf_t *c);
 ku_split_t ku_conf_split(const ku_dir_conf_t *c);
+ku_payload_t ku_conf_payload(const ku_dir_conf_t *c);
 
 /* True when the conf names a cluster and a topic: it can produce. */
 int ku_conf_is_complete(const ku_dir_conf_t *c);
@@ -159,6 +175,9 @@ int ku_conf_is_complete(const ku_dir_conf_t *c);
  * onto it, until a visit returns other than OK (which it returns). */
 typedef int (*ku_conf_visitor)(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p);
 int ku_conf_walk(server_rec *s, apr_pool_t *p, ku_conf_visitor visit);
+
+/* A secret given literally, as file:/path (its first line) or env:NAME. */
+const char *ku_conf_resolve_secret(cmd_parms *cmd, const char *arg, const char **secret);
 
 /* Checks what single directives cannot: the combination, on the merged
  * conf. Returns NULL or an error naming the directives. */

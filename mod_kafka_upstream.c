@@ -284,9 +284,11 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, status, "request body too large");
     if (status != OK)
         return reject_request(r, conf, status, "request body could not be read");
-    if (ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
-                         &records, &n, &error) != OK)
-        return reject_request(r, conf, HTTP_BAD_REQUEST, error);
+    /* 400 for a body that does not fit; 503/500 when its schema cannot be had. */
+    status = ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
+                              &records, &n, &error);
+    if (status != OK)
+        return reject_request(r, conf, status, error);
 
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))

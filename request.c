@@ -11,6 +11,7 @@
 #include "encoder.h"
 #include "log_limit.h"
 #include "request.h"
+#include "schema.h"
 
 /* --- the query string ----------------------------------------------------- */
 
@@ -269,10 +270,13 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
     apr_array_header_t *slices, *fields = config_fields(r, conf);
     const apr_array_header_t *headers = record_headers(r, conf);
     const char *key = record_key(r, conf);
+    apr_size_t key_len = key ? strlen(key) : 0;
     int i, t, status;
 
     if (ku_split_body(r->pool, body, body_len, split, &slices, error) != KU_ENC_OK)
         return HTTP_BAD_REQUEST;
+    if (key && (status = ku_schema_encode(r, conf, 1, key, key_len, &key, &key_len, error)) != OK)
+        return status;
     *n = slices->nelts * topics->nelts;
     *records = apr_pcalloc(r->pool, sizeof(ku_record_t) * (size_t)*n);
     for (i = 0; i < slices->nelts; i++) {
@@ -280,6 +284,9 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
 
         status = record_value(r, conf, &APR_ARRAY_IDX(slices, i, ku_slice_t),
                               split != KU_SPLIT_NONE, fields, &value, error);
+        if (status == OK)
+            status = ku_schema_encode(r, conf, 0, value.data, value.len, &value.data,
+                                      &value.len, error);
         if (status != OK)
             return status;
         for (t = 0; t < topics->nelts; t++) {
@@ -287,7 +294,7 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
 
             rec->topic = APR_ARRAY_IDX(topics, t, const char *);
             rec->key = key;
-            rec->key_len = key ? strlen(key) : 0;
+            rec->key_len = key_len;
             rec->value = value.data;
             rec->len = value.len;
             rec->headers = headers;

@@ -14,8 +14,10 @@ int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
                       apr_array_header_t **topics, const char **error);
 
 /* Builds the records for a request whose body was read: one per topic and
- * per split element, all in r->pool. Returns OK, or 400 with *error a
- * short, safe detail; nothing is produced then. */
+ * per split element, all in r->pool. Returns OK, or with *error a short,
+ * safe detail: 400 (the body does not fit its format or schema), 503 or 500
+ * (the schema registry cannot give its schema: ku_schema_encode); nothing is
+ * produced then. */
 int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
                      const apr_array_header_t *topics, const char *body,
                      apr_size_t body_len, ku_record_t **records, int *n,

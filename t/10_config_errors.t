@@ -36,6 +36,7 @@ my @numeric = (
     [KafkaUpstreamMaxBodySize       => 0,  2147483647],
     [KafkaUpstreamDeliveryTimeout   => 1,  2147483647],
     [KafkaUpstreamShutdownTimeout   => 0,  600000],
+    [KafkaUpstreamSchemaRegistryTTL => 0,  3600],
 );
 
 # What a limit value needs beside it to pass: an async Location's flush
@@ -49,7 +50,8 @@ my %companion = (
 my @flags = qw(KafkaUpstreamKeepaliveEnabled KafkaUpstreamForwardMethod
     KafkaUpstreamForwardURI KafkaUpstreamForwardHeaders KafkaUpstreamForwardBody
     KafkaUpstreamAsync KafkaUpstreamSSL KafkaUpstreamSSLVerify KafkaUpstreamRecordHeaders
-    KafkaUpstreamIdempotence KafkaUpstreamErrorDetail KafkaUpstreamSASLTokenAuth);
+    KafkaUpstreamIdempotence KafkaUpstreamErrorDetail KafkaUpstreamSASLTokenAuth
+    KafkaUpstreamSchemaRegistrySSLVerify);
 # On needs SCRAM and a librdkafka with delegation tokens: t/09_tokens.t.
 my %off_only = (KafkaUpstreamSASLTokenAuth => 1);
 
@@ -282,6 +284,48 @@ fails 'KafkaUpstreamIdempotence On with KafkaUpstreamRetries 0',
     complete('KafkaUpstreamIdempotence On', 'KafkaUpstreamRetries 0'),
     qr/KU00010: \QKafkaUpstreamIdempotence On needs KafkaUpstreamRetries above 0\E/m;
 passes 'KafkaUpstreamIdempotence On', complete('KafkaUpstreamIdempotence On');
+
+# The schema registry (README: Schema Registry).
+my @registry = ('KafkaUpstreamSchemaRegistry http://127.0.0.1:8081/apis/ccompat/v7/');
+for my $url ('ftp://h/x', 'h:8081') {
+    fails "KafkaUpstreamSchemaRegistry $url", location("KafkaUpstreamSchemaRegistry $url"),
+        qr/^\QKafkaUpstreamSchemaRegistry: '$url' is not an http:\/\/ or https:\/\/ URL\E$/m;
+}
+fails 'KafkaUpstreamSchemaRegistry with a user', location('KafkaUpstreamSchemaRegistry http://u:p@h/'),
+    qr/^KafkaUpstreamSchemaRegistry: 'http:\/\/u:p\@h\/': no query, fragment or user in the URL \(KafkaUpstreamSchemaRegistryAuth gives the user\)$/m;
+for my $auth ('basic', 'digest ku s') {
+    fails "KafkaUpstreamSchemaRegistryAuth $auth", location("KafkaUpstreamSchemaRegistryAuth $auth"),
+        qr/^\QKafkaUpstreamSchemaRegistryAuth: 'none', or 'basic USER SECRET'\E$/m;
+}
+for my $auth ('basic ku', 'none ku') {
+    fails "KafkaUpstreamSchemaRegistryAuth $auth", location("KafkaUpstreamSchemaRegistryAuth $auth"),
+        qr/^\QKafkaUpstreamSchemaRegistryAuth takes one or three arguments, none, or basic USER SECRET\E/m;
+}
+fails 'KafkaUpstreamSchemaRegistryAuth user with a colon',
+    location('KafkaUpstreamSchemaRegistryAuth basic a:b s'),
+    qr/^\QKafkaUpstreamSchemaRegistryAuth: a basic auth user name has no ':'\E$/m;
+fails 'KafkaUpstreamSchemaRegistryAuth secret from a missing file',
+    location('KafkaUpstreamSchemaRegistryAuth basic ku file:/nonexistent/secret'),
+    qr/^KafkaUpstreamSchemaRegistryAuth: .*\/nonexistent\/secret/m;
+for my $dir (qw(KafkaUpstreamValueSchema KafkaUpstreamKeySchema)) {
+    for my $version (qw(0 x 01 1234567890)) {
+        fails "$dir s $version", location("$dir s $version"),
+            qr/^\Q$dir: invalid version '$version': a number from 1, or latest\E$/m;
+    }
+    fails "$dir without the registry", complete("$dir s"),
+        qr/KU00010: \QKafkaUpstreamValueSchema and KafkaUpstreamKeySchema need KafkaUpstreamSchemaRegistry\E/m;
+}
+fails 'KafkaUpstreamSchemaPayload xml', location('KafkaUpstreamSchemaPayload xml'),
+    qr/^\QKafkaUpstreamSchemaPayload: invalid value 'xml': avro_json or simple_json is allowed\E$/m;
+fails 'unreadable registry CA file',
+    location('KafkaUpstreamSchemaRegistryCACertificateFile /nonexistent/ca.pem'),
+    qr/^\QKafkaUpstreamSchemaRegistryCACertificateFile: cannot read '\/nonexistent\/ca.pem'\E/m;
+passes 'every schema directive', complete(@registry, 'KafkaUpstreamSchemaRegistryTTL 60',
+    'KafkaUpstreamSchemaRegistrySSLVerify Off', 'KafkaUpstreamSchemaRegistryAuth basic ku env:KU_TEST_PASSWORD',
+    'KafkaUpstreamValueSchema orders-value 3', 'KafkaUpstreamKeySchema orders-key latest',
+    'KafkaUpstreamSchemaPayload simple_json');
+passes 'KafkaUpstreamSchemaRegistryAuth none', complete(@registry, 'KafkaUpstreamSchemaRegistryAuth none',
+    'KafkaUpstreamValueSchema orders-value');
 
 # --- running apache2 -t ----------------------------------------------------
 

@@ -71,6 +71,9 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_FAILOVER_MPMS+KU_FAILOVER_MPMS="$KU_FAILOVER_MPMS"} \
         ${KU_SANITIZE:+KU_SANITIZE=$KU_SANITIZE} \
         ${KU_TOKENS_PASS:+KU_TOKENS_PASS=$KU_TOKENS_PASS} \
+        ${KU_REGISTRY_PORT:+KU_REGISTRY_PORT=$KU_REGISTRY_PORT} \
+        ${KU_REGISTRY_DIR:+KU_REGISTRY_DIR=$KU_REGISTRY_DIR} \
+        ${KU_OAUTH_DIR:+KU_OAUTH_DIR=$KU_OAUTH_DIR} \
         bash "$WORK/t/run-tests.sh"
 fi
 
@@ -116,17 +119,24 @@ kafka_fault() {
 export KU_CLUSTER_PORT=${KU_CLUSTER_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 3000 ))}
 export KU_CLUSTER_DIR=${KU_CLUSTER_DIR:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$(id -un)}-cluster}
 export KU_CLUSTER_BROKERS=$(bash t/kafka/cluster.sh bootstrap)
+# The schema registry (t/registry/registry.sh) starts beside them.
+REGISTRY="t/registry/registry.sh"
 trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true
-      kafka_fault stop >/dev/null 2>&1 || true; bash t/kafka/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+      kafka_fault stop >/dev/null 2>&1 || true; bash t/kafka/cluster.sh stop >/dev/null 2>&1 || true
+      bash $REGISTRY stop || true' EXIT
 bash $KAFKA fetch
 kafka3 fetch
+bash $REGISTRY build
+bash $REGISTRY start & registry_pid=$!
 bash $KAFKA start & main_pid=$!
 kafka3 start
 wait $main_pid
+wait $registry_pid
+export KU_REGISTRY_URL=$(bash $REGISTRY url)
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
-    ku-compress-zstd ku-clusters ku-no-offset
+    ku-compress-zstd ku-clusters ku-no-offset ku-schema
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.

@@ -1,0 +1,94 @@
+/* schema_conf.c: the schema registry directives (README: Schema Registry). */
+#include <stdint.h>
+#include <string.h>
+
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "schema_conf.h"
+
+const char *ku_schema_set_url(cmd_parms *cmd, void *conf, const char *arg)
+{
+    size_t len = strlen(arg);
+
+    if (strncasecmp(arg, "http://", 7) && strncasecmp(arg, "https://", 8))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an http:// or https:// URL",
+                            cmd->cmd->name, arg);
+    if (strchr(arg, '?') || strchr(arg, '#') || strchr(arg, '@'))
+        return apr_psprintf(cmd->pool, "%s: '%s': no query, fragment or user in the URL "
+                            "(KafkaUpstreamSchemaRegistryAuth gives the user)", cmd->cmd->name, arg);
+    while (len && arg[len - 1] == '/')
+        len--;
+    ((ku_dir_conf_t *)conf)->str[KU_STR_SR_URL] = apr_pstrmemdup(cmd->pool, arg, len);
+    return NULL;
+}
+
+const char *ku_schema_set_auth(cmd_parms *cmd, void *conf_, const char *mode,
+                               const char *user, const char *secret)
+{
+    ku_dir_conf_t *conf = conf_;
+    const char *resolved = NULL, *error;
+
+    if (!strcasecmp(mode, "none") && !user) {
+        conf->str[KU_STR_SR_USER] = "";   /* set, empty: none (overrides an outer basic) */
+        conf->str[KU_STR_SR_PASSWORD] = "";
+        return NULL;
+    }
+    if (strcasecmp(mode, "basic") || !user || !secret || !*user)
+        return "KafkaUpstreamSchemaRegistryAuth: 'none', or 'basic USER SECRET'";
+    if (strchr(user, ':'))
+        return "KafkaUpstreamSchemaRegistryAuth: a basic auth user name has no ':'";
+    if ((error = ku_conf_resolve_secret(cmd, secret, &resolved)))
+        return error;
+    /* mod_info shows the configuration's arguments: never a literal secret. */
+    if (strncmp(secret, "env:", 4) && strncmp(secret, "file:", 5))
+        ((ap_directive_t *)cmd->directive)->args =
+            apr_pstrcat(cmd->pool, "basic ", user, " [redacted]", NULL);
+    conf->str[KU_STR_SR_USER] = user;
+    conf->str[KU_STR_SR_PASSWORD] = resolved;
+    return NULL;
+}
+
+const char *ku_schema_set_subject(cmd_parms *cmd, void *conf_, const char *subject,
+                                  const char *version)
+{
+    ku_dir_conf_t *conf = conf_;
+    ku_str_t which = (ku_str_t)(intptr_t)cmd->info;
+    const char *v;
+
+    if (!*subject)
+        return apr_psprintf(cmd->pool, "%s: the subject must not be empty", cmd->cmd->name);
+    if (!version || !strcasecmp(version, "latest"))
+        version = "latest";
+    else {
+        for (v = version; *v && apr_isdigit(*v); v++)
+            ;
+        if (*v || !*version || *version == '0' || strlen(version) > 9)
+            return apr_psprintf(cmd->pool, "%s: invalid version '%s': a number from 1, "
+                                "or latest", cmd->cmd->name, version);
+    }
+    conf->str[which] = subject;
+    conf->str[which == KU_STR_VALUE_SUBJECT ? KU_STR_VALUE_VERSION : KU_STR_KEY_VERSION] = version;
+    return NULL;
+}
+
+const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg)
+{
+    if (strcasecmp(arg, "avro_json") && strcasecmp(arg, "simple_json"))
+        return apr_psprintf(cmd->pool, "%s: invalid value '%s': avro_json or simple_json "
+                            "is allowed", cmd->cmd->name, arg);
+    ((ku_dir_conf_t *)conf)->str[KU_STR_SCHEMA_PAYLOAD] =
+        strcasecmp(arg, "avro_json") ? "simple_json" : "avro_json";
+    ((ku_dir_conf_t *)conf)->choice[KU_STR_SCHEMA_PAYLOAD] =
+        (signed char)(strcasecmp(arg, "avro_json") ? KU_PAYLOAD_SIMPLE_JSON : KU_PAYLOAD_AVRO_JSON);
+    return NULL;
+}
+
+const char *ku_schema_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
+{
+    (void)p;
+    if ((c->str[KU_STR_VALUE_SUBJECT] || c->str[KU_STR_KEY_SUBJECT]) && !c->str[KU_STR_SR_URL])
+        return "KafkaUpstreamValueSchema and KafkaUpstreamKeySchema need "
+               "KafkaUpstreamSchemaRegistry";
+    return NULL;
+}

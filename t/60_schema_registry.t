@@ -1,0 +1,270 @@
+# Schema Registry (README: Schema Registry), against the real registry
+# t/run-tests.sh started (Apicurio, Confluent API at $KU_REGISTRY_URL) and
+# the real broker (locations: t/conf/beyond/schema.inc). Each produced
+# record is read back with kcat and decoded by t/tools/sr-decode.py
+# (fastavro, which fetches the schema by the id in the record; logical
+# types print as their Python value, e.g. a date as 2022-01-08): magic byte,
+# schema id (the one the registry gave for the subject/version) and every
+# field. Cases: raw body with nested record/array/map/enum/union/bytes/
+# logical types, Avro key, pinned version vs latest, simple_json union
+# resolution, the envelope as the value, a body that does not match (400
+# naming the path, nothing produced), a missing subject and a registry that
+# is down (503 + Retry-After, nothing produced), a new version registered
+# while running (picked up after the 2 s TTL, the pinned Location stays).
+# JSON Schema (schemaType JSON): a valid body framed as it came (the
+# jsonschema package agrees it is valid), invalid bodies (400 naming the
+# path, nothing produced), a schema with an unsupported keyword (500 naming
+# it), and a refetch that fails (the subject deleted: the cached schema
+# stays in use, logged once per child).
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use lib 't/lib';
+use KafkaTest;
+
+my $host = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
+my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
+chomp(my $python = `bash t/tools/sr-venv.sh`);
+my $topic = 'ku-schema';
+
+plan tests => 54, need { 'schema registry venv' => -x $python };
+
+# --- helpers ---------------------------------------------------------------------
+
+sub post {
+    my ($path, $body) = @_;
+    my $head = join "\r\n", "POST $path HTTP/1.1", "Host: $host",
+        'Content-Type: application/json', 'Content-Length: ' . length($body), 'Connection: close';
+    return raw_request($head, $body);
+}
+
+# Registers a schema under subject (type AVRO unless given); returns the id
+# the registry gave.
+sub register {
+    my ($subject, $schema, $type) = @_;
+    my $req = json->encode({ schema => json->encode($schema), $type ? (schemaType => $type) : () });
+    my $answer = `curl -s -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' --data-binary \@- '$registry/subjects/$subject/versions' <<'KU_EOF'\n$req\nKU_EOF\n`;
+    my $id = eval { json->decode($answer)->{id} };
+    die "registering $subject: $answer\n" unless defined $id;
+    return $id;
+}
+
+# The value (fmt %s) or key (%k) of the record at offset, decoded.
+sub decoded {
+    # kcat waits up to 15 s: the broker can be slow on a loaded machine.
+    my ($offset, $fmt) = @_;
+    my $b = broker();
+    my $out = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o $offset -c 1 -e -f '$fmt' | '$python' t/tools/sr-decode.py '$registry'`;
+    return eval { json->decode($out) } // { error => $out };
+}
+
+# The magic byte and schema id of the record value at offset, read from its
+# first 5 bytes (for records whose schema the registry no longer has).
+sub header_of {
+    my ($offset) = @_;
+    my $b = broker();
+    my $raw = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o $offset -c 1 -e -f '%s'`;
+    return length($raw) >= 5 ? join(' ', unpack('C N', $raw)) : 'none';
+}
+
+sub offset_of { $_[0]{headers}{'kafka-offset'} // 'none' }
+
+# --- schemas ------------------------------------------------------------------------
+
+my %customer = (type => 'record', name => 'Customer',
+                fields => [ { name => 'name', type => 'string' }, { name => 'vip', type => 'boolean' } ]);
+my @order_fields = (
+    { name => 'id', type => 'long' },
+    { name => 'customer', type => \%customer },
+    { name => 'items', type => { type => 'array', items => 'string' } },
+    { name => 'attrs', type => { type => 'map', values => 'int' } },
+    { name => 'status', type => { type => 'enum', name => 'Status', symbols => [ 'NEW', 'PAID' ] } },
+    { name => 'note', type => [ 'null', 'string' ] },
+    { name => 'raw', type => 'bytes' },
+    { name => 'day', type => { type => 'int', logicalType => 'date' } },
+    { name => 'ratio', type => 'double' },
+);
+# The registry lives through all MPM runs: each run starts from no versions.
+for my $subject (qw(ku-sr-order-value ku-sr-order-key ku-sr-envelope-value ku-sr-json-value
+                    ku-sr-json-format-value)) {
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
+}
+my %order = (type => 'record', name => 'Order', namespace => 'ku.test', fields => \@order_fields);
+my $v1 = register('ku-sr-order-value', \%order);
+my $key_id = register('ku-sr-order-key', 'string');
+my $env_id = register('ku-sr-envelope-value', {
+    type => 'record', name => 'Envelope', fields => [
+        { name => 'method', type => 'string' },
+        { name => 'body', type => 'string' },
+        { name => 'body_args', type => { type => 'record', name => 'Args', fields => [
+            { name => 'n', type => 'int' }, { name => 'tag', type => [ 'null', 'string' ] } ] } } ] });
+
+my $body = '{"id":12345678901,"customer":{"name":"Zoë","vip":true},"items":["a","b"],'
+         . '"attrs":{"x":1,"y":-2},"status":"PAID","note":{"string":"hi"},'
+         . '"raw":"\u0000\u00ff A","day":19000,"ratio":0.5}';
+my %want = (id => 12345678901, customer => { name => "Zo\x{eb}", vip => JSON::PP::true },
+            items => [ 'a', 'b' ], attrs => { x => 1, y => -2 }, status => 'PAID',
+            note => 'hi', raw => [ 0, 255, 32, 65 ], day => '2022-01-08', ratio => 0.5);
+
+# --- 1. raw body, latest, with an Avro key ----------------------------------------------
+
+my $res = post('/sr-raw?key=order-1', $body);
+ok t_cmp($res->{status}, 200, 'raw Avro body: 200');
+my $rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{magic}, 0, 'magic byte 0');
+ok t_cmp($rec->{id}, $v1, 'the schema id the registry gave for the subject');
+ok t_cmp(json->canonical->encode($rec->{value}), json->canonical->encode(\%want),
+         'every field as sent (nested record, array, map, enum, union, bytes, date)');
+ok t_cmp($rec->{trailing}, 0, 'nothing after the Avro datum');
+my $key = decoded(offset_of($res), '%k');
+ok t_cmp($key->{id}, $key_id, 'the key carries the key subject\'s schema id');
+ok t_cmp($key->{value}, 'order-1', 'the key as an Avro string');
+
+# --- 2. simple_json: unions resolved by the module -----------------------------------------
+
+(my $simple = $body) =~ s/\{"string":"hi"\}/"hi"/;
+$res = post('/sr-simple', $simple);
+ok t_cmp($res->{status}, 200, 'simple_json body: 200');
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{value}{note}, 'hi', 'simple_json: "hi" went to the string branch');
+(my $null_note = $simple) =~ s/"note":"hi"/"note":null/;
+$res = post('/sr-simple', $null_note);
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp(exists $rec->{value}{note} && !defined $rec->{value}{note}, 1,
+         'simple_json: null went to the null branch');
+$res = post('/sr-raw', $simple);
+ok t_cmp($res->{status}, 400, 'avro_json wants tagged unions: an untagged one is 400');
+
+# --- 3. the envelope as the value ---------------------------------------------------------
+
+$res = post('/sr-envelope', '{"n":7,"tag":"t"}');
+ok t_cmp($res->{status}, 200, 'envelope: 200');
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{id}, $env_id, 'envelope: its subject\'s id');
+ok t_cmp(json->canonical->encode($rec->{value}),
+         json->canonical->encode({ method => 'POST', body => '{"n":7,"tag":"t"}',
+                                   body_args => { n => 7, tag => 't' } }),
+         'envelope: method, body and body_args decoded');
+
+# --- 4. a body that does not match: 400 naming the path, nothing produced ------------------
+
+my $before = end_offset($topic, 0);
+(my $bad = $body) =~ s/"items":\["a","b"\]/"items":["a",2]/;
+$res = post('/sr-raw', $bad);
+ok t_cmp($res->{status}, 400, 'mismatch: 400');
+my $err = eval { json->decode($res->{body}) } // {};
+ok t_cmp($err->{error} // '', qr/\$\.items\[1\]/, 'the error names $.items[1]');
+(my $missing = $body) =~ s/"ratio":0.5/"ratiox":0.5/;
+$res = post('/sr-raw', $missing);
+$err = eval { json->decode($res->{body}) } // {};
+ok t_cmp($err->{error} // '', qr/\$\.ratio/, 'a missing field is named');
+ok t_cmp(end_offset($topic, 0), $before, 'nothing produced for the mismatches');
+
+# --- 5. registry problems: 503 + Retry-After, nothing produced -------------------------------
+
+$res = post('/sr-missing', $body);
+ok t_cmp($res->{status}, 503, 'subject missing: 503');
+ok t_cmp($res->{headers}{'retry-after'} // '', qr/^\d+$/, 'with Retry-After');
+$res = post('/sr-down', $body);
+ok t_cmp($res->{status}, 503, 'registry down: 503');
+ok t_cmp($res->{body}, qr/schema registry/, 'the error says the schema registry');
+ok t_cmp(end_offset($topic, 0), $before, 'nothing produced');
+
+# --- 6. a new version while running: latest follows after the TTL, a pin stays ---------------
+
+my %order2 = (%order, fields => [ @order_fields, { name => 'channel', type => 'string', default => 'web' } ]);
+my $v2 = register('ku-sr-order-value', \%order2);
+ok t_cmp($v2 != $v1, 1, 'the registry gave version 2 its own id');
+(my $body2 = $body) =~ s/\}$/,"channel":"app"}/;
+sleep 3;   # past KafkaUpstreamSchemaRegistryTTL 2
+$res = post('/sr-raw', $body2);
+ok t_cmp($res->{status}, 200, 'a v2 body to latest after the TTL: 200');
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{id}, $v2, 'latest now writes with the v2 id');
+ok t_cmp($rec->{value}{channel}, 'app', 'the new field decoded');
+$res = post('/sr-pinned', $body);
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{id}, $v1, 'the Location pinned to version 1 still writes v1');
+$res = post('/sr-pinned', $body2);
+ok t_cmp($res->{status}, 400, 'and refuses the v2 field');
+ok t_cmp(json->decode($res->{body})->{error}, qr/\$\.channel/, 'naming $.channel');
+
+# --- 7. JSON Schema: validated, framed as it came ------------------------------------------
+
+my $json_id = register('ku-sr-json-value', {
+    '$schema' => 'http://json-schema.org/draft-07/schema#', type => 'object',
+    required => [ 'id', 'name' ], additionalProperties => JSON::PP::false,
+    definitions => { tag => { type => 'string', pattern => '^[a-z]+$' } },
+    properties => { id => { type => 'integer', minimum => 1 },
+                    name => { type => 'string', maxLength => 10 },
+                    tags => { type => 'array', items => { '$ref' => '#/definitions/tag' } },
+                    kind => { enum => [ 'a', 'b' ] } } }, 'JSON');
+my $json_body = '{"id":7,"name":"Zoë","tags":["x","yz"],"kind":"a"}';
+$res = post('/sr-json', $json_body);
+ok t_cmp($res->{status}, 200, 'JSON Schema: a valid body, 200');
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{type} // '', 'JSON', 'the record names a JSON Schema');
+ok t_cmp($rec->{magic}, 0, 'JSON Schema: magic byte 0');
+ok t_cmp($rec->{id}, $json_id, 'JSON Schema: the id the registry gave');
+ok t_cmp(json->canonical->encode($rec->{value} // {}),
+         json->canonical->encode({ id => 7, name => "Zo\x{eb}", tags => [ 'x', 'yz' ], kind => 'a' }),
+         'the JSON as sent');
+ok t_cmp($rec->{valid} ? 1 : 0, 1, 'the jsonschema package finds it valid');
+
+$before = end_offset($topic, 0);
+for ([ '{"id":0,"name":"n"}', qr/^the body does not match the schema: \$\.id: must be at least 1$/ ],
+     [ '{"id":1,"name":"n","tags":["ok","NO"]}', qr/\$\.tags\[1\]: must match the pattern/ ],
+     [ '{"id":1}', qr/\$\.name: is required/ ],
+     [ '{"id":1,"name":"n","x":1}', qr/\$\.x: is not allowed/ ],
+     [ '{"id":1,"name":', qr/\$: invalid JSON body/ ]) {
+    my ($bad_json, $why) = @$_;
+    $res = post('/sr-json', $bad_json);
+    ok t_cmp($res->{status}, 400, "JSON Schema: $bad_json is 400");
+    ok t_cmp((eval { json->decode($res->{body}) } // {})->{error} // '', $why, 'naming the path');
+}
+ok t_cmp(end_offset($topic, 0), $before, 'nothing produced for the invalid JSON bodies');
+
+# --- 8. a JSON Schema with a keyword json_schema.c does not support ---------------------------
+
+register('ku-sr-json-format-value', { type => 'object',
+    properties => { day => { type => 'string', format => 'date' } } }, 'JSON');
+$res = post('/sr-json-format', '{"day":"2026-11-29"}');
+ok t_cmp($res->{status}, 500, 'unsupported keyword: 500');
+ok t_cmp($res->{body}, qr/keyword 'format' is not supported/, 'naming the keyword');
+ok t_cmp(end_offset($topic, 0), $before, 'nothing produced');
+
+# --- 9. a refetch that fails: the cached schema stays in use, logged once ----------------------
+
+# Each child caches for itself: a few requests first so that the children
+# have it, then the subject goes.
+post('/sr-json', $json_body) for 1 .. 4;
+system("curl -s -o /dev/null -X DELETE '$registry/subjects/ku-sr-json-value'");
+system("curl -s -o /dev/null -X DELETE '$registry/subjects/ku-sr-json-value?permanent=true'");
+sleep 3;   # past KafkaUpstreamSchemaRegistryTTL 2
+my (%outcomes, $served);
+$before = end_offset($topic, 0);
+for (1 .. 6) {
+    $res = post('/sr-json', $json_body);
+    # 200 from a child that had the schema (with its id); 503 from one that
+    # never fetched it: the registry has no such subject now.
+    my $outcome = $res->{status} == 200 ? 'magic, id ' . header_of(offset_of($res))
+                                        : "status $res->{status}";
+    $outcomes{$outcome}++;
+    $served++ if $res->{status} == 200;
+    select(undef, undef, undef, 1.1);   # past the 1 s retry pace: each child asks again
+}
+ok t_cmp(join(',', grep { $_ ne "magic, id 0 $json_id" && $_ ne 'status 503' } sort keys %outcomes), '',
+         'after the subject went: the cached schema (its id) or 503, nothing else: '
+         . json->encode(\%outcomes));
+ok t_cmp($served // 0, qr/^[1-9]/, 'a child with the cached schema keeps serving it');
+ok t_cmp(end_offset($topic, 0) - $before, $served // 0, 'one record per 200, none per 503');
+my %per_child;
+open(my $log, '<', Apache::Test::vars('t_logs') . '/error_log') or die "error_log: $!";
+while (<$log>) {
+    $per_child{$1}++ if /\[pid (\d+).*KU00035: subject ku-sr-json-value .*the cached schema stays in use/;
+}
+ok t_cmp(scalar(keys %per_child) >= 1 && !grep({ $_ != 1 } values %per_child), 1,
+         'the failed refetch is logged once per child: ' . json->encode(\%per_child));
