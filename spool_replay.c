@@ -515,7 +515,11 @@ apr_status_t ku_spool_start_replay(apr_pool_t *pchild)
 {
     apr_status_t rv = apr_thread_create(&ku_spool.thread, NULL, replay_loop, NULL, pchild);
 
+    /* A pre-cleanup: pchild's subpools, among them the thread's pool and
+     * the loop's scratch pool, are destroyed before its plain cleanups run,
+     * so the thread must have stopped by then (it crashed in apr_pool_clear
+     * at child exit). It also runs before the producers close. */
     if (rv == APR_SUCCESS)
-        apr_pool_cleanup_register(pchild, NULL, stop_replay, apr_pool_cleanup_null);
+        apr_pool_pre_cleanup_register(pchild, NULL, stop_replay);
     return rv;
 }
