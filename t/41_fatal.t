@@ -2,7 +2,9 @@
 # lost) answers 503, and the module recovers without a restart by hand: the
 # next request in the same child gets a new producer. A real broker cannot
 # be made to raise a fatal error, so librdkafka's own rd_kafka_test_fatal_error
-# raises it, through a test-only handler (t/conf/beyond/fatal.inc).
+# raises it, through the handler of a test-only module loaded beside the
+# module as shipped (t/modules/mod_ku_test_hooks.c, t/conf/beyond/fatal.inc).
+# Without that module (./configure --enable-test-hooks) the file skips.
 use strict;
 use warnings FATAL => 'all';
 
@@ -12,7 +14,9 @@ use Apache::TestRequest qw(POST);
 use lib 't/lib';
 use KafkaTest;
 
-plan tests => 7, need_lwp;
+my $hooks = Apache::Test::vars('t_dir') . '/modules/.libs/mod_ku_test_hooks.so';
+plan tests => 7, need need_lwp,
+    { "the test-only module $hooks is not built (./configure --enable-test-hooks)" => -e $hooks };
 
 # One keep-alive connection: every request below is served by one child.
 Apache::TestRequest::user_agent(reset => 1, keep_alive => 1);
