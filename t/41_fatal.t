@@ -13,6 +13,7 @@ use Apache::TestUtil;
 use Apache::TestRequest qw(POST);
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 my $hooks = Apache::Test::vars('t_dir') . '/modules/.libs/mod_ku_test_hooks.so';
 plan tests => 7, need need_lwp,
@@ -20,8 +21,7 @@ plan tests => 7, need need_lwp,
 
 # One keep-alive connection: every request below is served by one child.
 Apache::TestRequest::user_agent(reset => 1, keep_alive => 1);
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
-my $log_from = -s $error_log // 0;
+my $log_from = log_size();
 
 sub post { POST(shift, content => shift, 'Content-Type' => 'text/plain') }
 
@@ -40,9 +40,7 @@ ok t_cmp(decode_value($rec) && decode_value($rec)->{body}, 'after', 'and its rec
 ok t_cmp(scalar(consume('ku-sync', $offset, 5, timeout => 3)), 1,
          'the refused record never reached Kafka');
 
-open(my $fh, '<', $error_log) or die "$error_log: $!";
-seek $fh, $log_from, 0;
-my $log = do { local $/; <$fh> };
+my $log = log_since($log_from);
 ok t_cmp($log, qr/KU00002: producer \/fatal \(.*\) failed fatally: test_fatal_error: raised by the test hook/,
          'the fatal error is logged');
 ok t_cmp($log, qr/KU00015: producer \/fatal \(.*\) replaced after a fatal error/,
