@@ -7,7 +7,7 @@
 # - the token build (t/tokens.sh: ./configure --with-librdkafka
 #   --with-delegation-tokens against the librdkafka 2.15.1 that
 #   librdkafka/build.sh patched, httpd started
-#   with -defines KU_TOKENS, t/conf/tokens.inc): the same config passes -t,
+#   with -defines KU_TOKENS, t/conf/secure-vhost-tokens.inc): the same config passes -t,
 #   and real tokens made by Kafka's DelegationTokenCommand produce to Kafka
 #   4.1.1 and 3.9.1 (the records are consumed back); a wrong HMAC, an
 #   expired token and the good token without the tokenauth extension are

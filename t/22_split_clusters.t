@@ -1,4 +1,4 @@
-# SPEC §2.2, against the real brokers (Locations in t/conf/beyond/split.inc):
+# SPEC §2.2, against the real brokers (Locations in t/conf/22_split_clusters.inc):
 # - KafkaUpstreamSplit ndjson|json-array: each line / array element is one
 #   record (the body of its envelope, or the whole value in raw format);
 #   sync: 200 with each record's topic/partition/offset when all were

@@ -1,6 +1,6 @@
 # The bad-input corpus (SPEC §3, §4): every case in t/corpus/*.http (format
 # in t/corpus/README) plus the large ones generated below is sent byte for
-# byte to /corpus (t/conf/beyond/corpus.inc: everything forwarded, sync,
+# byte to /corpus (t/conf/30_bad_input.inc: everything forwarded, sync,
 # KafkaUpstreamMaxBodySize 65536, topic ku-all). For each case:
 # - the status is the expected one;
 # - 4xx/5xx: when the module answered, its JSON error body
@@ -25,7 +25,7 @@ use HttpdLog;
 
 my $topic = 'ku-all';
 my $path = '/corpus';
-my $limit = 65536;                  # KafkaUpstreamMaxBodySize in corpus.inc
+my $limit = 65536;                  # KafkaUpstreamMaxBodySize in t/conf/30_bad_input.inc
 my $host = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $corpus_dir = 't/corpus';
 

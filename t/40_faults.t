@@ -11,7 +11,7 @@
 #
 # The faults hit a broker of this test's own, never the suite's main one
 # (other test files use that): ${KU_FAULT_BROKER} (127.0.0.1:PORT, the
-# Locations of t/conf/beyond/faults.inc), data in ${KU_FAULT_KAFKA_DIR};
+# Locations of t/conf/40_faults.inc), data in ${KU_FAULT_KAFKA_DIR};
 # t/run-tests.sh sets both (port KU_KAFKA_PORT+2000 and the six after it,
 # see t/kafka/kafka.sh). It is started fresh here, restarted, stopped and
 # started again, and stopped at the end, also when the test dies.

@@ -3,7 +3,7 @@
 # next request in the same child gets a new producer. A real broker cannot
 # be made to raise a fatal error, so librdkafka's own rd_kafka_test_fatal_error
 # raises it, through the handler of a test-only module loaded beside the
-# module as shipped (t/modules/mod_ku_test_hooks.c, t/conf/beyond/fatal.inc).
+# module as shipped (t/modules/mod_ku_test_hooks.c, t/conf/41_fatal.inc).
 # Without that module (./configure --enable-test-hooks) the file skips.
 use strict;
 use warnings FATAL => 'all';

@@ -1,7 +1,7 @@
 # The durable spool (issue 14): an accepted async record survives any
 # broker outage, httpd restart or child crash. Against the fault broker of
 # t/40_faults.t (${KU_FAULT_BROKER}, t/run-tests.sh sets it), the
-# Locations of t/conf/beyond/spool.inc (spool t/spool, 4 MiB):
+# Locations of t/conf/43_spool.inc (spool t/spool, 4 MiB):
 #   (f) a record for a missing topic: dead-lettered with the reason, once;
 #   (c) kill -9 of a child under load, broker up: nothing lost;
 #   then one outage of the broker, longer than 60 s (DeliveryTimeout 5 s),

@@ -53,6 +53,8 @@ my @allowed = (
     qr{/ku-htaccess/\.htaccess: KafkaUpstream\w+ not allowed here},
     # The unreadable .htaccess a walking request meets: t/12_no_walk.t.
     qr{AH00529: .*/ku-nowalk/\.htaccess pcfg_openfile: unable to check htaccess file},
+    # `Require all denied` in a Location of ours: t/12_no_walk.t.
+    qr{AH01630: client denied by server configuration: .*/ku-nowalk/denied},
     # Requests httpd itself refuses, from the bad-input corpus: t/30_bad_input.t.
     qr{AH10244: invalid URI path \(/corpus/},
     # mpm_event while 20 graceful restarts follow each other: t/40_faults.t,
