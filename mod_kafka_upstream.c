@@ -309,34 +309,6 @@ static int kafka_upstream_handler(request_rec *r)
     return respond_records(r, conf, records, n, sync);
 }
 
-#ifdef KU_TEST_HOOKS
-/* Tests only: `SetHandler kafka-upstream-test-fatal` makes librdkafka raise
- * a fatal error on this location's producer and sends one record through
- * it. The answer is a 200 (so that the connection stays in this child)
- * saying what that send came to: {"status":503,"error":"producer unusable"}. */
-static int kafka_upstream_test_fatal_handler(request_rec *r)
-{
-    const ku_dir_conf_t *conf;
-    ku_producer_t *kp;
-    ku_record_t rec = { 0 };
-    const char *error = NULL;
-
-    if (!r->handler || strcmp(r->handler, "kafka-upstream-test-fatal"))
-        return DECLINED;
-    conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
-    if (!ku_conf_is_complete(conf) || !(kp = ku_producer_for(r->pool, conf, r->server, &error)))
-        return respond_error(r, HTTP_INTERNAL_SERVER_ERROR, "no producer");
-    ku_producer_test_fatal(kp);
-    rec.topic = ku_conf_str(conf, KU_STR_TOPIC);
-    rec.value = "sent after the fatal error";
-    rec.len = strlen(rec.value);
-    ku_producer_send(kp, &rec, 1, 1, ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT), r->pool);
-    return respond(r, HTTP_OK, apr_psprintf(r->pool, "{\"status\":%d,\"error\":\"%s\"}",
-                                            rec.result.status,
-                                            rec.result.error ? rec.result.error : ""));
-}
-#endif
-
 /* librdkafka before 2.6.1 sends a wrong nonce in its SCRAM client-final
  * message; Kafka 4.0 and later brokers refuse it (3.x ones let it pass).
  * (librdkafka/build.sh builds 2.15.1, which has the fix.) */
@@ -435,9 +407,6 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ku_status_register_hooks(p);
     ku_spool_register_hooks(p);
     ku_storage_register_hooks(p);
-#ifdef KU_TEST_HOOKS
-    ap_hook_handler(kafka_upstream_test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
-#endif
 }
 
 /* Not AP_DECLARE_MODULE: mod_kafka_upstream.h already says APLOG_USE_MODULE. */

@@ -773,11 +773,7 @@ int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, 
     return 0;
 }
 
-#ifdef KU_TEST_HOOKS
-/* Tests only: a real broker cannot be made to raise a fatal error. */
-void ku_producer_test_fatal(ku_producer_t *kp)
+rd_kafka_t *ku_producer_handle(ku_producer_t *kp)
 {
-    rd_kafka_test_fatal_error(kp->rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
-                              "raised by the test hook");
+    return kp->rk;
 }
-#endif

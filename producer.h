@@ -57,10 +57,9 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
  * first: a newly accepted record (counted), not a re-send. */
 int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first);
 
-#ifdef KU_TEST_HOOKS
-/* Tests only (make CPPFLAGS=-DKU_TEST_HOOKS): makes librdkafka raise a
- * fatal error on this producer, as no real broker can be made to. */
-void ku_producer_test_fatal(ku_producer_t *kp);
-#endif
+/* librdkafka's handle of this producer (an rd_kafka_t), for code beside
+ * the module that calls librdkafka itself: the test-only module
+ * t/modules/mod_ku_test_hooks.c raises a fatal error through it. */
+struct rd_kafka_s *ku_producer_handle(ku_producer_t *kp);
 
 #endif

@@ -14,11 +14,11 @@ use Apache::TestRequest qw(GET);
 use LWP::UserAgent ();
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 my $port = $ENV{KU_SECURE_PORT} or die "KU_SECURE_PORT is not set: run t/run-tests.sh\n";
 my $base = "http://127.0.0.1:$port";
 my $ua = LWP::UserAgent->new(timeout => 30);
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 
 # path, the broker the record must reach
 my @ways_in = ((map { [$_, broker()] } qw(/tls /mtls /sasl/plain /sasl-ssl/plain
@@ -51,16 +51,6 @@ plan tests => 3 * @ways_in + 2 * @kafka4_scram + 4 * @failures + @secrets + 3;
 sub post {
     my ($path, $body) = @_;
     return $ua->post("$base$path", Content => $body, 'Content-Type' => 'text/plain');
-}
-
-sub log_size { -s $error_log // 0 }
-
-sub log_since {
-    my ($from) = @_;
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    seek $fh, $from, 0;
-    local $/;
-    return <$fh> // '';
 }
 
 for (@ways_in) {

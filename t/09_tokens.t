@@ -7,7 +7,7 @@
 # - the token build (t/tokens.sh: ./configure --with-librdkafka
 #   --with-delegation-tokens against the librdkafka 2.15.1 that
 #   librdkafka/build.sh patched, httpd started
-#   with -defines KU_TOKENS, t/conf/tokens.inc): the same config passes -t,
+#   with -defines KU_TOKENS, t/conf/secure-vhost-tokens.inc): the same config passes -t,
 #   and real tokens made by Kafka's DelegationTokenCommand produce to Kafka
 #   4.1.1 and 3.9.1 (the records are consumed back); a wrong HMAC, an
 #   expired token and the good token without the tokenauth extension are
@@ -26,6 +26,7 @@ use LWP::UserAgent ();
 use POSIX ();
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 my $t_dir = File::Spec->rel2abs($FindBin::Bin);
 my $so = "$t_dir/../.libs/mod_kafka_upstream.so";
@@ -74,7 +75,6 @@ else {
 my $port = $ENV{KU_SECURE_PORT} or die "KU_SECURE_PORT is not set: run t/run-tests.sh\n";
 my $base_url = "http://127.0.0.1:$port";
 my $ua = LWP::UserAgent->new(timeout => 30);
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 
 # path, the broker the record must reach
 my @ways_in = (['/tokens/kafka4/sasl/scram-sha-256', broker()],
@@ -111,12 +111,6 @@ sub post {
     return $ua->post("$base_url$path", Content => $body, 'Content-Type' => 'text/plain');
 }
 
-sub log_all {
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    local $/;
-    return <$fh> // '';
-}
-
 for (@ways_in) {
     my ($path, $broker) = @$_;
     my $offset = end_offset('ku-tokens', 0, $broker);
@@ -138,13 +132,13 @@ for my $path (@refused) {
                             error => 'broker authentication failed' }),
              "$path: the client is told why");
     # Its producer connected at child start: its lines may predate the request.
-    my @lines = grep { /KU00003: producer \Q$path\E \(/ } split /\n/, log_all();
+    my @lines = grep { /KU00003: producer \Q$path\E \(/ } split /\n/, log_since(0);
     ok t_cmp("@lines", qr/_AUTHENTICATION.*invalid credentials/, "$path: a tagged log line names the cause");
     ok t_cmp(end_offset('ku-tokens'), $offset, "$path: nothing produced");
 }
 
 # The whole log, debug output of the token producers included.
-my $log = log_all();
+my $log = log_since(0);
 ok t_cmp(scalar(() = $log =~ /KU00004: librdkafka /g) > 0, 1, 'librdkafka debug lines were logged');
 for my $i (0 .. $#secrets) {
     ok t_cmp(index($log, $secrets[$i]), -1, "no HMAC #$i in the error log");

@@ -8,6 +8,8 @@ use Apache::Test;
 use Apache::TestUtil;
 use Apache::TestRequest qw(GET);
 use File::Path qw(make_path);
+use lib 't/lib';
+use HttpdLog;
 
 my @lines = ('KafkaUpstreamTopic from-htaccess', 'KafkaUpstreamBootstrapServers 127.0.0.1:9',
              'KafkaUpstreamSASLPassword hunter2', 'KafkaUpstreamProperty debug all',
@@ -16,7 +18,6 @@ my @lines = ('KafkaUpstreamTopic from-htaccess', 'KafkaUpstreamBootstrapServers 
 plan tests => 2 * @lines + 2, need_lwp;
 
 my $dir = Apache::Test::vars('documentroot') . '/ku-htaccess';
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 make_path($dir);
 open(my $index, '>', "$dir/index.html") or die "$dir/index.html: $!";
 print $index "plain file\n";
@@ -33,16 +34,13 @@ ok t_cmp(GET('/ku-htaccess/index.html')->code, 200, 'AllowOverride All: a harmle
 
 for my $line (@lines) {
     my ($directive) = split ' ', $line;
-    my $from = -s $error_log // 0;
+    my $from = log_size();
     write_htaccess("$line\n");
     ok t_cmp(GET('/ku-htaccess/index.html')->code, 500, "$directive in .htaccess: 500");
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    seek $fh, $from, 0;
-    my $log = do { local $/; <$fh> };
+    my $log = log_since($from);
     ok t_cmp($log, qr/\Q$directive\E not allowed here/, "$directive in .htaccess: refused");
 }
 unlink "$dir/.htaccess";
 
-open(my $fh, '<', $error_log) or die "$error_log: $!";
-my $whole = do { local $/; <$fh> };
+my $whole = log_since(0);
 ok t_cmp(index($whole, 'hunter2'), -1, 'the refused password is not in the log');

@@ -9,7 +9,7 @@
 #   -defines KU_OAUTH and the servers of t/oauth/servers.sh up (a real
 #   OAuth2 server, oidc-provider, and a Kafka 4.1.1 broker whose OAUTHBEARER
 #   listeners validate its JWTs through its JWKS, audience and issuer;
-#   t/conf/beyond/oauth.inc): records produced over SASL_PLAINTEXT and
+#   t/conf/12_oauth.inc): records produced over SASL_PLAINTEXT and
 #   SASL_SSL (token endpoint over https), with SASL extensions (which the
 #   broker shows it got), over HTTP/2, are read back; a wrong secret, a token for another audience and
 #   an untrusted token endpoint are 503s with Retry-After, a tagged log
@@ -31,6 +31,7 @@ use Time::HiRes qw(sleep time);
 use Time::Local qw(timegm);
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 my $t_dir = File::Spec->rel2abs($FindBin::Bin);
 my $so = "$t_dir/../.libs/mod_kafka_upstream.so";
@@ -129,7 +130,6 @@ my $port = $ENV{KU_OAUTH_HTTP_PORT} or die "KU_OAUTH_HTTP_PORT is not set: t/oau
 my $base_url = "http://127.0.0.1:$port";
 my $kafka = $ENV{KU_OAUTH_BROKER};    # its PLAINTEXT listener, to read back
 my $ua = LWP::UserAgent->new(timeout => 30);
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 my $servers = "$t_dir/oauth/servers.sh";
 my @responses;    # every answer's body, checked for secrets at the end
 my @cleanup;
@@ -142,12 +142,6 @@ sub post {
     my $res = $ua->post("$base_url$path", Content => $body, 'Content-Type' => 'text/plain');
     push @responses, $res->as_string;
     return $res;
-}
-
-sub log_all {
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    local $/;
-    return <$fh> // '';
 }
 
 sub error_of { eval { json->encode(json->decode($_[0]->content)) } // $_[0]->content }
@@ -205,7 +199,7 @@ for my $case (@refused) {
     ok t_cmp(error_of($res), json->encode({ message => 'Service Unavailable', error => $error }),
              "$path: the client is told why");
     # Its producer fetched its token at child start: its lines predate the request.
-    my @lines = grep { /KU00030: producer \Q$path\E \(/ } split /\n/, log_all();
+    my @lines = grep { /KU00030: producer \Q$path\E \(/ } split /\n/, log_since(0);
     ok t_cmp("@lines", qr/\Q$error\E: /, "$path: a tagged log line says which");
     ok t_cmp(end_offset('ku-oauth', 0, $kafka), $offset, "$path: nothing produced");
 }
@@ -218,7 +212,7 @@ for my $case (@refused) {
     ok t_cmp(error_of($res), json->encode({ message => 'Service Unavailable',
                                             error => 'token endpoint unreachable' }),
              '/oauth/late: the client is told why');
-    my @lines = grep { /KU00030: producer \/oauth\/late \(/ } split /\n/, log_all();
+    my @lines = grep { /KU00030: producer \/oauth\/late \(/ } split /\n/, log_since(0);
     ok t_cmp("@lines", qr/token endpoint unreachable: /, '/oauth/late: a tagged log line says which');
     system('bash', $servers, 'up', $ENV{KU_OAUTH_LATE_PORT}) == 0 or die "servers.sh up failed\n";
     push @cleanup, sub { system('bash', $servers, 'down', $ENV{KU_OAUTH_LATE_PORT}) };
@@ -269,7 +263,7 @@ for my $case (@refused) {
 
 # Nothing secret anywhere: the error log with librdkafka's debug output,
 # the answers, the status page.
-my $log = log_all();
+my $log = log_since(0);
 my $status = $ua->get(Apache::Test::vars('scheme') . '://' . Apache::Test::vars('remote_addr')
                       . ':' . Apache::Test::vars('port') . '/ku-status')->content;
 ok t_cmp(scalar(() = $log =~ /KU00004: librdkafka .*OAUTHBEARER/g) > 0, 1,
@@ -288,6 +282,6 @@ ok t_cmp(join(' ', join("\n", $log, @responses, $status) =~ /($jwt)/g), '',
 
 # The children that serve requests, each with its own producers.
 sub children {
-    my %pids = map { $_ => 1 } log_all() =~ /\[pid (\d+):tid \d+\] \S+ KU00006: producer \/oauth\/short /g;
+    my %pids = map { $_ => 1 } log_since(0) =~ /\[pid (\d+):tid \d+\] \S+ KU00006: producer \/oauth\/short /g;
     return scalar(keys %pids) || 1;
 }

@@ -1,4 +1,4 @@
-# SPEC §2.2, against the real broker (locations: t/conf/beyond/format.inc):
+# SPEC §2.2, against the real broker (locations: t/conf/21_headers_format.inc):
 #  - KafkaUpstreamRecordHeaders[Include|Exclude|Repeated], ...HeaderRename:
 #    request headers become Kafka record headers, compared as the record's
 #    whole header list; a header sent twice is merged by httpd into

@@ -1,4 +1,4 @@
-# SPEC §2.2, against the real brokers (Locations in t/conf/beyond/split.inc):
+# SPEC §2.2, against the real brokers (Locations in t/conf/22_split_clusters.inc):
 # - KafkaUpstreamSplit ndjson|json-array: each line / array element is one
 #   record (the body of its envelope, or the whole value in raw format);
 #   sync: 200 with each record's topic/partition/offset when all were
@@ -22,12 +22,12 @@ use IO::Socket::INET ();
 use POSIX qw(WNOHANG);
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 my $split = 'ku-split';
 my $missing = 'ku-no-such-topic';   # not on the broker; auto-create is off
 my $k4 = broker();
 my $k3 = $ENV{KU_KAFKA3} or die "KU_KAFKA3 is not set: run t/run-tests.sh\n";
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 my $hostport = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 
 # --- tables -------------------------------------------------------------------
@@ -250,19 +250,8 @@ sub idempotent_producers {
 
 # --- 7. cluster name ------------------------------------------------------------------------
 
-# Waits up to $timeout s for a line matching $re in the error log.
-sub wait_for_log {
-    my ($re, $timeout) = @_;
-    for (1 .. $timeout * 10) {
-        open(my $fh, '<', $error_log) or die "$error_log: $!";
-        while (my $line = <$fh>) { return $line if $line =~ $re }
-        select undef, undef, undef, 0.1;
-    }
-    return '';
-}
-
 # Nothing listens on 127.0.0.1:1: the producer made at child start reports it.
-ok t_cmp(wait_for_log(qr/KU00003: producer \/cluster-down \(/, 10),
+ok t_cmp(wait_for_log(0, qr/KU00003: producer \/cluster-down \(/, 10),
          qr/KU00003: producer \/cluster-down \(nowhere 127\.0\.0\.1:1\): /,
          'ClusterName: the producer\'s log lines carry the cluster name');
 

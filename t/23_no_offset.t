@@ -2,7 +2,7 @@
 # librdkafka reported; a delivery report without one (RD_KAFKA_OFFSET_INVALID,
 # -1001) leaves the Kafka-Offset header, and the `offset` of that record's
 # `results` entry, out. Staged deterministically against the real broker:
-# with acks 0 (t/conf/beyond/no_offset.inc) no delivery report has an offset,
+# with acks 0 (t/conf/23_no_offset.inc) no delivery report has an offset,
 # as happens to messages librdkafka "implicitly acks" after a failover
 # (t/42_failover.t). Each record must still be in Kafka, exactly once.
 use strict;

@@ -2,7 +2,9 @@
 # lost) answers 503, and the module recovers without a restart by hand: the
 # next request in the same child gets a new producer. A real broker cannot
 # be made to raise a fatal error, so librdkafka's own rd_kafka_test_fatal_error
-# raises it, through a test-only handler (t/conf/beyond/fatal.inc).
+# raises it, through the handler of a test-only module loaded beside the
+# module as shipped (t/modules/mod_ku_test_hooks.c, t/conf/41_fatal.inc).
+# Without that module (./configure --enable-test-hooks) the file skips.
 use strict;
 use warnings FATAL => 'all';
 
@@ -11,13 +13,15 @@ use Apache::TestUtil;
 use Apache::TestRequest qw(POST);
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
-plan tests => 7, need_lwp;
+my $hooks = Apache::Test::vars('t_dir') . '/modules/.libs/mod_ku_test_hooks.so';
+plan tests => 7, need need_lwp,
+    { "the test-only module $hooks is not built (./configure --enable-test-hooks)" => -e $hooks };
 
 # One keep-alive connection: every request below is served by one child.
 Apache::TestRequest::user_agent(reset => 1, keep_alive => 1);
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
-my $log_from = -s $error_log // 0;
+my $log_from = log_size();
 
 sub post { POST(shift, content => shift, 'Content-Type' => 'text/plain') }
 
@@ -36,9 +40,7 @@ ok t_cmp(decode_value($rec) && decode_value($rec)->{body}, 'after', 'and its rec
 ok t_cmp(scalar(consume('ku-sync', $offset, 5, timeout => 3)), 1,
          'the refused record never reached Kafka');
 
-open(my $fh, '<', $error_log) or die "$error_log: $!";
-seek $fh, $log_from, 0;
-my $log = do { local $/; <$fh> };
+my $log = log_since($log_from);
 ok t_cmp($log, qr/KU00002: producer \/fatal \(.*\) failed fatally: test_fatal_error: raised by the test hook/,
          'the fatal error is logged');
 ok t_cmp($log, qr/KU00015: producer \/fatal \(.*\) replaced after a fatal error/,

@@ -1,7 +1,7 @@
 # The durable spool (issue 14): an accepted async record survives any
 # broker outage, httpd restart or child crash. Against the fault broker of
 # t/40_faults.t (${KU_FAULT_BROKER}, t/run-tests.sh sets it), the
-# Locations of t/conf/beyond/spool.inc (spool t/spool, 4 MiB):
+# Locations of t/conf/43_spool.inc (spool t/spool, 4 MiB):
 #   (f) a record for a missing topic: dead-lettered with the reason, once;
 #   (c) kill -9 of a child under load, broker up: nothing lost;
 #   then one outage of the broker, longer than 60 s (DeliveryTimeout 5 s),
@@ -25,6 +25,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use KafkaTest;
 use FaultBroker;
+use HttpdLog;
 use File::Temp qw(tempdir);
 use MIME::Base64 qw(decode_base64);
 use Time::HiRes qw(time sleep);
@@ -110,7 +111,7 @@ kafka('create-topics', "$topic:3");
     my $res = POST('/spool-missing', content => qq({"id":"$id"}),
                    'Content-Type' => 'application/json');
     ok t_cmp($res->code, 200, '(f) the record for a missing topic was accepted (spooled)');
-    ok t_cmp(wait_for_log($from, qr/KU00049: .*ku-spool-missing.*Unknown topic/i, 90), 1,
+    ok t_cmp(wait_for_log($from, qr/KU00049: .*ku-spool-missing.*Unknown topic/i, 90) ? 1 : 0, 1,
              '(f) dead-lettered with the reason, logged (KU00049)');
     sleep 2;
     my @dead = grep { decode_base64($_->{value_base64}) =~ /\Q$id\E/ }
@@ -259,7 +260,7 @@ my %was_cut = map { $_ => 1 } @cut;
 ok t_cmp(join(' ', grep { !$was_cut{$_} } sort keys %lost), '',
          '(a)-(e) every accepted record arrived, but some of those cut short in (e)')
     or print STDERR "# lost: @{[ sort keys %lost ]}\n";
-my @torn = grep { /KU00048: .*torn/ } log_since($e_from);
+my @torn = grep { /KU00048: .*torn/ } log_lines_since($e_from);
 ok t_cmp(scalar @torn, scalar @cut, '(e) one KU00048 line per torn record');
 printf STDERR "# 43_spool.t: %.1f s\n", time - $t_all;
 kafka('stop');

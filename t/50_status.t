@@ -11,6 +11,7 @@ use Apache::TestRequest qw(GET POST);
 use IO::Socket::INET ();
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
@@ -162,18 +163,11 @@ for my $secret (@secrets) {
 
 # --- per-request error lines are rate-limited (README "Log rate limits") ------------
 {
-    my $error_log = Apache::Test::vars('t_logs') . '/error_log';
-    my $from = -s $error_log;
+    my $from = log_size();
     my $k = 80;
-    my $since = sub {
-        open(my $fh, '<', $error_log) or die "$error_log: $!";
-        seek $fh, $from, 0;
-        local $/;
-        return <$fh> // '';
-    };
     # Logged lines plus the held-back counts of every child's window.
     my $told = sub {
-        my $log = $since->();
+        my $log = log_since($from);
         my $lines = () = $log =~ /KU00008: /g;
         my $held = 0;
         $held += $1 while $log =~ /KU00016: (\d+) KU00008 line\(s\) were not logged/g;

@@ -1,6 +1,6 @@
 # Schema Registry (README: Schema Registry), against the real registry
 # t/run-tests.sh started (Apicurio, Confluent API at $KU_REGISTRY_URL) and
-# the real broker (locations: t/conf/beyond/schema.inc). Each produced
+# the real broker (locations: t/conf/60_schema_registry.inc). Each produced
 # record is read back with kcat and decoded by t/tools/sr-decode.py
 # (fastavro, which fetches the schema by the id in the record; logical
 # types print as their Python value, e.g. a date as 2022-01-08): magic byte,

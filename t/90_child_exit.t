@@ -9,25 +9,11 @@ use Apache::TestUtil;
 use Apache::TestRequest qw(POST GET);
 use lib 't/lib';
 use KafkaTest;
+use HttpdLog;
 
 plan tests => 5, need_lwp;
 
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 my $pid_file = Apache::Test::vars('t_logs') . '/httpd.pid';
-
-sub log_size { -s $error_log // 0 }
-
-# Waits up to $timeout s for a line matching $re written after $from.
-sub wait_for_log {
-    my ($from, $re, $timeout) = @_;
-    for (1 .. $timeout * 10) {
-        open(my $fh, '<', $error_log) or die "$error_log: $!";
-        seek $fh, $from, 0;
-        while (my $line = <$fh>) { return $line if $line =~ $re }
-        select undef, undef, undef, 0.1;
-    }
-    return '';
-}
 
 my $offset = end_offset('ku-queue');
 my $from = log_size();

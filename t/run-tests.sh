@@ -79,10 +79,15 @@ fi
 
 cd "$SRC"
 start=$(date +%s)
+# t/99_error_log.t checks the run's whole error log for unexpected errors:
+# it runs last, after a KU_TESTS subset too.
+tests=${KU_TESTS:-}
+case " $tests " in "  "|*" t/99_error_log.t "*) ;; *) tests="$tests t/99_error_log.t" ;; esac
 echo "== build"
 autoreconf -fi >/dev/null 2>&1
-# The test hooks add a handler only the suite uses (t/41_fatal.t).
-./configure --enable-werror CPPFLAGS=-DKU_TEST_HOOKS >/dev/null
+# --enable-test-hooks: the test-only module t/41_fatal.t needs
+# (t/modules/mod_ku_test_hooks.c), beside the module as shipped.
+./configure --enable-werror --enable-test-hooks >/dev/null
 make -s >/dev/null
 # The librdkafka the module runs on, as its status page must say (t/50_status.t).
 export KU_RDKAFKA_VERSION=$(pkg-config --modversion rdkafka)
@@ -180,7 +185,7 @@ for mpm in $MPMS; do
     perl t/TEST.PL -clean >/dev/null 2>&1 || true
     status=0
     KU_MPM=$mpm perl t/TEST.PL -apxs "$(command -v apxs)" -httpd_conf "$base" \
-        -port "$PORT" -servername 127.0.0.1 -verbose=0 ${KU_TESTS:-} > "$out" 2>&1 || status=$?
+        -port "$PORT" -servername 127.0.0.1 -verbose=0 $tests > "$out" 2>&1 || status=$?
     cat "$out"
     cp t/logs/error_log "t/logs-$mpm.error_log" 2>/dev/null || true
     # A test that restarts httpd itself (t/40_faults.t) can leave one whose
@@ -196,7 +201,7 @@ if [ "${KU_TOKENS_PASS:-1}" != 0 ]; then
     echo "== librdkafka 2.15.1 with delegation tokens (t/tokens.sh, --with-librdkafka)"
     status=0
     # In $SRC.tokens; the librdkafka in /tmp/ku-librdkafka, kept between runs.
-    KU_TOKENS_TESTS="${KU_TESTS:-}" KU_KAFKA3_PORT=$KAFKA3_PORT KU_KAFKA3_DIR=$KAFKA3_DIR bash t/tokens.sh || status=$?
+    KU_TOKENS_TESTS="$tests" KU_KAFKA3_PORT=$KAFKA3_PORT KU_KAFKA3_DIR=$KAFKA3_DIR bash t/tokens.sh || status=$?
     cat t/logs-tokens.out
     count t/logs-tokens.out "$status" t/logs-tokens.error_log
 fi

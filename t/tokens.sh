@@ -15,7 +15,7 @@
 #                broker (DelegationTokenCommand, logged in as bob over
 #                SCRAM), one more created and expired at once; exported as
 #                KU_TOKEN_ID/_HMAC, KU_KAFKA3_TOKEN_ID/_HMAC and
-#                KU_EXPIRED_TOKEN_ID/_HMAC for t/conf/tokens.inc.
+#                KU_EXPIRED_TOKEN_ID/_HMAC for t/conf/secure-vhost-tokens.inc.
 # 4. OAuth       t/oauth/servers.sh start: a real OAuth2 server and a
 #                JWT-validating Kafka broker for t/12_oauth.t (KU_OAUTH_*
 #                exported), stopped when this script exits.

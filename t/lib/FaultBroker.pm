@@ -1,6 +1,6 @@
 package FaultBroker;
 # What the fault tests share (t/40_faults.t, t/43_spool.t): the fault broker ${KU_FAULT_BROKER} driven by t/kafka/kafka.sh,
-# t/tools/ku-load runs, the error log and httpd's processes.
+# t/tools/ku-load runs and httpd's processes (the error log: t/lib/HttpdLog.pm).
 use strict;
 use warnings FATAL => 'all';
 
@@ -9,11 +9,9 @@ use Apache::Test ();
 use KafkaTest qw(ku_load_start ku_load_end);
 use Time::HiRes qw(time sleep);
 
-our @EXPORT = qw(fault_broker kafka load_start load_end log_size log_since wait_for_log
-                 httpd_pid children touch);
+our @EXPORT = qw(fault_broker kafka load_start load_end httpd_pid children touch);
 
 my $top = Apache::Test::vars('top_dir');
-my $error_log = Apache::Test::vars('t_logs') . '/error_log';
 my $pid_file = Apache::Test::vars('t_logs') . '/httpd.pid';
 my $base_url = 'http://' . Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $fault = $ENV{KU_FAULT_BROKER} // '';
@@ -46,26 +44,6 @@ sub load_start {
 }
 
 sub load_end { ku_load_end(@_) }
-
-sub log_size { -s $error_log // 0 }
-
-sub log_since {
-    my ($from) = @_;
-    open(my $fh, '<', $error_log) or die "$error_log: $!";
-    seek $fh, $from, 0;
-    return <$fh>;
-}
-
-# Waits up to $timeout s for a line matching $re written after $from.
-sub wait_for_log {
-    my ($from, $re, $timeout) = @_;
-    my $deadline = time + $timeout;
-    until (grep { $_ =~ $re } log_since($from)) {
-        return 0 if time > $deadline;
-        sleep 0.1;
-    }
-    return 1;
-}
 
 sub httpd_pid {
     open(my $fh, '<', $pid_file) or die "$pid_file: $!";

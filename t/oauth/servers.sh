@@ -17,7 +17,7 @@
 # OAUTH_SSL), with Kafka's validator as ExtensionsLoggingValidator.java
 # extends it: it prints the SASL extensions to the broker's server.log. KU_OAUTH_DIR (/tmp/ku-oauth-servers-$USER): keys, certs,
 # logs, the broker's data, client-secret. KU_OAUTH_HTTP_PORT (KU_TEST_PORT+72)
-# is the test httpd's virtual host for t/conf/beyond/oauth.inc. Cache: KU_OAUTH_CACHE
+# is the test httpd's virtual host for t/conf/12_oauth.inc. Cache: KU_OAUTH_CACHE
 # (~/.cache/mod_kafka_upstream/oidc-provider-VERSION). Needs node and npm,
 # and kafka.sh fetch done.
 set -euo pipefail

@@ -1,0 +1,90 @@
+# The whole error log of this run holds no unexpected error: runs last
+# (t/run-tests.sh appends it to a KU_TESTS list), reads every line the
+# server wrote so far and fails on any line at level error, crit, alert or
+# emerg, and on any crash line at whatever level (a child's exit signal, a
+# sanitizer report), unless an entry of the allow-list below matches it.
+# Each entry is a line some test provokes on purpose; its comment names
+# that test. A new error line a change brings in fails this file until it
+# is understood: then it is fixed, or added here with the test that causes it.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use lib 't/lib';
+use HttpdLog;
+
+plan tests => 1;
+
+my @allowed = (
+    # Brokers nobody listens on (127.0.0.1:1: /sync-unreachable,
+    # /async-unreachable, /cluster-down, whose producers start with every
+    # child): t/04_sync.t, t/22_split_clusters.t, t/90_child_exit.t. Brokers
+    # stopped, killed or restarted on purpose: t/40_faults.t, t/42_failover.t,
+    # t/43_spool.t. librdkafka says so through KU00004.
+    qr/KU00004: librdkafka FAIL: .*(Connection refused|request\(s\) timed out: disconnect|Receive failed|Disconnected|Connection reset by peer)/,
+    # Failed logins and TLS on purpose (wrong password, unknown user,
+    # untrusted certificate, hostname mismatch, no client certificate,
+    # SCRAM to Kafka 4 from librdkafka < 2.6.1, bad tokens): t/08_security.t,
+    # t/09_tokens.t, t/12_oauth.t.
+    qr/KU00004: librdkafka FAIL: .*(SASL authentication error|SASL \S+ mechanism handshake failed|SSL handshake failed|tls_post_process_server_certificate)/,
+    # The token endpoint refusing the client, untrusted, or down: t/12_oauth.t.
+    qr/KU00004: librdkafka OIDC: .*Failed to retrieve OIDC token/,
+    # The fatal error the test-only module raises, and the module's own
+    # line about it: t/41_fatal.t.
+    qr/KU00004: librdkafka FATAL: .*test_fatal_error: raised by the test hook/,
+    qr/KU00002: producer \/fatal \(.*\) failed fatally: test_fatal_error: raised by the test hook/,
+    # Requests answered with an error the tests ask for: a missing topic,
+    # unreachable or unauthenticated brokers, a full queue (t/04_sync.t,
+    # t/05_queue_full.t, t/08_security.t, t/09_tokens.t, t/12_oauth.t,
+    # t/22_split_clusters.t, t/40_faults.t, t/43_spool.t).
+    qr/KU00007: answered \d+ for topic \S+: /,
+    # Async messages the broker outage made undeliverable: t/40_faults.t,
+    # t/43_spool.t, t/90_child_exit.t.
+    qr/KU00001: \d+ accepted message\(s\) could not be delivered by producer /,
+    # The misconfigured /no-topic Location, and the rate limiter's count of
+    # the lines it held back: t/03_errors.t, t/50_status.t.
+    qr/KU00008: kafka-upstream handler without KafkaUpstreamBootstrapServers and KafkaUpstreamTopic for \/no-topic/,
+    qr/KU00016: \d+ \S+ line\(s\) were not logged in the last \d+ s/,
+    # A wrong password for the basic-auth Location: t/21_headers_format.t,
+    # t/12_no_walk.t.
+    qr/AH01617: user ku-tester: authentication failure for /,
+    # KafkaUpstream directives refused in .htaccess: t/11_htaccess.t.
+    qr{/ku-htaccess/\.htaccess: KafkaUpstream\w+ not allowed here},
+    # The unreadable .htaccess a walking request meets: t/12_no_walk.t.
+    qr{AH00529: .*/ku-nowalk/\.htaccess pcfg_openfile: unable to check htaccess file},
+    # `Require all denied` in a Location of ours: t/12_no_walk.t.
+    qr{AH01630: client denied by server configuration: .*/ku-nowalk/denied},
+    # The spool's dead letters for a topic the broker lacks, and the spool
+    # filled on purpose: t/43_spool.t.
+    qr/KU00049: spool: a record for topic ku-spool-missing refused for good/,
+    qr/KU00046: spool \S+: full \(max-size reached\): answered 503/,
+    # mpm_event closing a keep-alive connection while the server stops or
+    # restarts under load, as t/40_faults.t and t/43_spool.t make it.
+    qr/AH03093: process_socket: apr_pollset_add failure for keep alive/,
+    # Requests httpd itself refuses, from the bad-input corpus: t/30_bad_input.t.
+    qr{AH10244: invalid URI path \(/corpus/},
+    # mpm_event while 20 graceful restarts follow each other: t/40_faults.t,
+    # t/43_spool.t.
+    qr/AH03490: scoreboard is full, not at MaxRequestWorkers/,
+);
+
+my $error = qr/^\[[^\]]+\] \[[\w.]*:(?:error|crit|alert|emerg)\]/;
+my $crash = qr/exit signal|Segmentation fault|AH0005[12]:|double free|core dump|AddressSanitizer|runtime error:/;
+
+my (%unexpected, $count);
+for my $line (log_lines_since(0)) {
+    next unless $line =~ $error || $line =~ $crash;
+    next if grep { $line =~ $_ } @allowed;
+    $count++;
+    # One example of each kind: the line without its time, pid and numbers.
+    (my $kind = $line) =~ s/^\[[^\]]+\] //;
+    $kind =~ s/\[pid [^\]]+\] |\[client [^\]]+\] //g;
+    $kind =~ s/\d+/N/g;
+    $unexpected{$kind} //= $line;
+}
+my @examples = sort values %unexpected;
+splice @examples, 20;
+print STDERR "# unexpected: $_" for @examples;
+ok t_cmp($count // 0, 0, 'no unexpected error or crash line in the error log ('
+         . scalar(keys %unexpected) . ' kind(s))');

@@ -1,0 +1,73 @@
+/* mod_ku_test_hooks.c: a test-only httpd module, never installed nor
+ * packaged. Built by `./configure --enable-test-hooks` (t/run-tests.sh does)
+ * as t/modules/.libs/mod_ku_test_hooks.so; t/conf/extra.conf.in loads it
+ * after mod_kafka_upstream when it exists, and t/41_fatal.t skips without it.
+ *
+ * It calls the module's own non-static functions: httpd loads modules with
+ * RTLD_GLOBAL, so mod_kafka_upstream.so's symbols resolve here. */
+#include <string.h>
+
+#include "apr_strings.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_protocol.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "mod_kafka_upstream.h"
+#include "conf.h"
+#include "producer.h"
+
+static int answer(request_rec *r, int status, const char *body)
+{
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, strlen(body));
+    ap_rputs(body, r);
+    return OK;
+}
+
+/* `SetHandler kafka-upstream-test-fatal` makes librdkafka raise a fatal
+ * error on this location's producer (no real broker can be made to) and
+ * sends one record through it. The answer is a 200, so that the connection
+ * stays in this child, saying what that send came to:
+ * {"status":503,"error":"producer unusable"}. */
+static int test_fatal_handler(request_rec *r)
+{
+    const ku_dir_conf_t *conf;
+    ku_producer_t *kp;
+    ku_record_t rec = { 0 };
+    const char *error = NULL;
+
+    if (!r->handler || strcmp(r->handler, "kafka-upstream-test-fatal"))
+        return DECLINED;
+    conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
+    if (!ku_conf_is_complete(conf) || !(kp = ku_producer_for(r->pool, conf, r->server, &error)))
+        return answer(r, HTTP_INTERNAL_SERVER_ERROR, "{\"error\":\"no producer\"}");
+    rd_kafka_test_fatal_error(ku_producer_handle(kp),
+                              RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                              "raised by the test hook");
+    rec.topic = ku_conf_str(conf, KU_STR_TOPIC);
+    rec.value = "sent after the fatal error";
+    rec.len = strlen(rec.value);
+    ku_producer_send(kp, &rec, 1, 1, ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT), r->pool);
+    return answer(r, HTTP_OK, apr_psprintf(r->pool, "{\"status\":%d,\"error\":\"%s\"}",
+                                           rec.result.status,
+                                           rec.result.error ? rec.result.error : ""));
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    ap_hook_handler(test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+module AP_MODULE_DECLARE_DATA ku_test_hooks_module = {
+    STANDARD20_MODULE_STUFF,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    register_hooks
+};
