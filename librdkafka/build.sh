@@ -10,6 +10,9 @@
 #   0002-metadata-update-leader-none.patch   a partition told "no leader"
 #       by a metadata update is no longer left without one for good (its
 #       messages timed out after a broker restart; librdkafka issue #5430).
+#   0003-metadata-no-brokers.patch   a Metadata response naming no broker
+#       (all fenced) no longer makes the client drop every broker it knows
+#       and stay without any (librdkafka issue #5301).
 #
 #   librdkafka/build.sh [SOURCE [PREFIX]]   builds (or keeps) and prints
 #                                           "prefix: PREFIX" last

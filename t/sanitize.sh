@@ -45,7 +45,10 @@ SAN=${KU_SANITIZE_WORK:-$SRC.sanitize}
 PORT=${KU_TEST_PORT:-8529}
 MPM=${KU_SANITIZE_MPM:-event}
 STEPS=${KU_SANITIZE_STEPS:-build selftest suite leak}
-TESTS=${KU_SANITIZE_TESTS-${KU_TESTS:-}}
+# By default every file but t/42_failover.t: failover is librdkafka's and
+# the producer registry's, which the other files run under the sanitizers
+# too, and it takes 106 s there (keeps the CI run under 45 minutes).
+TESTS=${KU_SANITIZE_TESTS-${KU_TESTS:-$(cd "$SRC" && ls t/*.t | grep -v '/42_failover\.t$' | tr '\n' ' ')}}
 LEAK_PORT=${KU_LEAK_PORT:-$((PORT + 72))}
 LEAK_WARMUP=${KU_LEAK_WARMUP:-2000}
 LEAK_REQUESTS=${KU_LEAK_REQUESTS:-20000}

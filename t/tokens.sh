@@ -115,14 +115,8 @@ suite() { # defines test-files...
 }
 : >"$SRC/t/logs-tokens.error_log"
 with_vhosts='/(09_tokens|12_oauth)\.t$'
-# t/40_faults.t is left out of the whole-suite run against 2.15.1: its
-# graceful-restart and broker-restart cases lose a few async messages with
-# this librdkafka (2 of ~130 and 1 of 2,000 on a quiet machine, with
-# 0002-metadata-update-leader-none.patch; README "librdkafka"), which
-# Debian's 2.0.2 does not. Known and open; KU_TOKENS_TESTS=t/40_faults.t
-# runs it.
 # shellcheck disable=SC2086
-files=$(printf '%s\n' ${TESTS:-$(ls t/*.t | grep -v '/40_faults\.t$')})
+files=$(printf '%s\n' ${TESTS:-t/*.t})
 plain=$(grep -Ev "$with_vhosts" <<<"$files" || true)
 vhosts=$(grep -E "$with_vhosts" <<<"$files" || true)
 # shellcheck disable=SC2086
