@@ -319,7 +319,7 @@ static int scram_warned;
 static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
                                    apr_pool_t *p)
 {
-    const char *mechanism = conf->str[KU_STR_SASL_MECHANISM];
+    const char *mechanism = ku_conf_str(conf, KU_STR_SASL_MECHANISM);
 
     if (scram_warned || !ku_conf_is_complete(conf) || !mechanism
         || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
@@ -358,13 +358,12 @@ static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 {
-    const char *error = ku_conf_check(p, conf);
+    const char *error = ku_conf_check(p, conf), *section = ku_conf_section(conf);
 
     if (!error)
         return OK;
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, NULL, "KU00010: %s%s%s", error,
-                 conf->section ? " in the section for " : "",
-                 conf->section ? conf->section : "");
+                 section ? " in the section for " : "", section ? section : "");
     return !OK;
 }
 

@@ -89,22 +89,14 @@ static struct {
 } registry;
 
 /* The request path's way to a producer, without building the producer key
- * (some 25 properties joined) and without a lock: the conf's own values.
- * Merged confs are made anew for each request, but their values are copied
- * from the sections', so equal values mean the same key. Entries are only
- * added (under the registry's write lock) and published by the count;
- * a full cache sends further confs down the keyed path. */
+ * (some 25 properties joined) and without a lock: the conf's producer id
+ * (conf.h), compared byte for byte. Entries are only added (under the
+ * registry's write lock) and published by the count; a full cache sends
+ * further confs down the keyed path. */
 #define KU_CACHE_SIZE 64
 
 typedef struct {
-    int num[KU_NUM_COUNT];
-    int flag[KU_FLAG_COUNT];
-    const char *str[KU_STR_COUNT];
-    const apr_array_header_t *props;
-} ku_conf_values_t;
-
-typedef struct {
-    ku_conf_values_t values;
+    ku_conf_producer_id_t id;
     ku_producer_t *volatile kp;
 } ku_cache_entry_t;
 
@@ -471,32 +463,23 @@ static ku_producer_t *replace_producer(const ku_dir_conf_t *conf, const char *ke
     return kp;
 }
 
-/* Zeroed first: the padding takes part in the comparison. */
-static void conf_values(const ku_dir_conf_t *conf, ku_conf_values_t *v)
-{
-    memset(v, 0, sizeof(*v));
-    memcpy(v->num, conf->num, sizeof(v->num));
-    memcpy(v->flag, conf->flag, sizeof(v->flag));
-    memcpy(v->str, conf->str, sizeof(v->str));
-    v->props = conf->props;
-}
-
-static ku_cache_entry_t *cache_find(const ku_conf_values_t *v)
+static ku_cache_entry_t *cache_find(const ku_conf_producer_id_t *id)
 {
     apr_uint32_t i, n = apr_atomic_read32(&cache.n);
 
     for (i = 0; i < n; i++)
-        if (!memcmp(&cache.entry[i].values, v, sizeof(*v)))
+        if (!memcmp(&cache.entry[i].id, id, sizeof(*id)))
             return &cache.entry[i];
     return NULL;
 }
 
-/* Caller holds the write lock. Points the entry for v, and every entry
+/* Caller holds the write lock. Points the entry for id, and every entry
  * that pointed to the failed producer, to kp. */
-static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_producer_t *failed)
+static void cache_store(const ku_conf_producer_id_t *id, ku_producer_t *kp,
+                        ku_producer_t *failed)
 {
     apr_uint32_t i, n = apr_atomic_read32(&cache.n);
-    ku_cache_entry_t *e = cache_find(v);
+    ku_cache_entry_t *e = cache_find(id);
 
     for (i = 0; failed && i < n; i++)
         if (cache.entry[i].kp == failed)
@@ -507,7 +490,7 @@ static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_produce
     }
     if (n == KU_CACHE_SIZE)
         return;
-    cache.entry[n].values = *v;
+    cache.entry[n].id = *id;
     cache.entry[n].kp = kp;
     apr_atomic_set32(&cache.n, n + 1); /* publishes the entry */
 }
@@ -515,13 +498,13 @@ static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_produce
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
                                server_rec *s, const char **error)
 {
-    ku_conf_values_t values;
+    ku_conf_producer_id_t id;
     ku_cache_entry_t *e;
     ku_producer_t *kp, *failed;
     const char *key;
 
-    conf_values(conf, &values);
-    if ((e = cache_find(&values)) && (kp = e->kp) && !is_fatal(kp))
+    ku_conf_producer_id(conf, &id);
+    if ((e = cache_find(&id)) && (kp = e->kp) && !is_fatal(kp))
         return kp;
 
     key = ku_conf_producer_key(p, conf);
@@ -538,7 +521,7 @@ ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
     else
         failed = NULL;
     if (kp)
-        cache_store(&values, kp, failed);
+        cache_store(&id, kp, failed);
     apr_thread_rwlock_unlock(registry.lock);
     return kp;
 }

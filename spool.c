@@ -38,7 +38,6 @@
 
 ku_spool_t ku_spool = { .dead_fd = -1 };
 static ku_segment_t *current_seg;       /* under ku_spool.lock */
-static const char spool_on[] = "on", spool_off[] = "off";
 
 /* --- crc32c (Castagnoli), table-driven --------------------------------------- */
 
@@ -116,11 +115,9 @@ static const char *parse_size(apr_pool_t *p, const char *arg, apr_off_t *size)
 
 const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const char *arg2)
 {
-    ku_dir_conf_t *c = conf;
-
     if (!arg2 && (!strcasecmp(arg1, "On") || !strcasecmp(arg1, "Off"))) {
-        c->obj[KU_OBJ_SPOOL] = strcasecmp(arg1, "On") ? spool_off : spool_on;
-        if (c->obj[KU_OBJ_SPOOL] == spool_on)
+        ku_conf_set_spool(conf, !strcasecmp(arg1, "On"));
+        if (!strcasecmp(arg1, "On"))
             ku_spool.location_on = 1;
         return NULL;
     }
@@ -142,7 +139,7 @@ const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on)
 
 int ku_spool_wanted(const ku_dir_conf_t *conf, int sync)
 {
-    return !sync && conf->obj[KU_OBJ_SPOOL] == spool_on && ku_spool.shared;
+    return !sync && ku_conf_spool(conf) && ku_spool.shared;
 }
 
 /* --- startup (parent) --------------------------------------------------------- */
