@@ -16,6 +16,31 @@
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
 
+/* Settings held as objects; a section that sets one replaces it whole. */
+typedef enum {
+    KU_OBJ_KEY_EXPR,          /* ap_expr_info_t: KafkaUpstreamKey */
+    KU_OBJ_ALLOWED_TOPICS,    /* array of const char * */
+    KU_OBJ_HEADERS_INCLUDE,   /* array of const char *, lower case */
+    KU_OBJ_HEADERS_EXCLUDE,   /* array of const char *, lower case */
+    KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
+    KU_OBJ_FIELDS,            /* array of ku_field_t */
+    KU_OBJ_SPOOL,             /* spool_on or spool_off: KafkaUpstreamSpool On|Off */
+    KU_OBJ_COUNT
+} ku_obj_t;
+
+struct ku_dir_conf {
+    int num[KU_NUM_COUNT];          /* -1: unset */
+    int flag[KU_FLAG_COUNT];        /* -1: unset */
+    const char *str[KU_STR_COUNT];  /* NULL: unset */
+    signed char choice[KU_STR_COUNT]; /* a choice directive's word as its index
+                                       * in the word list; -1: unset */
+    const void *obj[KU_OBJ_COUNT];  /* NULL: unset */
+    const char *section;            /* the <Location>/<Directory> path, for errors */
+    apr_array_header_t *props;      /* KafkaUpstreamProperty: ku_prop_t, server-wide */
+};
+
+static const char spool_on[] = "On", spool_off[] = "Off";
+
 typedef struct {
     const char *directive;
     int def, min, max;
@@ -91,6 +116,67 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
         [KU_STR_SCHEMA_PAYLOAD] = "avro_json",
     };
     return c->str[s] ? c->str[s] : defaults[s];
+}
+
+int ku_conf_str_is_set(const ku_dir_conf_t *c, ku_str_t s)
+{
+    return c->str[s] != NULL;
+}
+
+/* The typed getters of the object settings (conf.h). */
+#define KU_OBJ_GETTER(type, name, id) \
+    type ku_conf_##name(const ku_dir_conf_t *c) { return c->obj[KU_OBJ_##id]; }
+KU_OBJ_GETTER(const ap_expr_info_t *, key_expr, KEY_EXPR)
+KU_OBJ_GETTER(const apr_array_header_t *, allowed_topics, ALLOWED_TOPICS)
+KU_OBJ_GETTER(const apr_array_header_t *, headers_include, HEADERS_INCLUDE)
+KU_OBJ_GETTER(const apr_array_header_t *, headers_exclude, HEADERS_EXCLUDE)
+KU_OBJ_GETTER(const apr_table_t *, header_rename, HEADER_RENAME)
+KU_OBJ_GETTER(const apr_array_header_t *, fields, FIELDS)
+
+int ku_conf_spool(const ku_dir_conf_t *c)
+{
+    return c->obj[KU_OBJ_SPOOL] == spool_on;
+}
+
+const apr_array_header_t *ku_conf_properties(const ku_dir_conf_t *c)
+{
+    return c->props;
+}
+
+const char *ku_conf_section(const ku_dir_conf_t *c)
+{
+    return c->section;
+}
+
+void ku_conf_set_str(void *conf, ku_str_t s, const char *value)
+{
+    ((ku_dir_conf_t *)conf)->str[s] = value;
+}
+
+void ku_conf_set_choice(void *conf, ku_str_t s, const char *word, int index)
+{
+    ((ku_dir_conf_t *)conf)->str[s] = word;
+    ((ku_dir_conf_t *)conf)->choice[s] = (signed char)index;
+}
+
+void ku_conf_set_spool(void *conf, int on)
+{
+    ((ku_dir_conf_t *)conf)->obj[KU_OBJ_SPOOL] = on ? spool_on : spool_off;
+}
+
+/* Every value the producer properties are made of (ku_conf_producer_props):
+ * merged confs copy their values from the sections', so equal values mean
+ * the same producer. */
+void ku_conf_producer_id(const ku_dir_conf_t *c, ku_conf_producer_id_t *id)
+{
+    int i;
+
+    memset(id, 0, sizeof(*id));
+    memcpy(id->values, c->num, sizeof(c->num));
+    memcpy(id->values + KU_NUM_COUNT, c->flag, sizeof(c->flag));
+    for (i = 0; i < KU_STR_COUNT; i++)
+        id->refs[i] = c->str[i];
+    id->refs[KU_STR_COUNT] = c->props;
 }
 
 /* Unset: the first word of each list, the default. */
@@ -435,8 +521,7 @@ static const char *set_choice(cmd_parms *cmd, void *conf, const char *arg)
 
     for (i = 0; choice->words[i]; i++)
         if (!strcasecmp(arg, choice->words[i])) {
-            ((ku_dir_conf_t *)conf)->str[choice->str] = choice->words[i];
-            ((ku_dir_conf_t *)conf)->choice[choice->str] = (signed char)i;
+            ku_conf_set_choice(conf, choice->str, choice->words[i], i);
             return NULL;
         }
     return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s is allowed",
@@ -649,97 +734,4 @@ int ku_conf_walk(server_rec *s, apr_pool_t *p, ku_conf_visitor visit)
             rv = visit_sections(core->sec_dir, server_conf, s, p, visit);
     }
     return rv;
-}
-
-/* Settings that only make sense together. */
-static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
-{
-    const char *const *str = c->str, *error;
-    int ssl = ku_conf_flag(c, KU_FLAG_SSL);
-    /* OAUTHBEARER logs in with a client ID and secret: oauth.c checks those. */
-    int password_login = str[KU_STR_SASL_MECHANISM]
-                         && strcmp(str[KU_STR_SASL_MECHANISM], "OAUTHBEARER");
-
-    if (str[KU_STR_SSL_KEY_PEM] && !str[KU_STR_SSL_CERT_FILE])
-        return "KafkaUpstreamSSLCertificateKeyFile is set without "
-               "KafkaUpstreamSSLCertificateFile";
-    if (str[KU_STR_SSL_CERT_FILE] && !str[KU_STR_SSL_KEY_PEM])
-        return "KafkaUpstreamSSLCertificateFile is set without "
-               "KafkaUpstreamSSLCertificateKeyFile";
-    if (!ssl && (str[KU_STR_SSL_CA_FILE] || str[KU_STR_SSL_CERT_FILE]))
-        return apr_psprintf(p, "%s is set but KafkaUpstreamSSL is Off",
-                            str[KU_STR_SSL_CA_FILE] ? "KafkaUpstreamSSLCACertificateFile"
-                                                    : "KafkaUpstreamSSLCertificateFile");
-    if ((error = ku_oauth_check(p, c)))
-        return error;
-    if (password_login && !str[KU_STR_SASL_USER])
-        return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLUser";
-    if (password_login && !str[KU_STR_SASL_PASSWORD])
-        return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLPassword";
-    if (!str[KU_STR_SASL_MECHANISM] && (str[KU_STR_SASL_USER] || str[KU_STR_SASL_PASSWORD]))
-        return apr_psprintf(p, "%s is set without KafkaUpstreamSASLMechanism",
-                            str[KU_STR_SASL_USER] ? "KafkaUpstreamSASLUser"
-                                                  : "KafkaUpstreamSASLPassword");
-    if (!ku_conf_flag(c, KU_FLAG_SASL_TOKEN_AUTH))
-        return NULL;
-    if (!str[KU_STR_SASL_MECHANISM] || strncmp(str[KU_STR_SASL_MECHANISM], "SCRAM-", 6))
-        return apr_psprintf(p, "KafkaUpstreamSASLTokenAuth On needs KafkaUpstreamSASLMechanism "
-                            "SCRAM-SHA-256 or SCRAM-SHA-512 (it is %s): Kafka takes "
-                            "delegation tokens over SCRAM only",
-                            str[KU_STR_SASL_MECHANISM] ? str[KU_STR_SASL_MECHANISM]
-                                                       : "not set");
-    if (!ku_librdkafka_has_tokenauth())
-        return apr_psprintf(p, "KafkaUpstreamSASLTokenAuth On: librdkafka %s cannot "
-                            "authenticate with a delegation token (no sasl.scram.tokenauth); "
-                            "build the module with ./configure --with-librdkafka=PREFIX, "
-                            "PREFIX from librdkafka/build.sh (README: Delegation tokens)",
-                            rd_kafka_version_str());
-    return NULL;
-}
-
-const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
-{
-    rd_kafka_conf_t *scratch;
-    const apr_array_header_t *props;
-    const ku_prop_t *prop;
-    char errstr[512];
-    const char *error = NULL;
-    int i;
-
-    if (!ku_conf_is_complete(c))
-        return NULL; /* checked per request: 500 where the handler runs */
-    if (ku_conf_flag(c, KU_FLAG_ASYNC)
-        && ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT) >= ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT))
-        return apr_psprintf(p, "KafkaUpstreamAsyncFlushTimeout (%d) must be lower "
-                            "than KafkaUpstreamDeliveryTimeout (%d)",
-                            ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT),
-                            ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT));
-    /* rd_kafka_new() refuses linger.ms >= message.timeout.ms, which the
-     * scratch conf below does not check; a sync Location lingers
-     * KU_SYNC_LINGER_MS. */
-    if (!ku_conf_flag(c, KU_FLAG_ASYNC)
-        && ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) <= KU_SYNC_LINGER_MS)
-        return apr_psprintf(p, "KafkaUpstreamDeliveryTimeout (%d) must be greater "
-                            "than %d with KafkaUpstreamAsync Off",
-                            ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT), KU_SYNC_LINGER_MS);
-    if ((error = security_error(p, c)) || (error = ku_schema_conf_check(p, c)))
-        return error;
-    if (ku_conf_flag(c, KU_FLAG_IDEMPOTENCE) && c->str[KU_STR_ACKS]
-        && strcmp(c->str[KU_STR_ACKS], "all"))
-        return apr_psprintf(p, "KafkaUpstreamIdempotence On needs KafkaUpstreamAcks all "
-                            "(it is %s)", c->str[KU_STR_ACKS]);
-    if (ku_conf_flag(c, KU_FLAG_IDEMPOTENCE) && ku_conf_num(c, KU_NUM_RETRIES) == 0)
-        return "KafkaUpstreamIdempotence On needs KafkaUpstreamRetries above 0";
-    /* Let librdkafka judge every value; a scratch conf starts no thread. */
-    scratch = rd_kafka_conf_new();
-    props = ku_conf_producer_props(p, c);
-    prop = (const ku_prop_t *)props->elts;
-    for (i = 0; i < props->nelts && !error; i++)
-        if (rd_kafka_conf_set(scratch, prop[i].name, prop[i].value, errstr,
-                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
-            error = apr_psprintf(p, "librdkafka refuses %s=%s: %s", prop[i].name,
-                                 ku_prop_is_secret(prop[i].name) ? "[redacted]"
-                                                                 : prop[i].value, errstr);
-    rd_kafka_conf_destroy(scratch);
-    return error;
 }

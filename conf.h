@@ -10,6 +10,7 @@
 #include "encoder.h"
 #include "httpd.h"
 #include "http_config.h"
+#include "ap_expr.h"
 #include "apr_tables.h"
 
 /* id, directive, default, min, max, help */
@@ -110,34 +111,14 @@ typedef enum {
     KU_STR_COUNT
 } ku_str_t;
 
-/* Settings held as objects; a section that sets one replaces it whole. */
-typedef enum {
-    KU_OBJ_KEY_EXPR,          /* ap_expr_info_t: KafkaUpstreamKey */
-    KU_OBJ_ALLOWED_TOPICS,    /* array of const char * */
-    KU_OBJ_HEADERS_INCLUDE,   /* array of const char *, lower case */
-    KU_OBJ_HEADERS_EXCLUDE,   /* array of const char *, lower case */
-    KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
-    KU_OBJ_FIELDS,            /* array of ku_field_t */
-    KU_OBJ_SPOOL,             /* spool.c: KafkaUpstreamSpool On|Off in a section */
-    KU_OBJ_COUNT
-} ku_obj_t;
-
 /* KafkaUpstreamField name expr */
 typedef struct {
     const char *name;
     const void *expr;         /* ap_expr_info_t */
 } ku_field_t;
 
-typedef struct {
-    int num[KU_NUM_COUNT];          /* -1: unset */
-    int flag[KU_FLAG_COUNT];        /* -1: unset */
-    const char *str[KU_STR_COUNT];  /* NULL: unset */
-    signed char choice[KU_STR_COUNT]; /* a choice directive's word as its index
-                                       * in the word list; -1: unset */
-    const void *obj[KU_OBJ_COUNT];  /* NULL: unset */
-    const char *section;            /* the <Location>/<Directory> path, for errors */
-    apr_array_header_t *props;      /* KafkaUpstreamProperty: ku_prop_t, server-wide */
-} ku_dir_conf_t;
+/* A section's settings: private to conf.c, read through the getters below. */
+typedef struct ku_dir_conf ku_dir_conf_t;
 
 /* A librdkafka property as the producer will be given it. */
 typedef struct {
@@ -153,10 +134,45 @@ extern const command_rec ku_cmds[];
 void *ku_create_dir_conf(apr_pool_t *p, char *dir);
 void *ku_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 
-/* Values with the defaults applied. */
+/* Values with the defaults applied. Only KafkaUpstreamAcks and the choice
+ * directives have a default string: any other is NULL when not set. */
 int ku_conf_num(const ku_dir_conf_t *c, ku_num_t n);
 int ku_conf_flag(const ku_dir_conf_t *c, ku_flag_t f);
 const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s);
+/* Whether the directive was given, here or in an enclosing section. */
+int ku_conf_str_is_set(const ku_dir_conf_t *c, ku_str_t s);
+
+/* The settings held as objects (a section that sets one replaces it
+ * whole); NULL when not set. */
+const ap_expr_info_t *ku_conf_key_expr(const ku_dir_conf_t *c);    /* KafkaUpstreamKey */
+const apr_array_header_t *ku_conf_allowed_topics(const ku_dir_conf_t *c); /* const char * */
+const apr_array_header_t *ku_conf_headers_include(const ku_dir_conf_t *c); /* lower case */
+const apr_array_header_t *ku_conf_headers_exclude(const ku_dir_conf_t *c); /* lower case */
+const apr_table_t *ku_conf_header_rename(const ku_dir_conf_t *c);  /* from -> to */
+const apr_array_header_t *ku_conf_fields(const ku_dir_conf_t *c);  /* ku_field_t */
+/* KafkaUpstreamSpool On in this section (or an enclosing one). */
+int ku_conf_spool(const ku_dir_conf_t *c);
+/* KafkaUpstreamProperty: ku_prop_t, server-wide. */
+const apr_array_header_t *ku_conf_properties(const ku_dir_conf_t *c);
+/* The <Location>/<Directory> path, for messages; NULL: server config. */
+const char *ku_conf_section(const ku_dir_conf_t *c);
+
+/* For directive handlers in other files (oauth.c, schema_conf.c, spool.c):
+ * conf is the section's conf they are given. A choice's index is its
+ * place in the directive's word list (ku_conf_payload ...). */
+void ku_conf_set_str(void *conf, ku_str_t s, const char *value);
+void ku_conf_set_choice(void *conf, ku_str_t s, const char *word, int index);
+void ku_conf_set_spool(void *conf, int on);
+
+/* What decides a conf's producer, for the request path's producer cache
+ * (producer.c): filled by copying, without allocating or building a
+ * string. Equal bytes (memcmp) mean equal producer keys
+ * (ku_conf_producer_key). Opaque; zeroed padding included. */
+typedef struct {
+    int values[KU_NUM_COUNT + KU_FLAG_COUNT];
+    const void *refs[KU_STR_COUNT + 1];
+} ku_conf_producer_id_t;
+void ku_conf_producer_id(const ku_dir_conf_t *c, ku_conf_producer_id_t *id);
 
 /* The choice directives the handler follows, parsed at config time (the
  * order of each directive's word list in conf.c). */

@@ -112,7 +112,7 @@ static void push_num(apr_pool_t *p, apr_array_header_t *props, const char *name,
 
 static const char *security_protocol(const ku_dir_conf_t *c)
 {
-    int ssl = ku_conf_flag(c, KU_FLAG_SSL), sasl = c->str[KU_STR_SASL_MECHANISM] != NULL;
+    int ssl = ku_conf_flag(c, KU_FLAG_SSL), sasl = ku_conf_str(c, KU_STR_SASL_MECHANISM) != NULL;
 
     return sasl ? (ssl ? "sasl_ssl" : "sasl_plaintext") : (ssl ? "ssl" : "plaintext");
 }
@@ -137,8 +137,8 @@ static void push_security_props(apr_pool_t *p, apr_array_header_t *props,
         push_prop(props, "ssl.endpoint.identification.algorithm", verify ? "https" : "none");
     }
     for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-        if (c->str[copied[i].str])
-            push_prop(props, copied[i].prop, c->str[copied[i].str]);
+        if (ku_conf_str(c, copied[i].str))
+            push_prop(props, copied[i].prop, ku_conf_str(c, copied[i].str));
     /* Only when On: a librdkafka without the property refuses its name. */
     if (ku_conf_flag(c, KU_FLAG_SASL_TOKEN_AUTH))
         push_prop(props, "sasl.scram.tokenauth", "true");
@@ -151,10 +151,10 @@ apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c
     int async = ku_conf_flag(c, KU_FLAG_ASYNC);
     int idempotent = ku_conf_flag(c, KU_FLAG_IDEMPOTENCE);
     const char *partitioner = ku_conf_str(c, KU_STR_PARTITIONER);
+    const char *cluster = ku_conf_str(c, KU_STR_CLUSTER_NAME);
 
-    push_prop(props, "client.id", c->str[KU_STR_CLUSTER_NAME]
-              ? apr_pstrcat(p, "mod_kafka_upstream-", c->str[KU_STR_CLUSTER_NAME], NULL)
-              : "mod_kafka_upstream");
+    push_prop(props, "client.id", cluster ? apr_pstrcat(p, "mod_kafka_upstream-", cluster, NULL)
+                                          : "mod_kafka_upstream");
     push_prop(props, "bootstrap.servers", ku_conf_str(c, KU_STR_BOOTSTRAP_SERVERS));
     push_num(p, props, "socket.timeout.ms", ku_conf_num(c, KU_NUM_TIMEOUT));
     push_num(p, props, "connections.max.idle.ms", ku_conf_num(c, KU_NUM_KEEPALIVE));
@@ -182,8 +182,8 @@ apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c
              ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) < 1000
                  ? ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) : 1000);
     push_security_props(p, props, c);
-    if (c->props)
-        apr_array_cat(props, c->props);
+    if (ku_conf_properties(c))
+        apr_array_cat(props, ku_conf_properties(c));
     return props;
 }
 
@@ -201,9 +201,10 @@ const char *ku_conf_producer_key(apr_pool_t *p, const ku_dir_conf_t *c)
 
 const char *ku_conf_producer_name(apr_pool_t *p, const ku_dir_conf_t *c)
 {
-    const char *cluster = c->str[KU_STR_CLUSTER_NAME];
+    const char *cluster = ku_conf_str(c, KU_STR_CLUSTER_NAME);
+    const char *section = ku_conf_section(c);
 
-    return apr_psprintf(p, "%s (%s%s%s)", c->section ? c->section : "server config",
+    return apr_psprintf(p, "%s (%s%s%s)", section ? section : "server config",
                         cluster ? cluster : "", cluster ? " " : "",
                         ku_conf_str(c, KU_STR_BOOTSTRAP_SERVERS));
 }

@@ -54,11 +54,19 @@ int ku_log_allowed(ku_log_limit_t *rl, server_rec *s, int level)
     return 0;
 }
 
+/* Every producer's poll thread calls this ten times a second, but the
+ * limiters are the child's, not a producer's: the first call in a new
+ * window walks them, once per child, and the others return at once. No
+ * thread of its own: a child without producers has no poll loop, and
+ * then its held-back counts wait for its next line, as they always did. */
 void ku_log_limits_tick(void)
 {
-    apr_uint32_t now = window_now();
+    static apr_uint32_t ticked;     /* the window last walked */
+    apr_uint32_t now = window_now(), last = apr_atomic_read32(&ticked);
     ku_log_limit_t *rl;
 
+    if (last == now || apr_atomic_cas32(&ticked, now, last) != last)
+        return;
     for (rl = used_limiters; rl; rl = rl->next)
         roll(rl, now);
 }

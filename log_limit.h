@@ -36,7 +36,8 @@ typedef struct ku_log_limit {
 int ku_log_allowed(ku_log_limit_t *rl, server_rec *s, int level);
 
 /* Closes the windows that are over, on every limiter used in this child:
- * held-back counts are told even when no further line comes. */
+ * held-back counts are told even when no further line comes. Any thread
+ * may call it as often as it likes: it walks the limiters once per window. */
 void ku_log_limits_tick(void);
 
 /* Whether a line due at most once per interval may be logged now; if so,

@@ -17,6 +17,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "mod_kafka_upstream.h"
+#include "answer.h"
 #include "conf.h"
 #include "encoder.h"
 #include "log_limit.h"
@@ -69,10 +70,19 @@ static int respond_error(request_rec *r, int status, const char *detail)
 
 /* A request refused before any record was queued: counted for the status page. */
 static int reject_request(request_rec *r, const ku_dir_conf_t *conf, int status,
-                          const char *detail)
+                          ku_reject_t reason, const char *detail)
 {
-    ku_status_count_request_rejected(r->pool, conf, status);
+    ku_status_count_request_rejected(r->pool, conf, reason);
     return respond_error(r, status, detail);
+}
+
+/* A body that could not be read or made into records: 400 is the body's
+ * fault, 503 an unreachable schema registry; the rest (a read timeout 408,
+ * 501, a schema that cannot be used 500) is counted as other. */
+static ku_reject_t body_refusal(int status)
+{
+    return status == HTTP_BAD_REQUEST ? KU_REJECT_BAD_REQUEST
+         : status == HTTP_SERVICE_UNAVAILABLE ? KU_REJECT_UNAVAILABLE : KU_REJECT_OTHER;
 }
 
 /* Lines every request would repeat while the brokers are away, or while a
@@ -81,12 +91,11 @@ static ku_log_limit_t send_failure_rl = KU_LOG_LIMIT("KU00007");
 static ku_log_limit_t misconfigured_rl = KU_LOG_LIMIT("KU00008");
 static ku_log_limit_t no_producer_rl = KU_LOG_LIMIT("KU00009");
 
-static void log_send_failure(request_rec *r, const char *topic,
-                             const ku_send_result_t *res)
+static void log_send_failure(request_rec *r, const char *topic, const ku_answer_t *a)
 {
     if (ku_log_allowed(&send_failure_rl, r->server, APLOG_ERR))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00007: answered %d for topic %s: %s (%s)",
-                      res->status, topic, res->error, res->kafka_error ? res->kafka_error : "-");
+                      a->status, topic, a->error, a->kafka_error ? a->kafka_error : "-");
 }
 
 /* --- the request body, read like mod_reflector ------------------------------- */
@@ -187,24 +196,24 @@ static void set_delivery_headers(request_rec *r, const ku_record_t *rec)
 
 /* The error detail, with librdkafka's own words under KafkaUpstreamErrorDetail. */
 static const char *error_detail(request_rec *r, const ku_dir_conf_t *conf,
-                                const ku_send_result_t *res)
+                                const ku_answer_t *a)
 {
-    if (ku_conf_flag(conf, KU_FLAG_ERROR_DETAIL) && res->kafka_error)
-        return apr_pstrcat(r->pool, res->error, ": ", res->kafka_error, NULL);
-    return res->error;
+    if (ku_conf_flag(conf, KU_FLAG_ERROR_DETAIL) && a->kafka_error)
+        return apr_pstrcat(r->pool, a->error, ": ", a->kafka_error, NULL);
+    return a->error;
 }
 
 /* One record's outcome for a multi-record answer. */
 static json_object *record_result(request_rec *r, const ku_dir_conf_t *conf,
-                                  const ku_record_t *rec, int sync)
+                                  const ku_record_t *rec, const ku_answer_t *a, int sync)
 {
     json_object *o = json_object_new_object();
 
     json_object_object_add(o, "topic", json_object_new_string(rec->topic));
-    json_object_object_add(o, "status", json_object_new_int(rec->result.status));
-    if (rec->result.status != HTTP_OK)
+    json_object_object_add(o, "status", json_object_new_int(a->status));
+    if (a->status != HTTP_OK)
         json_object_object_add(o, "error",
-                               json_object_new_string(error_detail(r, conf, &rec->result)));
+                               json_object_new_string(error_detail(r, conf, a)));
     else if (sync) {   /* as set_delivery_headers: only what is known */
         if (rec->result.partition >= 0)
             json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
@@ -218,29 +227,29 @@ static json_object *record_result(request_rec *r, const ku_dir_conf_t *conf,
  * mode), 207 with each record's result when some were, and when none was,
  * the first refusal's own status. */
 static int respond_records(request_rec *r, const ku_dir_conf_t *conf,
-                           const ku_record_t *records, int n, int sync)
+                           const ku_record_t *records, const ku_answer_t *answers, int n,
+                           int sync)
 {
     json_object *answer, *results;
-    const ku_record_t *failed = NULL;
+    const ku_answer_t *failed = NULL;
     const char *body;
     int i, accepted = 0;
 
     for (i = 0; i < n; i++) {
-        if (records[i].result.status == HTTP_OK)
+        if (answers[i].status == HTTP_OK)
             accepted++;
         else if (!failed)
-            failed = &records[i];
+            failed = &answers[i];
     }
     if (n == 1 && !failed && sync)
         set_delivery_headers(r, &records[0]);
     if (n == 1 || !accepted)
-        return failed ? respond_error(r, failed->result.status,
-                                      error_detail(r, conf, &failed->result))
+        return failed ? respond_error(r, failed->status, error_detail(r, conf, failed))
                       : respond(r, HTTP_OK, ku_sent_body);
     answer = json_object_new_object();
     results = json_object_new_array();
     for (i = 0; i < n; i++)
-        json_object_array_add(results, record_result(r, conf, &records[i], sync));
+        json_object_array_add(results, record_result(r, conf, &records[i], &answers[i], sync));
     json_object_object_add(answer, "message",
                            json_object_new_string(failed ? "Multi-Status" : "message sent"));
     json_object_object_add(answer, "results", results);
@@ -256,10 +265,11 @@ static int kafka_upstream_handler(request_rec *r)
     ku_buffer_t body = { 0 };
     ku_producer_t *kp;
     ku_record_t *records;
+    ku_answer_t *answers;
     apr_array_header_t *topics;
     const char *error = NULL;
     apr_int64_t wait_ms;
-    int i, n, status, sync;
+    int i, n, status, sync, spooled;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream"))
         return DECLINED;
@@ -269,44 +279,54 @@ static int kafka_upstream_handler(request_rec *r)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
                           "handler without KafkaUpstreamBootstrapServers and "
                           "KafkaUpstreamTopic for %s", r->uri);
-        return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR,
+        return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
     if (ku_request_topics(r, conf, &topics, &error) != OK)
-        return reject_request(r, conf, HTTP_FORBIDDEN, error);
+        return reject_request(r, conf, HTTP_FORBIDDEN, KU_REJECT_TOPIC_NOT_ALLOWED, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
     /* httpd's input filter already answered (bad chunk framing: 400). */
     if (status == AP_FILTER_ERROR) {
-        ku_status_count_request_rejected(r->pool, conf, HTTP_BAD_REQUEST);
+        ku_status_count_request_rejected(r->pool, conf, KU_REJECT_BAD_REQUEST);
         return AP_FILTER_ERROR;
     }
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
-        return reject_request(r, conf, status, "request body too large");
+        return reject_request(r, conf, status, KU_REJECT_TOO_LARGE, "request body too large");
     if (status != OK)
-        return reject_request(r, conf, status, "request body could not be read");
+        return reject_request(r, conf, status, body_refusal(status),
+                              "request body could not be read");
     /* 400 for a body that does not fit; 503/500 when its schema cannot be had. */
     status = ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
                               &records, &n, &error);
     if (status != OK)
-        return reject_request(r, conf, status, error);
+        return reject_request(r, conf, status, body_refusal(status), error);
 
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
                           "%s: %s", r->uri, error);
-        return reject_request(r, conf, HTTP_SERVICE_UNAVAILABLE, "producer unavailable");
+        return reject_request(r, conf, HTTP_SERVICE_UNAVAILABLE, KU_REJECT_UNAVAILABLE,
+                              "producer unavailable");
     }
     sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
     wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;
-    if (ku_spool_wanted(conf, sync))
+    spooled = ku_spool_wanted(conf, sync);
+    if (spooled)
         ku_spool_send(kp, records, n, r->pool);
     else
         ku_producer_send(kp, records, n, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
                          r->pool);
-    for (i = 0; i < n; i++)
-        if (records[i].result.status != HTTP_OK)
-            log_send_failure(r, records[i].topic, &records[i].result);
-    return respond_records(r, conf, records, n, sync);
+    answers = apr_palloc(r->pool, sizeof(*answers) * (size_t)n);
+    for (i = 0; i < n; i++) {
+        answers[i] = ku_answer_of(&records[i].result);
+        if (answers[i].status != HTTP_OK)
+            log_send_failure(r, records[i].topic, &answers[i]);
+        /* The status page counts the records librdkafka would not queue
+         * for a direct send; spooled records were never counted there. */
+        if (!spooled && records[i].result.outcome == KU_SEND_REFUSED)
+            ku_producer_count_rejected(kp, answers[i].reason);
+    }
+    return respond_records(r, conf, records, answers, n, sync);
 }
 
 /* librdkafka before 2.6.1 sends a wrong nonce in its SCRAM client-final
@@ -319,7 +339,7 @@ static int scram_warned;
 static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
                                    apr_pool_t *p)
 {
-    const char *mechanism = conf->str[KU_STR_SASL_MECHANISM];
+    const char *mechanism = ku_conf_str(conf, KU_STR_SASL_MECHANISM);
 
     if (scram_warned || !ku_conf_is_complete(conf) || !mechanism
         || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
@@ -358,13 +378,12 @@ static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static int check_one(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t *p)
 {
-    const char *error = ku_conf_check(p, conf);
+    const char *error = ku_conf_check(p, conf), *section = ku_conf_section(conf);
 
     if (!error)
         return OK;
     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, NULL, "KU00010: %s%s%s", error,
-                 conf->section ? " in the section for " : "",
-                 conf->section ? conf->section : "");
+                 section ? " in the section for " : "", section ? section : "");
     return !OK;
 }
 

@@ -13,17 +13,12 @@
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
 
-static ku_dir_conf_t *dir_conf(void *conf)
-{
-    return conf;
-}
-
 const char *ku_oauth_set_token_endpoint(cmd_parms *cmd, void *conf, const char *arg)
 {
     if (strncasecmp(arg, "https://", 8) && strncasecmp(arg, "http://", 7))
         return apr_psprintf(cmd->pool, "KafkaUpstreamOAuthTokenEndpoint: invalid value "
                             "'%s': an http:// or https:// URL is allowed", arg);
-    dir_conf(conf)->str[KU_STR_OAUTH_TOKEN_ENDPOINT] = arg;
+    ku_conf_set_str(conf, KU_STR_OAUTH_TOKEN_ENDPOINT, arg);
     return NULL;
 }
 
@@ -31,15 +26,14 @@ const char *ku_oauth_set_client_id(cmd_parms *cmd, void *conf, const char *arg)
 {
     if (!*arg)
         return "KafkaUpstreamOAuthClientId: the client ID must not be empty";
-    dir_conf(conf)->str[KU_STR_OAUTH_CLIENT_ID] = arg;
+    ku_conf_set_str(conf, KU_STR_OAUTH_CLIENT_ID, arg);
     return NULL;
 }
 
 /* Scope tokens (RFC 6749 3.3): printable ASCII but space, " and \. */
-const char *ku_oauth_add_scope(cmd_parms *cmd, void *conf_, const char *arg)
+const char *ku_oauth_add_scope(cmd_parms *cmd, void *conf, const char *arg)
 {
-    ku_dir_conf_t *conf = conf_;
-    const char *s;
+    const char *scope = ku_conf_str(conf, KU_STR_OAUTH_SCOPE), *s;
 
     for (s = arg; *s; s++)
         if (*s < 0x21 || *s > 0x7e || *s == '"' || *s == '\\')
@@ -48,19 +42,18 @@ const char *ku_oauth_add_scope(cmd_parms *cmd, void *conf_, const char *arg)
         return apr_psprintf(cmd->pool, "KafkaUpstreamOAuthScope: invalid scope '%s': "
                             "printable ASCII without \" and \\ is allowed", arg);
     /* Repeated lines add to the section's list, which replaces the inherited one. */
-    conf->str[KU_STR_OAUTH_SCOPE] = conf->str[KU_STR_OAUTH_SCOPE]
-        ? apr_pstrcat(cmd->pool, conf->str[KU_STR_OAUTH_SCOPE], " ", arg, NULL) : arg;
+    ku_conf_set_str(conf, KU_STR_OAUTH_SCOPE,
+                    scope ? apr_pstrcat(cmd->pool, scope, " ", arg, NULL) : arg);
     return NULL;
 }
 
 /* SASL extensions (RFC 7628 3.1, as Kafka and librdkafka check them):
  * a name of letters other than "auth", a value of printable ASCII; no
  * comma, which separates them in librdkafka's property. */
-const char *ku_oauth_add_extension(cmd_parms *cmd, void *conf_, const char *name,
+const char *ku_oauth_add_extension(cmd_parms *cmd, void *conf, const char *name,
                                    const char *value)
 {
-    ku_dir_conf_t *conf = conf_;
-    const char *s;
+    const char *extensions = ku_conf_str(conf, KU_STR_OAUTH_EXTENSIONS), *s;
 
     if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
                   != strlen(name) || !strcmp(name, "auth"))
@@ -72,10 +65,9 @@ const char *ku_oauth_add_extension(cmd_parms *cmd, void *conf_, const char *name
         return apr_psprintf(cmd->pool, "KafkaUpstreamOAuthExtension: invalid value '%s' "
                             "for %s: printable ASCII without spaces and commas is allowed",
                             value, name);
-    conf->str[KU_STR_OAUTH_EXTENSIONS] = conf->str[KU_STR_OAUTH_EXTENSIONS]
-        ? apr_pstrcat(cmd->pool, conf->str[KU_STR_OAUTH_EXTENSIONS], ",", name, "=",
-                      value, NULL)
-        : apr_pstrcat(cmd->pool, name, "=", value, NULL);
+    ku_conf_set_str(conf, KU_STR_OAUTH_EXTENSIONS,
+                    extensions ? apr_pstrcat(cmd->pool, extensions, ",", name, "=", value, NULL)
+                               : apr_pstrcat(cmd->pool, name, "=", value, NULL));
     return NULL;
 }
 
@@ -139,7 +131,7 @@ const char *ku_oauth_owned_prop(const char *name)
 
 static int is_oauth(const ku_dir_conf_t *c)
 {
-    const char *mechanism = c->str[KU_STR_SASL_MECHANISM];
+    const char *mechanism = ku_conf_str(c, KU_STR_SASL_MECHANISM);
 
     return mechanism && !strcmp(mechanism, "OAUTHBEARER");
 }
@@ -157,28 +149,27 @@ static const struct { ku_str_t str; const char *directive; } oauth_directives[] 
 
 const char *ku_oauth_check(apr_pool_t *p, const ku_dir_conf_t *c)
 {
-    const char *const *str = c->str;
     size_t i;
 
     if (!is_oauth(c)) {
         for (i = 0; i < KU_OAUTH_DIRECTIVES; i++)
-            if (str[oauth_directives[i].str])
+            if (ku_conf_str(c, oauth_directives[i].str))
                 return apr_psprintf(p, "%s is set without KafkaUpstreamSASLMechanism "
                                     "OAUTHBEARER", oauth_directives[i].directive);
         return NULL;
     }
     for (i = 0; i < 3; i++) /* endpoint, client ID and secret are needed */
-        if (!str[oauth_directives[i].str])
+        if (!ku_conf_str(c, oauth_directives[i].str))
             return apr_psprintf(p, "KafkaUpstreamSASLMechanism OAUTHBEARER needs %s",
                                 oauth_directives[i].directive);
-    if (str[KU_STR_SASL_USER] || str[KU_STR_SASL_PASSWORD])
+    if (ku_conf_str(c, KU_STR_SASL_USER) || ku_conf_str(c, KU_STR_SASL_PASSWORD))
         return apr_psprintf(p, "%s is set with KafkaUpstreamSASLMechanism OAUTHBEARER, "
                             "which logs in with KafkaUpstreamOAuthClientId and "
                             "KafkaUpstreamOAuthClientSecret",
-                            str[KU_STR_SASL_USER] ? "KafkaUpstreamSASLUser"
-                                                  : "KafkaUpstreamSASLPassword");
-    if (str[KU_STR_OAUTH_CA_FILE]
-        && strncasecmp(str[KU_STR_OAUTH_TOKEN_ENDPOINT], "https://", 8))
+                            ku_conf_str(c, KU_STR_SASL_USER) ? "KafkaUpstreamSASLUser"
+                                                             : "KafkaUpstreamSASLPassword");
+    if (ku_conf_str(c, KU_STR_OAUTH_CA_FILE)
+        && strncasecmp(ku_conf_str(c, KU_STR_OAUTH_TOKEN_ENDPOINT), "https://", 8))
         return "KafkaUpstreamOAuthTokenEndpointCAFile is set but "
                "KafkaUpstreamOAuthTokenEndpoint is not an https:// URL";
     return ku_oauth_unsupported(p);
@@ -208,8 +199,8 @@ void ku_oauth_push_props(apr_pool_t *p, apr_array_header_t *props, const ku_dir_
         return;
     push(props, "sasl.oauthbearer.method", "oidc");
     for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-        if (c->str[copied[i].str])
-            push(props, copied[i].prop, c->str[copied[i].str]);
+        if (ku_conf_str(c, copied[i].str))
+            push(props, copied[i].prop, ku_conf_str(c, copied[i].str));
 }
 
 /* librdkafka reports a failed token fetch as an _AUTHENTICATION error

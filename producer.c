@@ -89,22 +89,14 @@ static struct {
 } registry;
 
 /* The request path's way to a producer, without building the producer key
- * (some 25 properties joined) and without a lock: the conf's own values.
- * Merged confs are made anew for each request, but their values are copied
- * from the sections', so equal values mean the same key. Entries are only
- * added (under the registry's write lock) and published by the count;
- * a full cache sends further confs down the keyed path. */
+ * (some 25 properties joined) and without a lock: the conf's producer id
+ * (conf.h), compared byte for byte. Entries are only added (under the
+ * registry's write lock) and published by the count; a full cache sends
+ * further confs down the keyed path. */
 #define KU_CACHE_SIZE 64
 
 typedef struct {
-    int num[KU_NUM_COUNT];
-    int flag[KU_FLAG_COUNT];
-    const char *str[KU_STR_COUNT];
-    const apr_array_header_t *props;
-} ku_conf_values_t;
-
-typedef struct {
-    ku_conf_values_t values;
+    ku_conf_producer_id_t id;
     ku_producer_t *volatile kp;
 } ku_cache_entry_t;
 
@@ -471,32 +463,23 @@ static ku_producer_t *replace_producer(const ku_dir_conf_t *conf, const char *ke
     return kp;
 }
 
-/* Zeroed first: the padding takes part in the comparison. */
-static void conf_values(const ku_dir_conf_t *conf, ku_conf_values_t *v)
-{
-    memset(v, 0, sizeof(*v));
-    memcpy(v->num, conf->num, sizeof(v->num));
-    memcpy(v->flag, conf->flag, sizeof(v->flag));
-    memcpy(v->str, conf->str, sizeof(v->str));
-    v->props = conf->props;
-}
-
-static ku_cache_entry_t *cache_find(const ku_conf_values_t *v)
+static ku_cache_entry_t *cache_find(const ku_conf_producer_id_t *id)
 {
     apr_uint32_t i, n = apr_atomic_read32(&cache.n);
 
     for (i = 0; i < n; i++)
-        if (!memcmp(&cache.entry[i].values, v, sizeof(*v)))
+        if (!memcmp(&cache.entry[i].id, id, sizeof(*id)))
             return &cache.entry[i];
     return NULL;
 }
 
-/* Caller holds the write lock. Points the entry for v, and every entry
+/* Caller holds the write lock. Points the entry for id, and every entry
  * that pointed to the failed producer, to kp. */
-static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_producer_t *failed)
+static void cache_store(const ku_conf_producer_id_t *id, ku_producer_t *kp,
+                        ku_producer_t *failed)
 {
     apr_uint32_t i, n = apr_atomic_read32(&cache.n);
-    ku_cache_entry_t *e = cache_find(v);
+    ku_cache_entry_t *e = cache_find(id);
 
     for (i = 0; failed && i < n; i++)
         if (cache.entry[i].kp == failed)
@@ -507,7 +490,7 @@ static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_produce
     }
     if (n == KU_CACHE_SIZE)
         return;
-    cache.entry[n].values = *v;
+    cache.entry[n].id = *id;
     cache.entry[n].kp = kp;
     apr_atomic_set32(&cache.n, n + 1); /* publishes the entry */
 }
@@ -515,13 +498,13 @@ static void cache_store(const ku_conf_values_t *v, ku_producer_t *kp, ku_produce
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
                                server_rec *s, const char **error)
 {
-    ku_conf_values_t values;
+    ku_conf_producer_id_t id;
     ku_cache_entry_t *e;
     ku_producer_t *kp, *failed;
     const char *key;
 
-    conf_values(conf, &values);
-    if ((e = cache_find(&values)) && (kp = e->kp) && !is_fatal(kp))
+    ku_conf_producer_id(conf, &id);
+    if ((e = cache_find(&id)) && (kp = e->kp) && !is_fatal(kp))
         return kp;
 
     key = ku_conf_producer_key(p, conf);
@@ -538,81 +521,30 @@ ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
     else
         failed = NULL;
     if (kp)
-        cache_store(&values, kp, failed);
+        cache_store(&id, kp, failed);
     apr_thread_rwlock_unlock(registry.lock);
     return kp;
 }
 
 /* --- sending ----------------------------------------------------------------- */
 
-static void set_result(ku_send_result_t *res, int status, const char *error,
+static void set_result(ku_send_result_t *res, ku_send_outcome_t outcome,
                        rd_kafka_resp_err_t err)
 {
-    res->status = status;
-    res->error = error;
-    res->kafka_error = err ? rd_kafka_err2str(err) : NULL;
+    memset(res, 0, sizeof(*res));
+    res->outcome = outcome;
+    res->err = err;
 }
 
-/* The broker's word, however librdkafka learnt it (before sending or after). */
-static void set_unknown_topic(ku_send_result_t *res)
-{
-    set_result(res, HTTP_BAD_GATEWAY, "unknown topic", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
-}
-
-/* producev refused the message: nothing was queued. */
-static void set_not_queued(ku_send_result_t *res, rd_kafka_resp_err_t err)
-{
-    switch (err) {
-    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
-        set_result(res, HTTP_SERVICE_UNAVAILABLE, "local queue full", err);
-        break;
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-        set_result(res, HTTP_REQUEST_ENTITY_TOO_LARGE, "message too large", err);
-        break;
-    case RD_KAFKA_RESP_ERR__FATAL:
-        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unusable", err);
-        break;
-    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        set_unknown_topic(res);
-        break;
-    default:
-        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer unavailable", err);
-    }
-}
-
-/* The delivery report of a sync message, as the answer to give. */
+/* The delivery report of a sync message. */
 static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
                       const char *broker_trouble)
 {
-    switch (w->err) {
-    case RD_KAFKA_RESP_ERR_NO_ERROR:
-        set_result(res, HTTP_OK, NULL, 0);
-        res->partition = w->partition;
-        res->offset = w->offset;
-        break;
-    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
-        /* Never sent: the brokers could not be reached; nothing will arrive. */
-        if (w->status == RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
-            set_result(res, HTTP_SERVICE_UNAVAILABLE,
-                       broker_trouble ? broker_trouble : trouble_unreachable, w->err);
-        else
-            set_result(res, HTTP_GATEWAY_TIME_OUT, "no acknowledgement in time", w->err);
-        break;
-    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
-    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
-        set_result(res, HTTP_SERVICE_UNAVAILABLE, "producer shutting down", w->err);
-        break;
-    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        set_unknown_topic(res);
-        break;
-    default:
-        if (w->status == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
-            set_result(res, HTTP_GATEWAY_TIME_OUT, "delivery uncertain", w->err);
-        else
-            set_result(res, HTTP_BAD_GATEWAY, "rejected by the broker", w->err);
-    }
+    set_result(res, w->err ? KU_SEND_FAILED : KU_SEND_DONE, w->err);
+    res->persisted = w->status;
+    res->broker_trouble = broker_trouble;
+    res->partition = w->partition;
+    res->offset = w->offset;
 }
 
 static rd_kafka_headers_t *record_headers(const apr_array_header_t *headers)
@@ -698,7 +630,8 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
     rd_kafka_resp_err_t err;
 
     if (sync && !(w = waiter_new())) {
-        set_result(&rec->result, HTTP_SERVICE_UNAVAILABLE, "out of memory", 0);
+        set_result(&rec->result, KU_SEND_UNAVAILABLE, RD_KAFKA_RESP_ERR_NO_ERROR);
+        rec->result.unavailable = "out of memory";
         return NULL;
     }
     apr_atomic_inc32(&kp->in_queue); /* before: its report may come at once */
@@ -709,16 +642,11 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
             waiter_release(w); /* no delivery report will come: */
             waiter_release(w); /* its reference goes too */
         }
-        set_not_queued(&rec->result, err);
-        ku_status_count_rejected(kp->stats,
-                                 err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? KU_REJECT_QUEUE_FULL
-                                 : err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? KU_REJECT_TOO_LARGE
-                                 : rec->result.status == HTTP_BAD_GATEWAY ? KU_REJECT_UNKNOWN_TOPIC
-                                 : KU_REJECT_UNAVAILABLE);
+        set_result(&rec->result, KU_SEND_REFUSED, err);
         return NULL;
     }
     ku_status_accepted(kp->stats);
-    set_result(&rec->result, HTTP_OK, NULL, 0);
+    set_result(&rec->result, KU_SEND_DONE, RD_KAFKA_RESP_ERR_NO_ERROR);
     return w;
 }
 
@@ -730,11 +658,8 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
     int i;
 
     for (i = 0; i < n; i++) {
-        if (is_fatal(kp)) {
-            set_result(&records[i].result, HTTP_SERVICE_UNAVAILABLE, "producer unusable",
-                       RD_KAFKA_RESP_ERR__FATAL);
-            ku_status_count_rejected(kp->stats, KU_REJECT_UNAVAILABLE);
-        }
+        if (is_fatal(kp))
+            set_result(&records[i].result, KU_SEND_REFUSED, RD_KAFKA_RESP_ERR__FATAL);
         else
             waiters[i] = queue_record(kp, &records[i], sync);
     }
@@ -747,8 +672,7 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
         if (waiter_wait(waiters[i], &deadline))
             delivered(&records[i].result, waiters[i], kp->broker_trouble);
         else
-            set_result(&records[i].result, HTTP_GATEWAY_TIME_OUT,
-                       "no acknowledgement in time", RD_KAFKA_RESP_ERR__TIMED_OUT);
+            set_result(&records[i].result, KU_SEND_WAIT_OVER, RD_KAFKA_RESP_ERR__TIMED_OUT);
         waiter_release(waiters[i]);
     }
 }
@@ -764,13 +688,18 @@ int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, 
         err = produce(kp, rec, entry);
     if (err) {
         apr_atomic_dec32(&kp->in_queue);
-        set_not_queued(&rec->result, err);
+        set_result(&rec->result, KU_SEND_REFUSED, err);
         return err;
     }
     if (first)
         ku_status_accepted(kp->stats);
-    set_result(&rec->result, HTTP_OK, NULL, 0);
+    set_result(&rec->result, KU_SEND_DONE, RD_KAFKA_RESP_ERR_NO_ERROR);
     return 0;
+}
+
+void ku_producer_count_rejected(ku_producer_t *kp, ku_reject_t reason)
+{
+    ku_status_count_rejected(kp->stats, reason);
 }
 
 rd_kafka_t *ku_producer_handle(ku_producer_t *kp)

@@ -5,17 +5,31 @@
 
 #include <stdint.h>
 #include "httpd.h"
+#include <librdkafka/rdkafka.h>
 #include "conf.h"
+#include "status.h"
 
 typedef struct ku_producer ku_producer_t;
 
-/* What a send came to, as the HTTP answer it calls for. */
+/* What came of a send, as Kafka (or the module) said it; answer.c makes
+ * it the HTTP answer. */
+typedef enum {
+    KU_SEND_DONE,           /* async: queued; sync: acknowledged */
+    KU_SEND_REFUSED,        /* librdkafka did not queue it: err says why */
+    KU_SEND_FAILED,         /* sync: its delivery report says err */
+    KU_SEND_WAIT_OVER,      /* sync: no delivery report within the wait */
+    KU_SEND_UNAVAILABLE     /* never handed to librdkafka: unavailable says why */
+} ku_send_outcome_t;
+
 typedef struct {
-    int status;              /* 200, or the error status (README "Responses") */
-    const char *error;       /* short, safe detail when status != 200 */
-    const char *kafka_error; /* librdkafka's own text, or NULL */
-    int32_t partition;       /* sync success only */
-    int64_t offset;          /* sync success only */
+    ku_send_outcome_t outcome;
+    rd_kafka_resp_err_t err;        /* librdkafka's error, 0 when none */
+    rd_kafka_msg_status_t persisted; /* KU_SEND_FAILED: whether the broker may have it */
+    const char *broker_trouble;     /* KU_SEND_FAILED: why the brokers cannot be used,
+                                     * as the last connection error said, or NULL */
+    const char *unavailable;        /* KU_SEND_UNAVAILABLE: "spool full", ... */
+    int32_t partition;              /* sync success only */
+    int64_t offset;                 /* sync success only */
 } ku_send_result_t;
 
 /* Sets up this child's (empty) registry; call from child_init. */
@@ -53,9 +67,13 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
 
 /* The spool's send of a record it keeps (spool.c): queued with the spool's
  * tagged entry as opaque, which comes back to ku_spool_delivered(). Returns
- * librdkafka's refusal (rec->result then says it as an answer) or 0.
+ * librdkafka's refusal (rec->result then says it) or 0.
  * first: a newly accepted record (counted), not a re-send. */
 int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first);
+
+/* Counts a record the handler answered as refused on the status page, under
+ * this producer (answer.c gives the reason). */
+void ku_producer_count_rejected(ku_producer_t *kp, ku_reject_t reason);
 
 /* librdkafka's handle of this producer (an rd_kafka_t), for code beside
  * the module that calls librdkafka itself: the test-only module

@@ -45,7 +45,7 @@ static const char *query_arg(request_rec *r, const char *name)
 
 static int topic_allowed(const ku_dir_conf_t *conf, const char *topic)
 {
-    const apr_array_header_t *allowed = conf->obj[KU_OBJ_ALLOWED_TOPICS];
+    const apr_array_header_t *allowed = ku_conf_allowed_topics(conf);
     int i;
 
     if (!strcmp(topic, ku_conf_str(conf, KU_STR_TOPIC)))
@@ -69,7 +69,7 @@ static int topic_listed(const apr_array_header_t *topics, const char *topic)
 int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
                       apr_array_header_t **topics, const char **error)
 {
-    const char *arg_name = conf->str[KU_STR_TOPICS_QUERY_ARG];
+    const char *arg_name = ku_conf_str(conf, KU_STR_TOPICS_QUERY_ARG);
     const char *asked = arg_name ? query_arg(r, arg_name) : NULL;
     char *list, *last, *topic;
 
@@ -102,12 +102,14 @@ static ku_log_limit_t field_expr_rl = KU_LOG_LIMIT("KU00014");
  * an empty value is no key. */
 static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
 {
+    const char *arg_name = ku_conf_str(conf, KU_STR_KEY_QUERY_ARG);
+    const ap_expr_info_t *expr = ku_conf_key_expr(conf);
     const char *key = NULL, *error = NULL;
 
-    if (conf->str[KU_STR_KEY_QUERY_ARG])
-        key = query_arg(r, conf->str[KU_STR_KEY_QUERY_ARG]);
-    if (!key && conf->obj[KU_OBJ_KEY_EXPR]) {
-        key = ap_expr_str_exec(r, conf->obj[KU_OBJ_KEY_EXPR], &error);
+    if (arg_name)
+        key = query_arg(r, arg_name);
+    if (!key && expr) {
+        key = ap_expr_str_exec(r, expr, &error);
         if (error && ku_log_allowed(&key_expr_rl, r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s",
                           error);
@@ -117,7 +119,7 @@ static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
 
 static apr_array_header_t *config_fields(request_rec *r, const ku_dir_conf_t *conf)
 {
-    const apr_array_header_t *fields = conf->obj[KU_OBJ_FIELDS];
+    const apr_array_header_t *fields = ku_conf_fields(conf);
     apr_array_header_t *values;
     int i;
 
@@ -193,7 +195,9 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
 {
     apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(ku_header_t));
     const apr_array_header_t *in = apr_table_elts(r->headers_in);
-    const apr_table_t *rename = conf->obj[KU_OBJ_HEADER_RENAME];
+    const apr_table_t *rename = ku_conf_header_rename(conf);
+    const apr_array_header_t *include = ku_conf_headers_include(conf);
+    const apr_array_header_t *exclude = ku_conf_headers_exclude(conf);
     ku_repeated_t mode = ku_conf_headers_repeated(conf);
     const char *content_type = apr_table_get(r->headers_in, "Content-Type");
     int i;
@@ -202,8 +206,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         const apr_table_entry_t *e = &APR_ARRAY_IDX(in, i, apr_table_entry_t);
         const char *name;
 
-        if ((conf->obj[KU_OBJ_HEADERS_INCLUDE] && !name_listed(conf->obj[KU_OBJ_HEADERS_INCLUDE], e->key))
-            || name_listed(conf->obj[KU_OBJ_HEADERS_EXCLUDE], e->key))
+        if ((include && !name_listed(include, e->key)) || name_listed(exclude, e->key))
             continue;
         /* Lower-case whatever the protocol (HTTP/2 sends it so, and so does
          * the envelope); a rename target keeps the administrator's spelling. */

@@ -18,14 +18,14 @@
 
 static ku_sr_conf_t registry_conf(const ku_dir_conf_t *conf)
 {
-    const char *user = conf->str[KU_STR_SR_USER];
+    const char *user = ku_conf_str(conf, KU_STR_SR_USER);
     ku_sr_conf_t c = {
-        .url = conf->str[KU_STR_SR_URL],
+        .url = ku_conf_str(conf, KU_STR_SR_URL),
         .ttl = ku_conf_num(conf, KU_NUM_SR_TTL),
         .ssl_verify = ku_conf_flag(conf, KU_FLAG_SR_SSL_VERIFY),
-        .ca_file = conf->str[KU_STR_SR_CA_FILE],
+        .ca_file = ku_conf_str(conf, KU_STR_SR_CA_FILE),
         .user = user && *user ? user : NULL,
-        .password = conf->str[KU_STR_SR_PASSWORD],
+        .password = ku_conf_str(conf, KU_STR_SR_PASSWORD),
     };
     return c;
 }
@@ -85,8 +85,8 @@ static int status_of(ku_sr_status_t st)
 int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, const char *data,
                      apr_size_t len, const char **out, apr_size_t *out_len, const char **error)
 {
-    const char *subject = conf->str[is_key ? KU_STR_KEY_SUBJECT : KU_STR_VALUE_SUBJECT];
-    const char *version = conf->str[is_key ? KU_STR_KEY_VERSION : KU_STR_VALUE_VERSION];
+    const char *subject = ku_conf_str(conf, is_key ? KU_STR_KEY_SUBJECT : KU_STR_VALUE_SUBJECT);
+    const char *version = ku_conf_str(conf, is_key ? KU_STR_KEY_VERSION : KU_STR_VALUE_VERSION);
     ku_sr_conf_t rc = registry_conf(conf);
     const ku_sr_schema_t *schema;
     const char *warning = NULL, *why = NULL;

@@ -19,19 +19,18 @@ const char *ku_schema_set_url(cmd_parms *cmd, void *conf, const char *arg)
                             "(KafkaUpstreamSchemaRegistryAuth gives the user)", cmd->cmd->name, arg);
     while (len && arg[len - 1] == '/')
         len--;
-    ((ku_dir_conf_t *)conf)->str[KU_STR_SR_URL] = apr_pstrmemdup(cmd->pool, arg, len);
+    ku_conf_set_str(conf, KU_STR_SR_URL, apr_pstrmemdup(cmd->pool, arg, len));
     return NULL;
 }
 
-const char *ku_schema_set_auth(cmd_parms *cmd, void *conf_, const char *mode,
+const char *ku_schema_set_auth(cmd_parms *cmd, void *conf, const char *mode,
                                const char *user, const char *secret)
 {
-    ku_dir_conf_t *conf = conf_;
     const char *resolved = NULL, *error;
 
     if (!strcasecmp(mode, "none") && !user) {
-        conf->str[KU_STR_SR_USER] = "";   /* set, empty: none (overrides an outer basic) */
-        conf->str[KU_STR_SR_PASSWORD] = "";
+        ku_conf_set_str(conf, KU_STR_SR_USER, ""); /* set, empty: none (overrides an outer basic) */
+        ku_conf_set_str(conf, KU_STR_SR_PASSWORD, "");
         return NULL;
     }
     if (strcasecmp(mode, "basic") || !user || !secret || !*user)
@@ -44,15 +43,14 @@ const char *ku_schema_set_auth(cmd_parms *cmd, void *conf_, const char *mode,
     if (strncmp(secret, "env:", 4) && strncmp(secret, "file:", 5))
         ((ap_directive_t *)cmd->directive)->args =
             apr_pstrcat(cmd->pool, "basic ", user, " [redacted]", NULL);
-    conf->str[KU_STR_SR_USER] = user;
-    conf->str[KU_STR_SR_PASSWORD] = resolved;
+    ku_conf_set_str(conf, KU_STR_SR_USER, user);
+    ku_conf_set_str(conf, KU_STR_SR_PASSWORD, resolved);
     return NULL;
 }
 
-const char *ku_schema_set_subject(cmd_parms *cmd, void *conf_, const char *subject,
+const char *ku_schema_set_subject(cmd_parms *cmd, void *conf, const char *subject,
                                   const char *version)
 {
-    ku_dir_conf_t *conf = conf_;
     ku_str_t which = (ku_str_t)(intptr_t)cmd->info;
     const char *v;
 
@@ -67,8 +65,9 @@ const char *ku_schema_set_subject(cmd_parms *cmd, void *conf_, const char *subje
             return apr_psprintf(cmd->pool, "%s: invalid version '%s': a number from 1, "
                                 "or latest", cmd->cmd->name, version);
     }
-    conf->str[which] = subject;
-    conf->str[which == KU_STR_VALUE_SUBJECT ? KU_STR_VALUE_VERSION : KU_STR_KEY_VERSION] = version;
+    ku_conf_set_str(conf, which, subject);
+    ku_conf_set_str(conf, which == KU_STR_VALUE_SUBJECT ? KU_STR_VALUE_VERSION : KU_STR_KEY_VERSION,
+                    version);
     return NULL;
 }
 
@@ -77,17 +76,18 @@ const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg)
     if (strcasecmp(arg, "avro_json") && strcasecmp(arg, "simple_json"))
         return apr_psprintf(cmd->pool, "%s: invalid value '%s': avro_json or simple_json "
                             "is allowed", cmd->cmd->name, arg);
-    ((ku_dir_conf_t *)conf)->str[KU_STR_SCHEMA_PAYLOAD] =
-        strcasecmp(arg, "avro_json") ? "simple_json" : "avro_json";
-    ((ku_dir_conf_t *)conf)->choice[KU_STR_SCHEMA_PAYLOAD] =
-        (signed char)(strcasecmp(arg, "avro_json") ? KU_PAYLOAD_SIMPLE_JSON : KU_PAYLOAD_AVRO_JSON);
+    if (strcasecmp(arg, "avro_json"))
+        ku_conf_set_choice(conf, KU_STR_SCHEMA_PAYLOAD, "simple_json", KU_PAYLOAD_SIMPLE_JSON);
+    else
+        ku_conf_set_choice(conf, KU_STR_SCHEMA_PAYLOAD, "avro_json", KU_PAYLOAD_AVRO_JSON);
     return NULL;
 }
 
 const char *ku_schema_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
 {
     (void)p;
-    if ((c->str[KU_STR_VALUE_SUBJECT] || c->str[KU_STR_KEY_SUBJECT]) && !c->str[KU_STR_SR_URL])
+    if ((ku_conf_str(c, KU_STR_VALUE_SUBJECT) || ku_conf_str(c, KU_STR_KEY_SUBJECT))
+        && !ku_conf_str(c, KU_STR_SR_URL))
         return "KafkaUpstreamValueSchema and KafkaUpstreamKeySchema need "
                "KafkaUpstreamSchemaRegistry";
     return NULL;

@@ -1,5 +1,5 @@
 /* schema_conf.h: the KafkaUpstreamSchemaRegistry* and Kafka*Schema
- * directives (their values live in ku_dir_conf_t's str/num/flag arrays). */
+ * directives (their values are set and read through conf.h). */
 #ifndef KU_SCHEMA_CONF_H
 #define KU_SCHEMA_CONF_H
 

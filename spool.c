@@ -38,7 +38,6 @@
 
 ku_spool_t ku_spool = { .dead_fd = -1 };
 static ku_segment_t *current_seg;       /* under ku_spool.lock */
-static const char spool_on[] = "on", spool_off[] = "off";
 
 /* --- crc32c (Castagnoli), table-driven --------------------------------------- */
 
@@ -116,11 +115,9 @@ static const char *parse_size(apr_pool_t *p, const char *arg, apr_off_t *size)
 
 const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const char *arg2)
 {
-    ku_dir_conf_t *c = conf;
-
     if (!arg2 && (!strcasecmp(arg1, "On") || !strcasecmp(arg1, "Off"))) {
-        c->obj[KU_OBJ_SPOOL] = strcasecmp(arg1, "On") ? spool_off : spool_on;
-        if (c->obj[KU_OBJ_SPOOL] == spool_on)
+        ku_conf_set_spool(conf, !strcasecmp(arg1, "On"));
+        if (!strcasecmp(arg1, "On"))
             ku_spool.location_on = 1;
         return NULL;
     }
@@ -142,7 +139,7 @@ const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on)
 
 int ku_spool_wanted(const ku_dir_conf_t *conf, int sync)
 {
-    return !sync && conf->obj[KU_OBJ_SPOOL] == spool_on && ku_spool.shared;
+    return !sync && ku_conf_spool(conf) && ku_spool.shared;
 }
 
 /* --- startup (parent) --------------------------------------------------------- */
@@ -592,6 +589,14 @@ static void log_refusal(const char *what, int err)
                      ku_spool.dir, what);
 }
 
+/* A record's result: accepted (why NULL), or not, and why (a 503). */
+static void set_result(ku_record_t *rec, const char *why)
+{
+    memset(&rec->result, 0, sizeof(rec->result));
+    rec->result.outcome = why ? KU_SEND_UNAVAILABLE : KU_SEND_DONE;
+    rec->result.unavailable = why;
+}
+
 /* Writes the record to the spool; NULL (and the 503 result) when it cannot. */
 static ku_entry_t *spool_record(apr_pool_t *p, ku_record_t *rec, uint64_t producer)
 {
@@ -600,13 +605,9 @@ static ku_entry_t *spool_record(apr_pool_t *p, ku_record_t *rec, uint64_t produc
     char *buf = encode_record(p, rec, producer, accepted, &len);
     ku_entry_t *e = NULL;
 
-    rec->result.partition = 0;
-    rec->result.offset = 0;
-    rec->result.kafka_error = NULL;
     if (__atomic_load_n(&ku_spool.shared->bytes, __ATOMIC_RELAXED) + KU_SPOOL_HEADER + len
         > (uint64_t)ku_spool.max_size) {
-        rec->result.status = HTTP_SERVICE_UNAVAILABLE;
-        rec->result.error = "spool full";
+        set_result(rec, "spool full");
         log_refusal("full (max-size reached): answered 503", 0);
         return NULL;
     }
@@ -614,8 +615,7 @@ static ku_entry_t *spool_record(apr_pool_t *p, ku_record_t *rec, uint64_t produc
     if (!(e = append_locked(buf, len, accepted, producer)))
         log_refusal("cannot write a record: answered 503", errno);
     pthread_mutex_unlock(&ku_spool.lock);
-    rec->result.status = e ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE;
-    rec->result.error = e ? NULL : "spool unavailable";
+    set_result(rec, e ? NULL : "spool unavailable");
     return e;
 }
 
@@ -656,8 +656,7 @@ static void queue_spooled(ku_bind_t *b, ku_record_t *rec, ku_entry_t *e)
         ku_spool_done_locked(e); /* never accepted: rec->result says why */
     else {
         ku_spool_backlog_locked(b, e); /* kept: re-sent when there is room */
-        rec->result.status = HTTP_OK;
-        rec->result.error = NULL;
+        set_result(rec, NULL);
     }
     pthread_mutex_unlock(&ku_spool.lock);
 }
@@ -673,8 +672,7 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
     pthread_mutex_unlock(&ku_spool.lock);
     for (i = 0; i < n; i++) {
         if (!b) {
-            records[i].result.status = HTTP_SERVICE_UNAVAILABLE;
-            records[i].result.error = "spool unavailable";
+            set_result(&records[i], "spool unavailable");
             continue;
         }
         entries[i] = spool_record(p, &records[i], b->hash);
@@ -684,8 +682,7 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
                                                       + entries[i]->len)) {
             log_refusal("fdatasync failed", errno);
             /* Written but not known to be on disk: kept, yet not promised. */
-            records[i].result.status = HTTP_SERVICE_UNAVAILABLE;
-            records[i].result.error = "spool unavailable";
+            set_result(&records[i], "spool unavailable");
         }
     for (i = 0; i < n; i++) {
         if (!entries[i])

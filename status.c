@@ -232,18 +232,8 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
     KU_SHM_ADD(st->slot->latency_sum_us, (apr_uint64_t)latency_us);
 }
 
-static ku_reject_t reason_of(int status)
-{
-    switch (status) {
-    case HTTP_BAD_REQUEST:              return KU_REJECT_BAD_REQUEST;
-    case HTTP_FORBIDDEN:                return KU_REJECT_TOPIC_NOT_ALLOWED;
-    case HTTP_REQUEST_ENTITY_TOO_LARGE: return KU_REJECT_TOO_LARGE;
-    case HTTP_SERVICE_UNAVAILABLE:      return KU_REJECT_UNAVAILABLE;
-    default:                            return KU_REJECT_OTHER;
-    }
-}
-
-void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf, int status)
+void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf,
+                                      ku_reject_t reason)
 {
     void *found;
     apr_uint32_t index;
@@ -256,7 +246,7 @@ void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf, 
     }
     found = apr_hash_get(ku_shm.slot_by_key, ku_conf_producer_key(p, conf), APR_HASH_KEY_STRING);
     index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
-    KU_SHM_ADD(ku_shm.slots[index].rejected[reason_of(status)], 1);
+    KU_SHM_ADD(ku_shm.slots[index].rejected[reason], 1);
 }
 
 /* --- gauges ---------------------------------------------------------------------- */

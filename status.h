@@ -68,7 +68,8 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
 
 /* --- per request (the handler) ----------------------------------------------------- */
 
-/* A request refused before any record was queued, by its HTTP status. */
-void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf, int status);
+/* A request refused before any record was queued, for this reason. */
+void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf,
+                                      ku_reject_t reason);
 
 #endif

@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "mod_kafka_upstream.h"
+#include "answer.h"
 #include "conf.h"
 #include "producer.h"
 
@@ -38,6 +39,7 @@ static int test_fatal_handler(request_rec *r)
     const ku_dir_conf_t *conf;
     ku_producer_t *kp;
     ku_record_t rec = { 0 };
+    ku_answer_t said;
     const char *error = NULL;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream-test-fatal"))
@@ -52,9 +54,9 @@ static int test_fatal_handler(request_rec *r)
     rec.value = "sent after the fatal error";
     rec.len = strlen(rec.value);
     ku_producer_send(kp, &rec, 1, 1, ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT), r->pool);
+    said = ku_answer_of(&rec.result);
     return answer(r, HTTP_OK, apr_psprintf(r->pool, "{\"status\":%d,\"error\":\"%s\"}",
-                                           rec.result.status,
-                                           rec.result.error ? rec.result.error : ""));
+                                           said.status, said.error ? said.error : ""));
 }
 
 static void register_hooks(apr_pool_t *p)
