@@ -664,6 +664,7 @@ static void queue_spooled(ku_bind_t *b, ku_record_t *rec, ku_entry_t *e)
 void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p)
 {
     ku_entry_t **entries = apr_pcalloc(p, sizeof(*entries) * (size_t)n);
+    char *unsynced = apr_pcalloc(p, (size_t)n);
     ku_bind_t *b;
     int i;
 
@@ -681,14 +682,17 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
         if (entries[i] && commit(entries[i]->seg, entries[i]->offset + KU_SPOOL_HEADER
                                                       + entries[i]->len)) {
             log_refusal("fdatasync failed", errno);
-            /* Written but not known to be on disk: kept, yet not promised. */
-            set_result(&records[i], "spool unavailable");
+            unsynced[i] = 1;
         }
     for (i = 0; i < n; i++) {
         if (!entries[i])
             continue;
         ku_spool_add_id_header(p, &records[i], entries[i]);
         queue_spooled(b, &records[i], entries[i]);
+        /* Written but not known to be on disk: sent all the same, yet not
+         * promised, so no 200 (queueing it would have set one). */
+        if (unsynced[i] && records[i].result.outcome == KU_SEND_DONE)
+            set_result(&records[i], "spool unavailable");
     }
 }
 
