@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side by side with Kong's engine (issue 11): not a test, it asserts nothing.
+# Side by side with Kong's engine (README "Side by side with Kong's engine"): not a test, it asserts nothing.
 #
 #   bash bench/compare.sh [--quick] [--no-build]
 #
@@ -329,7 +329,7 @@ tuning_ids=$(tr ' ' '\n' <<<"$IDS" | grep '^t' || true)
              *) printf '%s %s KU00001/KU00007 lines; ' "$id" "$(lines_matching 'KU0000[17]' "$DIR/error-$id.log")" ;;
          esac; done)(logs in $DIR)."
     echo
-    echo "## Targets (issue 11; reported, never asserted)"
+    echo "## Targets (README "Side by side with Kong's engine"; reported, never asserted)"
     echo
     for id in $module_ids; do targets "$id"; done
     if [ -n "$tuning_ids" ]; then
