@@ -329,7 +329,7 @@ tuning_ids=$(tr ' ' '\n' <<<"$IDS" | grep '^t' || true)
              *) printf '%s %s KU00001/KU00007 lines; ' "$id" "$(lines_matching 'KU0000[17]' "$DIR/error-$id.log")" ;;
          esac; done)(logs in $DIR)."
     echo
-    echo "## Targets (README "Side by side with Kong's engine"; reported, never asserted)"
+    echo "## Targets (README: Side by side with Kong's engine; reported, never asserted)"
     echo
     for id in $module_ids; do targets "$id"; done
     if [ -n "$tuning_ids" ]; then

@@ -312,7 +312,7 @@ declare -A RATIO MPS P99 DELIV LOST
              "$(for k in $SOAK_RSS; do printf '%s ' $((k / 1024)); done)"
     fi
     echo
-    echo "## Targets (README "Performance"; reported, never asserted)"
+    echo "## Targets (README: Performance; reported, never asserted)"
     echo
     echo "- async >= 0.95x do-nothing: HTTP/1.1 ${RATIO[h1-async]}x ($(met_ge "${RATIO[h1-async]}" 0.95))," \
          "HTTP/2 ${RATIO[h2-async]}x ($(met_ge "${RATIO[h2-async]}" 0.95))"
