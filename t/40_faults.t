@@ -25,6 +25,7 @@ use warnings FATAL => 'all';
 
 use Apache::Test;
 use Apache::TestUtil;
+use Apache::TestRequest qw(GET);
 use lib 't/lib';
 use KafkaTest;
 use FaultBroker;
@@ -48,6 +49,12 @@ my ($mpm) = (`cat $top/t/conf/httpd.conf` =~ /LoadModule\s+mpm_(\w+)_module/);
 $mpm //= $ENV{KU_MPM} // 'event';
 my $prefork = $mpm eq 'prefork';
 print STDERR "# mpm $mpm, fault broker $fault ($fault_dir)\n";
+
+# The librdkafka the module runs on (the status page says), for a bug of
+# librdkafka before 2.3.0 the broker restart can meet (section 2).
+my $librdkafka = eval { json->decode(GET('/ku-status')->content)->{librdkafka} }
+    // die "the status page /ku-status does not name the librdkafka\n";
+my $librdkafka_before_2_3 = sprintf('%03d%03d%03d', split /\./, $librdkafka) lt '002003000';
 
 # --- the fault broker (kafka() and the other helpers: t/lib/FaultBroker.pm) ------
 
@@ -226,9 +233,22 @@ kafka('create-topics', qw(ku-fault-sync:3 ku-fault-async:3 ku-fault-graceful:3
     print STDERR "# async: $down accepted while the broker was down\n";
     ok t_cmp($a->{accepted}, $a->{sent}, 'async: every request accepted (queued)');
     ok t_cmp($down > 0, 1, 'async: some were accepted while the broker was down');
-    ok t_cmp($a->{lost}, 0, 'async: every accepted message arrived once the broker was back')
-        or print STDERR "# lost: @{ $a->{lost_ids} }\n";
-    ok t_cmp($a->{duplicated}, 0, 'async: none twice (idempotent producer)');
+    # librdkafka before 2.3.0 (Debian 12's 2.0.2) can fail an idempotent
+    # producer fatally after a broker restart ("sequence desynchronization",
+    # librdkafka PR #4438); what it held is lost (README "librdkafka").
+    # Skipped only then: that line for this Location in this window and an
+    # affected librdkafka; any other loss fails.
+    my ($desync) = grep { m{KU00002: producer /faults-async .*sequence desynchronization} }
+        log_lines_since($from);
+    if ($desync && $librdkafka_before_2_3) {
+        print STDERR "# async: $a->{lost} lost to librdkafka's known idempotence bug: $desync";
+        skip("librdkafka $librdkafka: idempotent producer failed fatally (PR #4438)", 0) for 1 .. 2;
+    }
+    else {
+        ok t_cmp($a->{lost}, 0, 'async: every accepted message arrived once the broker was back')
+            or print STDERR "# lost: @{ $a->{lost_ids} }\n";
+        ok t_cmp($a->{duplicated}, 0, 'async: none twice (idempotent producer)');
+    }
     my @closed = grep { m{KU00005: producer /faults-async } } log_lines_since($from);
     my @left = grep { !/closed, 0 message/ } @closed;
     print STDERR "# async: @{[ scalar @closed ]} producers closed meanwhile (children the MPM stopped)\n";
