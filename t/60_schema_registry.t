@@ -36,7 +36,7 @@ my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/r
 chomp(my $python = `bash t/tools/sr-venv.sh`);
 my $topic = 'ku-schema';
 
-plan tests => 75, need { 'schema registry venv' => -x $python };
+plan tests => 76, need { 'schema registry venv' => -x $python };
 
 # --- helpers ---------------------------------------------------------------------
 
@@ -340,63 +340,73 @@ for my $subject (qw(ku-sr-front-value ku-sr-ttl-value)) {
 my $front_id = register('ku-sr-front-value', 'string');
 my $ttl_v1 = register('ku-sr-ttl-value', 'string');
 
-# Every request of a case on one keep-alive connection, so one child (whose
-# cache it is) serves them all; Client-Response-Num proves the reuse.
-my $ka = LWP::UserAgent->new(timeout => 30, keep_alive => 1);
-my @connection;
-sub ka_post {
-    my ($path) = @_;
-    my $r = $ka->post("http://$host$path", 'Content-Type' => 'application/json', Content => '"v"');
-    push @connection, $r->header('Client-Response-Num') // 0;
-    return $r;
-}
-sub ka_case_done {
-    my ($what) = @_;
-    ok t_cmp(join(',', @connection), join(',', 1 .. @connection), "$what: one connection, one child");
-    @connection = ();
-    $ka->conn_cache->drop;
+# Every request of a case on one HTTP/2 (h2c) connection, so that one child
+# (whose cache it is) serves them all: over HTTP/1.1 httpd closes the
+# connection after a 500 or 503. curl's num_connects (1, then 0 for each
+# request on the same connection) proves it.
+sub h2_case {
+    my ($what, @paths) = @_;
+    my @args = map { ('-o', "$front_dir/answer$_", "http://$host$paths[$_]") } 0 .. $#paths;
+    my @lines = `curl -s --http2-prior-knowledge -X POST -H 'Content-Type: application/json' -d '"v"' -w '%{http_code} %{num_connects} %header{kafka-offset}\n' @args`;
+    my @answers = map {
+        my ($code, $connects, $offset) = split ' ', $lines[$_] // '';
+        open my $fh, '<', "$front_dir/answer$_";
+        local $/;
+        { code => $code // 0, connects => $connects // -1, offset => $offset // 'none',
+          body => $fh ? <$fh> : '' };
+    } 0 .. $#paths;
+    ok t_cmp(join(',', map { $_->{connects} } @answers), join(',', 1, (0) x $#paths),
+             "$what: one connection, one child");
+    return @answers;
 }
 
 $before = end_offset($topic, 0);
 # 1. TLS: a Location without the CA file never gets what one with it fetched.
-ok t_cmp(ka_post('/sr-tls-untrusted')->code, 503, 'untrusted registry certificate: 503');
+my @a = h2_case('TLS alone', '/sr-tls-untrusted');
+ok t_cmp($a[0]{code}, 503, 'untrusted registry certificate: 503');
 sleep 2;   # past the 1 s a failure is kept
-$res = ka_post('/sr-tls-ca');
-ok t_cmp($res->code, 200, 'with the CA file: 200');
-$rec = decoded($res->header('Kafka-Offset') // 'none', '%s');
-ok t_cmp($rec->{id}, $front_id, 'with the schema the registry gave, through TLS and basic auth');
-$res = ka_post('/sr-tls-untrusted');
-ok t_cmp($res->code, 503, 'untrusted after a trusted fetch of the same subject: still 503');
-ok t_cmp($res->content, qr/schema registry/, 'naming the schema registry');
-ka_case_done('TLS');
+@a = h2_case('TLS', '/sr-tls-ca', '/sr-tls-untrusted');
+ok t_cmp($a[0]{code}, 200, 'with the CA file: 200');
+ok t_cmp(decoded($a[0]{offset}, '%s')->{id}, $front_id,
+         'with the schema the registry gave, through TLS and basic auth');
+ok t_cmp($a[1]{code}, 503, 'untrusted after a trusted fetch of the same subject: still 503');
+ok t_cmp($a[1]{body}, qr/schema registry/, 'naming the schema registry');
 
 # Host name check: Off fetches, On (with the CA) must not reuse that.
-ok t_cmp(ka_post('/sr-host-verify-off')->code, 200, 'host name not checked: 200');
-ok t_cmp(ka_post('/sr-host-verify-on')->code, 503,
-         'host name checked after an unchecked fetch of the same subject: 503');
-ka_case_done('host name');
+@a = h2_case('host name', '/sr-host-verify-off', '/sr-host-verify-on');
+ok t_cmp($a[0]{code}, 200, 'host name not checked: 200');
+ok t_cmp($a[1]{code}, 503, 'host name checked after an unchecked fetch of the same subject: 503');
 
 # 2. A wrong password is never accepted on a sibling's fetch.
-ok t_cmp(ka_post('/sr-tls-ca')->code, 200, 'right password: 200');
-$res = ka_post('/sr-auth-wrong');
-ok t_cmp($res->code, 500, 'wrong password after a right one: 500');
-ok t_cmp($res->content, qr/refused the credentials \(HTTP 401\)/, 'saying the credentials were refused');
-ka_case_done('password');
+@a = h2_case('password', '/sr-tls-ca', '/sr-auth-wrong');
+ok t_cmp($a[0]{code}, 200, 'right password: 200');
+ok t_cmp($a[1]{code}, 500, 'wrong password after a right one: 500');
+ok t_cmp($a[1]{body}, qr/refused the credentials \(HTTP 401\)/, 'saying the credentials were refused');
 
 # 3. A right password is not refused for a sibling's failure.
-ok t_cmp(ka_post('/sr-auth-wrong-v1')->code, 500, 'version 1, wrong password: 500');
-ok t_cmp(ka_post('/sr-auth-right-v1')->code, 200, 'version 1, right password right after: 200');
-ka_case_done('failure');
+@a = h2_case('failure', '/sr-auth-wrong-v1', '/sr-auth-right-v1');
+ok t_cmp($a[0]{code}, 500, 'version 1, wrong password: 500');
+ok t_cmp($a[1]{code}, 200, 'version 1, right password right after: 200');
 ok t_cmp(end_offset($topic, 0) - $before, 4, 'one record per 200, none for a refusal');
 
 # 4. TTL 0 keeps what it fetched; the TTL 1 Location follows the registry.
-$res = ka_post('/sr-ttl-forever');
-ok t_cmp(header_of($res->header('Kafka-Offset') // 'none'), "0 $ttl_v1", 'TTL 0: version 1');
-my $ttl_v2 = register('ku-sr-ttl-value', 'bytes');
-sleep 2;   # past the short TTL
-$res = ka_post('/sr-ttl-short');
-ok t_cmp(header_of($res->header('Kafka-Offset') // 'none'), "0 $ttl_v2", 'TTL 1: version 2 after 2 s');
-$res = ka_post('/sr-ttl-forever');
-ok t_cmp(header_of($res->header('Kafka-Offset') // 'none'), "0 $ttl_v1",
+# Only 200s here: one HTTP/1.1 keep-alive connection holds across the pause
+# (Client-Response-Num counts the answers on it).
+my $ka = LWP::UserAgent->new(timeout => 30, keep_alive => 1);
+my @ttl = map {
+    my $path = $_;
+    if ($path eq 'register') {
+        register('ku-sr-ttl-value', 'bytes');
+    }
+    else {
+        my $r = $ka->post("http://$host$path", 'Content-Type' => 'application/json', Content => '"v"');
+        sleep 2 if $path eq '/sr-ttl-forever';   # past the short TTL
+        { offset => $r->header('Kafka-Offset') // 'none', num => $r->header('Client-Response-Num') // 0 };
+    }
+} '/sr-ttl-forever', 'register', '/sr-ttl-short', '/sr-ttl-forever';
+my $ttl_v2 = $ttl[1];
+ok t_cmp(join(',', map { $_->{num} } @ttl[0, 2, 3]), '1,2,3', 'TTL: one connection, one child');
+ok t_cmp(header_of($ttl[0]{offset}), "0 $ttl_v1", 'TTL 0: version 1');
+ok t_cmp(header_of($ttl[2]{offset}), "0 $ttl_v2", 'TTL 1: version 2 after 2 s');
+ok t_cmp(header_of($ttl[3]{offset}), "0 $ttl_v1",
          'TTL 0 still writes version 1 after the other Location refreshed');
-ka_case_done('TTL');
