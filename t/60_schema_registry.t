@@ -36,7 +36,7 @@ my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/r
 chomp(my $python = `bash t/tools/sr-venv.sh`);
 my $topic = 'ku-schema';
 
-plan tests => 76, need { 'schema registry venv' => -x $python };
+plan tests => 71, need { 'schema registry venv' => -x $python };
 
 # --- helpers ---------------------------------------------------------------------
 
@@ -340,33 +340,24 @@ for my $subject (qw(ku-sr-front-value ku-sr-ttl-value)) {
 my $front_id = register('ku-sr-front-value', 'string');
 my $ttl_v1 = register('ku-sr-ttl-value', 'string');
 
-# Every request of a case on one HTTP/2 (h2c) connection, so that one child
-# (whose cache it is) serves them all: over HTTP/1.1 httpd closes the
-# connection after a 500 or 503. curl's num_connects (1, then 0 for each
-# request on the same connection) proves it.
+# Every request of a case on one HTTP/2 connection, each sent when the one
+# before was answered (t/tools/h2-sequence.py), so that one child (whose
+# cache it is) serves them all: over HTTP/1.1 httpd closes the connection
+# after a 500 or 503.
 sub h2_case {
-    my ($what, @paths) = @_;
-    my @args = map { ('-o', "$front_dir/answer$_", "http://$host$paths[$_]") } 0 .. $#paths;
-    my @lines = `curl -s --http2-prior-knowledge -X POST -H 'Content-Type: application/json' -d '"v"' -w '%{http_code} %{num_connects} %header{kafka-offset}\n' @args`;
-    my @answers = map {
-        my ($code, $connects, $offset) = split ' ', $lines[$_] // '';
-        my $body = '';
-        if (open my $fh, '<', "$front_dir/answer$_") { local $/; $body = <$fh> // ''; }
-        unlink "$front_dir/answer$_";
-        { code => $code // 0, connects => $connects // -1, offset => $offset // 'none',
-          body => $body };
-    } 0 .. $#paths;
-    ok t_cmp(join(',', map { $_->{connects} } @answers), join(',', 1, (0) x $#paths),
-             "$what: one connection, one child (curl said: @lines)");
-    return @answers;
+    my (@paths) = @_;
+    my $out = `/usr/bin/python3 t/tools/h2-sequence.py $host application/json '"v"' @paths`;
+    my $answers = eval { json->decode($out) } or die "h2-sequence.py: $out\n";
+    return map { { code => $_->{status}, offset => $_->{headers}{'kafka-offset'} // 'none',
+                   body => $_->{body} } } @$answers;
 }
 
 $before = end_offset($topic, 0);
 # 1. TLS: a Location without the CA file never gets what one with it fetched.
-my @a = h2_case('TLS alone', '/sr-tls-untrusted');
+my @a = h2_case('/sr-tls-untrusted');
 ok t_cmp($a[0]{code}, 503, 'untrusted registry certificate: 503');
 sleep 2;   # past the 1 s a failure is kept
-@a = h2_case('TLS', '/sr-tls-ca', '/sr-tls-untrusted');
+@a = h2_case('/sr-tls-ca', '/sr-tls-untrusted');
 ok t_cmp($a[0]{code}, 200, 'with the CA file: 200');
 ok t_cmp(decoded($a[0]{offset}, '%s')->{id}, $front_id,
          'with the schema the registry gave, through TLS and basic auth');
@@ -374,18 +365,18 @@ ok t_cmp($a[1]{code}, 503, 'untrusted after a trusted fetch of the same subject:
 ok t_cmp($a[1]{body}, qr/schema registry/, 'naming the schema registry');
 
 # Host name check: Off fetches, On (with the CA) must not reuse that.
-@a = h2_case('host name', '/sr-host-verify-off', '/sr-host-verify-on');
+@a = h2_case('/sr-host-verify-off', '/sr-host-verify-on');
 ok t_cmp($a[0]{code}, 200, 'host name not checked: 200');
 ok t_cmp($a[1]{code}, 503, 'host name checked after an unchecked fetch of the same subject: 503');
 
 # 2. A wrong password is never accepted on a sibling's fetch.
-@a = h2_case('password', '/sr-tls-ca', '/sr-auth-wrong');
+@a = h2_case('/sr-tls-ca', '/sr-auth-wrong');
 ok t_cmp($a[0]{code}, 200, 'right password: 200');
 ok t_cmp($a[1]{code}, 500, 'wrong password after a right one: 500');
 ok t_cmp($a[1]{body}, qr/refused the credentials \(HTTP 401\)/, 'saying the credentials were refused');
 
 # 3. A right password is not refused for a sibling's failure.
-@a = h2_case('failure', '/sr-auth-wrong-v1', '/sr-auth-right-v1');
+@a = h2_case('/sr-auth-wrong-v1', '/sr-auth-right-v1');
 ok t_cmp($a[0]{code}, 500, 'version 1, wrong password: 500');
 ok t_cmp($a[1]{code}, 200, 'version 1, right password right after: 200');
 ok t_cmp(end_offset($topic, 0) - $before, 4, 'one record per 200, none for a refusal');
