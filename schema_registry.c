@@ -1,8 +1,12 @@
 /* schema_registry.c: GET /subjects/S/versions/V from a Confluent-compatible
  * Schema Registry with libcurl, and the child's cache of the answers.
  *
- * The cache is one list per process behind a mutex that is never held
- * while the registry is asked: a request that finds its schema stale marks
+ * The cache is one list per process, keyed by everything that decides
+ * whether a Location may have a schema (schema_cache_key.c): a schema or a
+ * failure one Location met is never served to another with other
+ * credentials, TLS settings or TTL. The list is behind a mutex that is
+ * never held while the registry is asked: a request that finds its schema
+ * stale marks
  * it as being fetched, fetches with the lock released and stores the new
  * one; the others keep using the old one meanwhile. Schemas are reference
  * counted, so a request can go on with a schema that was just replaced. */
@@ -15,6 +19,7 @@
 #include <json-c/json.h>
 #include "apr_strings.h"
 
+#include "schema_cache_key.h"
 #include "schema_registry.h"
 
 /* A subject/version without a schema (never fetched, or failed) is asked
@@ -253,8 +258,7 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
                             const char *version, const ku_sr_schema_t **out,
                             const char **error, const char **warning)
 {
-    const char *key = apr_pstrcat(p, conf->url, "\n", conf->user ? conf->user : "", "\n",
-                                  subject, "\n", version, NULL);
+    const char *key = ku_sr_cache_key(p, conf, subject, version);
     time_t now = time(NULL);
     entry_t *e;
     held_t *held;

@@ -15,7 +15,11 @@
 # jsonschema package agrees it is valid), invalid bodies (400 naming the
 # path, nothing produced), a schema with an unsupported keyword (500 naming
 # it), and a refetch that fails (the subject deleted: the cached schema
-# stays in use, logged once per child).
+# stays in use, logged once per child). The schema cache's key: Locations
+# sharing a registry and a subject but not the right to fetch it (TLS
+# verification, CA file, host name check, password, TTL) never get each
+# other's schema or failure, through an httpd with TLS and basic auth that
+# the test starts in front of the registry.
 use strict;
 use warnings FATAL => 'all';
 
@@ -23,13 +27,16 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use KafkaTest;
+use Digest::SHA qw(sha1_base64);
+use File::Temp qw(tempdir);
+use LWP::UserAgent ();
 
 my $host = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
 chomp(my $python = `bash t/tools/sr-venv.sh`);
 my $topic = 'ku-schema';
 
-plan tests => 54, need { 'schema registry venv' => -x $python };
+plan tests => 71, need { 'schema registry venv' => -x $python };
 
 # --- helpers ---------------------------------------------------------------------
 
@@ -268,3 +275,130 @@ while (<$log>) {
 }
 ok t_cmp(scalar(keys %per_child) >= 1 && !grep({ $_ != 1 } values %per_child), 1,
          'the failed refetch is logged once per child: ' . json->encode(\%per_child));
+
+# --- 10. the cache's key: one Location never gets another's schema or failure ----------------
+
+# An httpd of our own in front of the registry: TLS with the test CA's
+# broker certificate and basic auth (user ku-sr-user, password ku-sr-right)
+# on KU_REGISTRY_FRONT_PORT; the same with a certificate for
+# wrong.example.invalid on KU_REGISTRY_FRONT_BADHOST_PORT.
+my ($front_port, $badhost_port, $certs) =
+    @ENV{qw(KU_REGISTRY_FRONT_PORT KU_REGISTRY_FRONT_BADHOST_PORT KU_CERTS)};
+die "KU_REGISTRY_FRONT_PORT, KU_REGISTRY_FRONT_BADHOST_PORT or KU_CERTS is not set: run t/run-tests.sh\n"
+    unless $front_port && $badhost_port && $certs;
+my ($registry_hostport) = $registry =~ m{^http://([^/]+)/} or die "registry URL $registry\n";
+my ($front_moddir) = grep { -e "$_/mod_ssl.so" }
+    '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
+my $front_dir = tempdir('ku-sr-front-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+# The system's httpd itself, not the sanitizer pass's wrapper of it.
+my $httpd = join '/', map { chomp(my $v = `apxs -q $_`); $v } qw(SBINDIR progname);
+$httpd = Apache::Test::vars('httpd') unless -x $httpd;
+
+sub start_front {
+    open my $pw, '>', "$front_dir/htpasswd" or die "htpasswd: $!";
+    print $pw 'ku-sr-user:{SHA}' . sha1_base64('ku-sr-right') . "=\n";
+    close $pw;
+    open my $fh, '>', "$front_dir/httpd.conf" or die "front httpd.conf: $!";
+    print $fh "ServerRoot $front_dir\nServerName 127.0.0.1\nPidFile $front_dir/httpd.pid\n",
+        "ErrorLog $front_dir/error_log\nDefaultRuntimeDir $front_dir\n",
+        (map { "LoadModule ${_}_module $front_moddir/mod_$_.so\n" }
+         qw(mpm_event authz_core authn_core auth_basic authn_file authz_user ssl proxy proxy_http)),
+        "Listen 127.0.0.1:$front_port https\nListen 127.0.0.1:$badhost_port https\n";
+    for ([ $front_port, 'broker.pem' ], [ $badhost_port, 'badhost.pem' ]) {
+        my ($port, $pem) = @$_;
+        print $fh <<"EOF";
+<VirtualHost 127.0.0.1:$port>
+    SSLEngine on
+    SSLCertificateFile $certs/$pem
+    ProxyPass / http://$registry_hostport/
+    <Location />
+        AuthType Basic
+        AuthName registry
+        AuthBasicProvider file
+        AuthUserFile $front_dir/htpasswd
+        Require valid-user
+    </Location>
+</VirtualHost>
+EOF
+    }
+    close $fh;
+    system($httpd, '-f', "$front_dir/httpd.conf", '-k', 'start') == 0
+        or die "the front httpd did not start: " . `cat $front_dir/error_log 2>&1`;
+    for (1 .. 50) {
+        return if `curl -s -o /dev/null -w '%{http_code}' --cacert $certs/ca.pem -u ku-sr-user:ku-sr-right https://127.0.0.1:$front_port/apis/ccompat/v7/subjects` eq '200';
+        select(undef, undef, undef, 0.2);
+    }
+    die "the front httpd does not answer: " . `cat $front_dir/error_log 2>&1`;
+}
+END { system($httpd, '-f', "$front_dir/httpd.conf", '-k', 'stop') if $front_dir && -e "$front_dir/httpd.pid" }
+start_front();
+
+for my $subject (qw(ku-sr-front-value ku-sr-ttl-value)) {
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
+}
+my $front_id = register('ku-sr-front-value', 'string');
+my $ttl_v1 = register('ku-sr-ttl-value', 'string');
+
+# Every request of a case on one HTTP/2 connection, each sent when the one
+# before was answered (t/tools/h2-sequence.py), so that one child (whose
+# cache it is) serves them all: over HTTP/1.1 httpd closes the connection
+# after a 500 or 503.
+sub h2_case {
+    my (@paths) = @_;
+    my $out = `/usr/bin/python3 t/tools/h2-sequence.py $host application/json '"v"' @paths`;
+    my $answers = eval { json->decode($out) } or die "h2-sequence.py: $out\n";
+    return map { { code => $_->{status}, offset => $_->{headers}{'kafka-offset'} // 'none',
+                   body => $_->{body} } } @$answers;
+}
+
+$before = end_offset($topic, 0);
+# 1. TLS: a Location without the CA file never gets what one with it fetched.
+my @a = h2_case('/sr-tls-untrusted');
+ok t_cmp($a[0]{code}, 503, 'untrusted registry certificate: 503');
+sleep 2;   # past the 1 s a failure is kept
+@a = h2_case('/sr-tls-ca', '/sr-tls-untrusted');
+ok t_cmp($a[0]{code}, 200, 'with the CA file: 200');
+ok t_cmp(decoded($a[0]{offset}, '%s')->{id}, $front_id,
+         'with the schema the registry gave, through TLS and basic auth');
+ok t_cmp($a[1]{code}, 503, 'untrusted after a trusted fetch of the same subject: still 503');
+ok t_cmp($a[1]{body}, qr/schema registry/, 'naming the schema registry');
+
+# Host name check: Off fetches, On (with the CA) must not reuse that.
+@a = h2_case('/sr-host-verify-off', '/sr-host-verify-on');
+ok t_cmp($a[0]{code}, 200, 'host name not checked: 200');
+ok t_cmp($a[1]{code}, 503, 'host name checked after an unchecked fetch of the same subject: 503');
+
+# 2. A wrong password is never accepted on a sibling's fetch.
+@a = h2_case('/sr-tls-ca', '/sr-auth-wrong');
+ok t_cmp($a[0]{code}, 200, 'right password: 200');
+ok t_cmp($a[1]{code}, 500, 'wrong password after a right one: 500');
+ok t_cmp($a[1]{body}, qr/refused the credentials \(HTTP 401\)/, 'saying the credentials were refused');
+
+# 3. A right password is not refused for a sibling's failure.
+@a = h2_case('/sr-auth-wrong-v1', '/sr-auth-right-v1');
+ok t_cmp($a[0]{code}, 500, 'version 1, wrong password: 500');
+ok t_cmp($a[1]{code}, 200, 'version 1, right password right after: 200');
+ok t_cmp(end_offset($topic, 0) - $before, 4, 'one record per 200, none for a refusal');
+
+# 4. TTL 0 keeps what it fetched; the TTL 1 Location follows the registry.
+# Only 200s here: one HTTP/1.1 keep-alive connection holds across the pause
+# (Client-Response-Num counts the answers on it).
+my $ka = LWP::UserAgent->new(timeout => 30, keep_alive => 1);
+my @ttl = map {
+    my $path = $_;
+    if ($path eq 'register') {
+        register('ku-sr-ttl-value', 'bytes');
+    }
+    else {
+        my $r = $ka->post("http://$host$path", 'Content-Type' => 'application/json', Content => '"v"');
+        sleep 2 if $path eq '/sr-ttl-forever';   # past the short TTL
+        { offset => $r->header('Kafka-Offset') // 'none', num => $r->header('Client-Response-Num') // 0 };
+    }
+} '/sr-ttl-forever', 'register', '/sr-ttl-short', '/sr-ttl-forever';
+my $ttl_v2 = $ttl[1];
+ok t_cmp(join(',', map { $_->{num} } @ttl[0, 2, 3]), '1,2,3', 'TTL: one connection, one child');
+ok t_cmp(header_of($ttl[0]{offset}), "0 $ttl_v1", 'TTL 0: version 1');
+ok t_cmp(header_of($ttl[2]{offset}), "0 $ttl_v2", 'TTL 1: version 2 after 2 s');
+ok t_cmp(header_of($ttl[3]{offset}), "0 $ttl_v1",
+         'TTL 0 still writes version 1 after the other Location refreshed');

@@ -138,6 +138,10 @@ kafka3 start
 wait $main_pid
 wait $registry_pid
 export KU_REGISTRY_URL=$(bash $REGISTRY url)
+# t/60_schema_registry.t puts an httpd with TLS and basic auth in front of
+# the registry on these two ports (the second: a certificate for another
+# host name); the test httpd's Locations name them.
+export KU_REGISTRY_FRONT_PORT=$((PORT + 73)) KU_REGISTRY_FRONT_BADHOST_PORT=$((PORT + 74))
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \

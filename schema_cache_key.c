@@ -1,0 +1,45 @@
+/* schema_cache_key.c: the key of a cached registry answer (see the header).
+ * Each part is written with its length first, so no two different sets of
+ * settings can spell the same key whatever bytes they hold. */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include "apr_strings.h"
+
+#include "schema_cache_key.h"
+
+static const char *part(apr_pool_t *p, const char *value)
+{
+    if (!value)
+        return "-;";
+    return apr_psprintf(p, "%" APR_SIZE_T_FMT ":%s;", strlen(value), value);
+}
+
+/* The password's SHA-256 in hex: equal passwords give equal keys, and the
+ * key (unlike the configuration) never holds the secret itself. */
+static const char *password_digest(apr_pool_t *p, const char *password)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+    char *hex;
+
+    if (!password)
+        return NULL;
+    if (!EVP_Digest(password, strlen(password), md, &n, EVP_sha256(), NULL))
+        return "?";           /* cannot happen with OpenSSL's own SHA-256 */
+    hex = apr_palloc(p, 2 * n + 1);
+    for (i = 0; i < n; i++)
+        apr_snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[2 * n] = '\0';
+    return hex;
+}
+
+const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version)
+{
+    return apr_pstrcat(p, part(p, conf->url), part(p, conf->user),
+                       part(p, password_digest(p, conf->password)),
+                       conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
+                       apr_psprintf(p, "ttl %d;", conf->ttl), part(p, subject),
+                       part(p, version), NULL);
+}

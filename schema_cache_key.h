@@ -1,0 +1,16 @@
+/* schema_cache_key.h: the key of a cached registry answer. No httpd. */
+#ifndef KU_SCHEMA_CACHE_KEY_H
+#define KU_SCHEMA_CACHE_KEY_H
+
+#include "apr_pools.h"
+#include "schema_registry.h"
+
+/* Everything that decides whether a Location may have a schema and which
+ * one it gets: the registry URL, the credentials (the password as a
+ * SHA-256, never in clear), the TLS settings, the TTL, the subject and the
+ * version. Two Locations share a cached schema (or a cached failure) only
+ * when all of these are equal. A new field of ku_sr_conf_t belongs here. */
+const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version);
+
+#endif

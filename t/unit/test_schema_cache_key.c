@@ -1,0 +1,82 @@
+/* Unit tests for schema_cache_key.c: every setting that decides whether a
+ * Location may have a schema, or which one, changes the key; the password
+ * is never in it. */
+#include <string.h>
+
+#include "apr_general.h"
+#include "schema_cache_key.h"
+#include "check.h"
+
+static const ku_sr_conf_t base = {
+    .url = "https://sr.example:8081", .ttl = 300, .ssl_verify = 1,
+    .ca_file = "/etc/ku/ca.pem", .user = "alice", .password = "s3cret-pass",
+};
+
+static int differs(apr_pool_t *p, const ku_sr_conf_t *other, const char *subject,
+                   const char *version)
+{
+    return strcmp(ku_sr_cache_key(p, &base, "orders-value", "latest"),
+                  ku_sr_cache_key(p, other, subject, version)) != 0;
+}
+
+static void test_each_setting(apr_pool_t *p)
+{
+    ku_sr_conf_t c;
+
+    CHECK("the same settings: the same key", !differs(p, &base, "orders-value", "latest"));
+    c = base, c.url = "https://sr.example:8082";
+    CHECK("another URL: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.user = "bob";
+    CHECK("another user: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.user = NULL, c.password = NULL;
+    CHECK("no credentials: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.password = "s3cret-pasS";
+    CHECK("another password: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.ssl_verify = 0;
+    CHECK("verification off: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.ca_file = NULL;
+    CHECK("the system's CAs: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.ca_file = "/etc/ku/other.pem";
+    CHECK("another CA file: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.ttl = 0;
+    CHECK("another TTL: another key", differs(p, &c, "orders-value", "latest"));
+    CHECK("another subject: another key", differs(p, &base, "orders-key", "latest"));
+    CHECK("another version: another key", differs(p, &base, "orders-value", "1"));
+}
+
+/* Parts are length-prefixed: moving bytes from one part to the next is
+ * another key. */
+static void test_no_ambiguity(apr_pool_t *p)
+{
+    ku_sr_conf_t a = base, b = base;
+
+    CHECK("subject 'a' version '1;' vs subject 'a;' version '1'",
+          strcmp(ku_sr_cache_key(p, &base, "a", "1;"), ku_sr_cache_key(p, &base, "a;", "1")) != 0);
+    a.user = "";
+    b.user = NULL;
+    CHECK("an empty user vs none", strcmp(ku_sr_cache_key(p, &a, "x", "1"),
+                                          ku_sr_cache_key(p, &b, "x", "1")) != 0);
+}
+
+static void test_no_secret(apr_pool_t *p)
+{
+    const char *key = ku_sr_cache_key(p, &base, "orders-value", "latest");
+
+    CHECK("the password is not in the key", strstr(key, "s3cret") == NULL);
+    /* SHA-256("s3cret-pass"), worked out with `printf %s s3cret-pass | sha256sum`. */
+    CHECK("its SHA-256 is", strstr(key, "64:926d3a2dd68393416b7a8348aaadfe4e0c56de6259e17078a0fa1f4dd6e519ae;") != NULL);
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    test_each_setting(p);
+    test_no_ambiguity(p);
+    test_no_secret(p);
+    printf("%d passed, %d failed\n", passed, failed);
+    apr_terminate();
+    return failed != 0;
+}
