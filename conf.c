@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c: directive table, create/merge, defaults and validation. */
 #include <stdint.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mod_kafka_upstream: every request to a `SetHandler kafka-upstream`
  * location becomes a Kafka message (SPEC.md). This file holds the module
  * record, the hooks and the handler; conf.c the directives, encoder.c the

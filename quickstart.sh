@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mod_kafka_upstream in one command, on a fresh Debian 12, as root:
 # installs the build dependencies (apt), builds and installs the module,
 # starts a local Kafka broker (jars from Maven Central) and a private httpd

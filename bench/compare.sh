@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Side by side with Kong's engine (README "Side by side with Kong's engine"): not a test, it asserts nothing.
 #
 #   bash bench/compare.sh [--quick] [--no-build]

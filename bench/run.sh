@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The benchmark (README "Performance"): not a test, it asserts nothing and prints a report.
 #
 #   bash bench/run.sh [--quick] [--soak] [--no-build]

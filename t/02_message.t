@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SPEC §3: every request to /all (all forward flags On) arrives in Kafka as
 # exactly this envelope. Requests are written byte for byte so the expected
 # headers are known; each case compares the whole message.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SPEC §4 client errors: 400 for a body that does not parse as its type,
 # 413 over KafkaUpstreamMaxBodySize, 500 for a location without a topic.
 # Each answer is the JSON error body, and nothing reaches Kafka: after each

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # No KafkaUpstream* directive can be set from .htaccess (SPEC §2: server,
 # virtual host, <Location>, <Directory>; KafkaUpstreamProperty server-wide
 # only), even where AllowOverride All lets .htaccess set everything else.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SPEC §2.2, record keys and topics (t/conf/20_keys_topics.inc, all sync):
 # - KafkaUpstreamKeyQueryArg: the key is the decoded query argument;
 #   KafkaUpstreamKey: the key is an httpd expression's value; with both, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SPEC §2.2, against the real brokers (Locations in t/conf/22_split_clusters.inc):
 # - KafkaUpstreamSplit ndjson|json-array: each line / array element is one
 #   record (the body of its envelope, or the whole value in raw format);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The bad-input corpus (SPEC §3, §4): every case in t/corpus/*.http (format
 # in t/corpus/README) plus the large ones generated below is sent byte for
 # byte to /corpus (t/conf/30_bad_input.inc: everything forwarded, sync,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The status page (SPEC §6): counters move as requests are made and agree
 # with what reached Kafka, rejections are counted by reason, the page sums
 # every child (not only the one answering), Prometheus text parses, and no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_envelope.c - libFuzzer target for the whole encoder: ku_encode_envelope
  * with every forward flag, content type family, method, query, headers and

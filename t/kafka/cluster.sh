@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real 3-node Apache Kafka cluster on 127.0.0.1 for the failover test (t/42_failover.t):
 # KRaft, each node broker and controller in one JVM (combined mode), the three a static
 # controller quorum. Jars, CDS archive and TopicAdmin are kafka.sh's (sourced: run

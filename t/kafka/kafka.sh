@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1
 # for the test suite, fetched from Maven Central (t/kafka/pom.xml), no distribution tarball.
 #

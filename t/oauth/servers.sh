@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The servers t/12_oauth.t talks to, on 127.0.0.1: a real OAuth2 server
 # (oidc-provider from npm, t/oauth/provider.mjs) and a real Kafka broker
 # (t/kafka/kafka.sh) whose OAUTHBEARER listeners validate its JWTs through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for avro_encode.c: each case encodes a JSON document and
  * compares the bytes with Avro binary written out by hand from the spec
