@@ -78,7 +78,7 @@ stop_all() {
 case ${1:-} in
     stop) stop_all; exit 0 ;;
     "") ;;
-    *) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac
 
 stop_all >/dev/null

@@ -122,5 +122,5 @@ case ${1:-} in
     up) [ $# = 2 ] || die "up PORT"; provider "$2" ;;
     down) [ $# = 2 ] || die "down PORT"; stop_provider "$DIR/provider-$2.pid" ;;
     stop) stop ;;
-    *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
+    *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac
