@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# SPEC §3: every request to /all (all forward flags On) arrives in Kafka as
+# README "The message": every request to /all (all forward flags On) arrives in Kafka as
 # exactly this envelope. Requests are written byte for byte so the expected
 # headers are known; each case compares the whole message.
 use strict;

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# No KafkaUpstream* directive can be set from .htaccess (SPEC §2: server,
+# No KafkaUpstream* directive can be set from .htaccess (README "Configuration": server,
 # virtual host, <Location>, <Directory>; KafkaUpstreamProperty server-wide
 # only), even where AllowOverride All lets .htaccess set everything else.
 use strict;
