@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* answer.c: a send's outcome as the HTTP answer (see answer.h). */
 #include "httpd.h"
 #include <librdkafka/rdkafka.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* answer.h: a send's outcome as the HTTP answer (README "Responses") and
  * as the status page's reason for a record never queued: the one place
  * where librdkafka's errors become statuses and texts. */

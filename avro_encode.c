@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* avro_encode.c: a JSON document as Avro binary in the Confluent wire
  * format. Apache Avro C parses the schema and writes the binary; this file
  * walks the JSON (json-c) and the schema side by side and fills a generic

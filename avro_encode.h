@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* avro_encode.h: a JSON document as Avro binary in the Confluent wire
  * format, for a writer schema (Apache Avro C). No httpd. */
 #ifndef KU_AVRO_ENCODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* body_args.c: the request body parsed for the envelope's body_args: a
  * JSON body, an urlencoded form (also the query string's uri_args) and,
  * through multipart.c, multipart/form-data; plus the json-c helpers those

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* body_args.h: the request body parsed for the envelope's body_args (JSON,
  * urlencoded form, multipart/form-data), and the json-c helpers the
  * parsers share. Plain C on APR pools and json-c, no httpd. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.c: directive table, create/merge, defaults and validation. */
 #include <stdint.h>
 #include <string.h>
@@ -52,10 +53,10 @@ typedef struct {
 } ku_flag_spec_t;
 
 /* The defaults table: Kong's defaults where Kong has the field. */
-#define KU_NUM_SPEC(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
-#define KU_FLAG_SPEC(id, name, def, help) [KU_FLAG_##id] = { name, def },
-static const ku_num_spec_t num_specs[KU_NUM_COUNT] = { KU_NUM_DIRECTIVES(KU_NUM_SPEC) };
-static const ku_flag_spec_t flag_specs[KU_FLAG_COUNT] = { KU_FLAG_DIRECTIVES(KU_FLAG_SPEC) };
+#define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
+#define KU_FLAG_ROW(id, name, def, help) [KU_FLAG_##id] = { name, def },
+static const ku_num_spec_t num_specs[KU_NUM_COUNT] = { KU_NUM_DIRECTIVES(KU_NUM_ROW) };
+static const ku_flag_spec_t flag_specs[KU_FLAG_COUNT] = { KU_FLAG_DIRECTIVES(KU_FLAG_ROW) };
 
 void *ku_create_dir_conf(apr_pool_t *p, char *dir)
 {

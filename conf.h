@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf.h: the KafkaUpstream* directives, their defaults and validation.
  *
  * Each directive family is one X-macro list that drives the enum, the

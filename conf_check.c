@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf_check.c: what single directives cannot check: their combination,
  * on the merged conf of each section (ku_conf_check in conf.h), and every
  * value as librdkafka judges it. */

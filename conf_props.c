@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf_props.c: the librdkafka producer properties a configuration makes,
  * the producer's key and name built from them, and which properties
  * KafkaUpstreamProperty may not set. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf_props.h: the librdkafka producer a configuration asks for: its
  * properties, the key two configurations share a producer by, its name;
  * and which properties KafkaUpstreamProperty may not set. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* encoder.c: the Kafka message envelope (see encoder.h), written directly
  * into a pool buffer, json-c only for parsed body_args; and the split of
  * a body into records. The body parsers are body_args.c and multipart.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * encoder.h - turns a plain description of an HTTP request into the JSON
  * envelope published to Kafka (the Kong Kafka Upstream message contract).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_schema.c: JSON Schema draft-07, the core keywords (json_schema.h).
  *
  * Compiling walks every subschema once: it refuses what is not supported,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_schema.h: a JSON Schema draft-07 validator for the core keywords
  * (json-c for the documents, PCRE2 for pattern and patternProperties).
  * No httpd, no APR: schemas live in the registry cache, beyond any pool.

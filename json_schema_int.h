@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_schema_int.h: what json_schema.c (compiling, json helpers) and
  * json_schema_validate.c (validating) share. Private to the two. */
 #ifndef KU_JSON_SCHEMA_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_schema_validate.c: validating a document against a compiled
  * draft-07 schema (json_schema.c compiles). Stops at the first failure and
  * names its path; inside anyOf, oneOf, not, contains and if it runs quietly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_text.c: JSON bodies read as text, without json-c.
  *
  * Parsing a body into a json-c tree only to print it again costs a

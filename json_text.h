@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_text.h: JSON bodies read as text, without json-c (json_text.c). */
 #ifndef KU_JSON_TEXT_H
 #define KU_JSON_TEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* latency.c: the delivery latency histogram's bounds and arithmetic. */
 #include "latency.h"
 

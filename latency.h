@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* latency.h: the delivery latency histogram the status page shows: its
  * bucket bounds, which bucket a latency counts in, and which bound a
  * quantile lies under. Plain C, no httpd: unit-tested alone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log_limit.c: rate-limited logging (see log_limit.h). */
 #include "httpd.h"
 #include "http_log.h"

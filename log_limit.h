@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log_limit.h: rate-limited logging, the one way the module keeps lines
  * that a flood of requests or messages could repeat from flooding the
  * error log. Two kinds:

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mod_kafka_upstream: every request to a `SetHandler kafka-upstream`
- * location becomes a Kafka message (SPEC.md). This file holds the module
+ * location becomes a Kafka message (docs/contract.md). This file holds the module
  * record, the hooks and the handler; conf.c the directives, encoder.c the
  * message (body_args.c, multipart.c and utf8.c its parsers), producer.c the
  * librdkafka producers. */

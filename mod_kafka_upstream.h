@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mod_kafka_upstream.h: what the module's files share. */
 #ifndef MOD_KAFKA_UPSTREAM_H
 #define MOD_KAFKA_UPSTREAM_H

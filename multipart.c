@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipart.c: multipart/form-data bodies (RFC 7578) parsed into
  * body_args, and the header parameter syntax (RFC 7231 §3.1.1.1) they and
  * Content-Type share. Plain C on APR pools and json-c, no httpd. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipart.h: multipart/form-data bodies parsed into body_args, and the
  * header parameter syntax they share with Content-Type. */
 #ifndef KU_MULTIPART_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oauth.c: SASL OAUTHBEARER with OIDC client credentials.
  *
  * librdkafka fetches and refreshes the token itself, per producer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oauth.h: SASL OAUTHBEARER with OIDC client credentials (Kong
  * authentication.mechanism OAUTHBEARER): the KafkaUpstreamOAuth*
  * directives, their checks, the librdkafka properties they become

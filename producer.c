@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* producer.c: per-child librdkafka producers (README "Internals").
  *
  * Memory ownership: producers live in pchild; a sync request waits on a

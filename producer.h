@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* producer.h: one librdkafka producer per distinct cluster configuration
  * per child, its poll thread, sends and the bounded shutdown. */
 #ifndef KU_PRODUCER_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mod_kafka_upstream in one command, on a fresh Debian 12, as root:
 # installs the build dependencies (apt), builds and installs the module,
 # starts a local Kafka broker (jars from Maven Central) and a private httpd
@@ -77,7 +78,7 @@ stop_all() {
 case ${1:-} in
     stop) stop_all; exit 0 ;;
     "") ;;
-    *) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac
 
 stop_all >/dev/null

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* request.c: topics, key, record headers and envelope fields of a request,
  * and the records they make (README "The message"). */
 #include <string.h>

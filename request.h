@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* request.h: what one request becomes: its topics, key, record headers,
  * envelope fields and records. The envelope itself is the
  * encoder's (httpd-free); this part reads the request_rec. */

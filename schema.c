@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema.c: a record's value and key through the schema registry: the
  * schema from the child's cache (schema_registry.c), the bytes from
  * avro_encode.c (AVRO subjects) or, validated by json_schema.c, as they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema.h: a record's value and key in the Confluent wire format, with the
  * schemas KafkaUpstreamValueSchema and KafkaUpstreamKeySchema name. */
 #ifndef KU_SCHEMA_H

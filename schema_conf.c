@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema_conf.c: the schema registry directives (README: Schema Registry). */
 #include <stdint.h>
 #include <string.h>

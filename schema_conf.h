@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema_conf.h: the KafkaUpstreamSchemaRegistry* and Kafka*Schema
  * directives (their values are set and read through conf.h). */
 #ifndef KU_SCHEMA_CONF_H

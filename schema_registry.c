@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema_registry.c: GET /subjects/S/versions/V from a Confluent-compatible
  * Schema Registry with libcurl, and the child's cache of the answers.
  *

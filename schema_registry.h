@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema_registry.h: schemas from a Confluent-compatible Schema Registry
  * (libcurl), cached per child for a TTL. No httpd. */
 #ifndef KU_SCHEMA_REGISTRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool.c: the durable spool's configuration, segment files and write
  * path, and done-marking on Kafka's acknowledgement (spool_int.h has the
  * file format; spool_replay.c re-sends and adopts).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool.h: the durable spool (KafkaUpstreamSpool): an accepted async
  * record is written to a per-child segment file before the 200, marked
  * done on Kafka's acknowledgement, re-sent after retriable failures and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool_int.h: what spool.c (configuration, segment files, the write
  * path, done-marking) and spool_replay.c (the replay thread: re-sending,
  * adopting orphaned segments, the dead-letter file) share.

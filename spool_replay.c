@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool_replay.c: the spool's replay thread, one per child. Every tick it
  * writes the batched done marks and deletes finished segments, and re-sends
  * each producer's backlog in accept order once nothing of it is in flight;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool_status.c: the spool's figures for the status page. Bytes and the
  * counters are shared by all children in spool.state; each child
  * publishes its waiting records (count, oldest accept time) in a slot

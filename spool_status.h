@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spool_status.h: the spool's figures for the status page (status_page.c);
  * nothing when no spool is configured. */
 #ifndef KU_SPOOL_STATUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* status.c: the status page's counters (the page itself is
  * status_page.c).
  *

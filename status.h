@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* status.h: the status page's counters (README "Status page").
  *
  * Counters live in anonymous shared memory made by the parent in

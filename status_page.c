@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* status_page.c: `SetHandler kafka-upstream-status` (README "Status page"): the shared
  * counters and the live children's gauges (status.c), summed, as JSON or
  * as Prometheus text (`?format=prometheus`). Nothing secret is in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* status_shm.h: the status page's shared memory, as status.c (the parent
  * makes it, children count into it) and status_page.c (the page reads it)
  * share it. Private to those two files. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* No filesystem walk for our requests.
  *
  * A request for a `SetHandler kafka-upstream` (or kafka-upstream-status)

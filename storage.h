@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef KU_STORAGE_H
 #define KU_STORAGE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* utf8.c: UTF-8 validity (RFC 3629) and repair, so that what the module
  * writes as JSON is always valid UTF-8. */
 #include "utf8.h"

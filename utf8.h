@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* utf8.h: UTF-8 validity (RFC 3629) and repair. Plain C on APR pools, no
  * httpd: unit-tested alone. */
 #ifndef KU_UTF8_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Side by side with Kong's engine (README "Side by side with Kong's engine"): not a test, it asserts nothing.
 #
 #   bash bench/compare.sh [--quick] [--no-build]
@@ -26,7 +27,7 @@
 # KU_COMPARE_KAFKA_DIR (/tmp/ku-kafka-compare), KU_COMPARE_KAFKA_VERSION
 # (3.9.1), KU_COMPARE_PORT (9400: httpd), KU_COMPARE_KONG_PORT (9410: nginx),
 # KU_COMPARE_DIR (/tmp/ku-compare: configs, logs, raw results),
-# KU_COMPARE_KONG (../shared/peers/kong-engine beside the tree),
+# KU_COMPARE_KONG (required: Kong's engine, kept outside this repository),
 # KU_COMPARE_CONNS (64), KU_COMPARE_WRK_THREADS (1: leaves more of a 2-core
 # machine to the gateway), KU_COMPARE_THREADS (httpd ThreadsPerChild, 160),
 # KU_COMPARE_ROUNDS / KU_COMPARE_SECONDS (paired rounds per mode and their
@@ -47,7 +48,7 @@ export KU_KAFKA_DIR=${KU_COMPARE_KAFKA_DIR:-/tmp/ku-kafka-compare}
 PORT=${KU_COMPARE_PORT:-9400}
 KONG_PORT=${KU_COMPARE_KONG_PORT:-9410}
 DIR=$(realpath -m "${KU_COMPARE_DIR:-/tmp/ku-compare}")
-KONG=$(realpath -m "${KU_COMPARE_KONG:-$SRC/../shared/peers/kong-engine}")
+KONG=${KU_COMPARE_KONG:+$(realpath -m "$KU_COMPARE_KONG")}
 CONNS=${KU_COMPARE_CONNS:-64}
 WRK_THREADS=${KU_COMPARE_WRK_THREADS:-1}
 THREADS=${KU_COMPARE_THREADS:-160}
@@ -67,12 +68,13 @@ for arg in "$@"; do
     case $arg in
         --quick) ROUNDS=${KU_COMPARE_ROUNDS:-1} SECONDS_PER=${KU_COMPARE_SECONDS:-3} WARMUP_SECONDS=1 WARMUP_RECORDS=100000 ;;
         --no-build) BUILD=0 ;;
-        *) sed -n '2,37s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
     esac
 done
 
 need_tools wrk kcat apxs apache2 java autoreconf
-[ -x "$KONG/start.sh" ] || die "no Kong engine at $KONG (KU_COMPARE_KONG)"
+[ -n "$KONG" ] && [ -x "$KONG/start.sh" ] \
+    || die "no Kong engine at '${KONG:-}': KU_COMPARE_KONG names a directory whose start.sh runs it"
 for p in "$PORT" "$KONG_PORT" "$KU_KAFKA_PORT" "$KU_KAFKA_CONTROLLER_PORT"; do
     port_open "$p" && die "port $p on 127.0.0.1 is in use (see KU_COMPARE_*_PORT)"
 done

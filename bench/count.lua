@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script for bench/run.sh: POSTs the file named by KU_BENCH_BODY with
 -- the Content-Type in KU_BENCH_CTYPE, counts answers by status class per
 -- thread (wrk itself only reports non-2xx), and prints one line:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by bench/run.sh and bench/compare.sh (sourced, not run): tools,
 # builds, the private httpd, the wrk driver, pairing with do-nothing rounds,
 # the per-round figures and the report sections. The sourcing script sets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mod_ku_null: the benchmark's ceiling (bench/run.sh). `SetHandler ku-null`
  * reads the request body the way mod_kafka_upstream does (a brigade loop
  * into one pool buffer) and answers 200 with the same JSON body, and does

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The benchmark (README "Performance"): not a test, it asserts nothing and prints a report.
 #
 #   bash bench/run.sh [--quick] [--soak] [--no-build]
@@ -59,7 +60,7 @@ for arg in "$@"; do
                  H2_ROUNDS=${KU_BENCH_H2_ROUNDS:-1} H2_SECONDS=${KU_BENCH_H2_SECONDS:-2} ;;
         --soak) SOAK=1 ;;
         --no-build) BUILD=0 ;;
-        *) sed -n '2,30s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
     esac
 done
 

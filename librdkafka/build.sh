@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the pinned current librdkafka (2.15.1) with the patches beside this
 # script into a private prefix, for `./configure --with-librdkafka=PREFIX`
 # (README: librdkafka). The system librdkafka is left alone.

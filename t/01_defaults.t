@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Kong's defaults: only body, body_args and body_base64 are forwarded, async.
 use strict;
 use warnings FATAL => 'all';

@@ -1,4 +1,5 @@
-# SPEC §3: every request to /all (all forward flags On) arrives in Kafka as
+# SPDX-License-Identifier: Apache-2.0
+# README "The message": every request to /all (all forward flags On) arrives in Kafka as
 # exactly this envelope. Requests are written byte for byte so the expected
 # headers are known; each case compares the whole message.
 use strict;

@@ -1,4 +1,5 @@
-# SPEC §4 client errors: 400 for a body that does not parse as its type,
+# SPDX-License-Identifier: Apache-2.0
+# Client errors (README "Responses"): 400 for a body that does not parse as its type,
 # 413 over KafkaUpstreamMaxBodySize, 500 for a location without a topic.
 # Each answer is the JSON error body, and nothing reaches Kafka: after each
 # refused request a marker request goes to the same topic, and the marker

@@ -1,4 +1,5 @@
-# KafkaUpstreamAsync Off (SPEC §4): the answer comes after the broker's
+# SPDX-License-Identifier: Apache-2.0
+# KafkaUpstreamAsync Off (README "Responses"): the answer comes after the broker's
 # acknowledgement and says where the record went; the broker's refusal is a
 # 502, unreachable brokers a 503 with Retry-After.
 use strict;

@@ -1,4 +1,5 @@
-# A full local queue (SPEC §4): 503 with Retry-After at once, never a
+# SPDX-License-Identifier: Apache-2.0
+# A full local queue (README "Failure behaviour"): 503 with Retry-After at once, never a
 # blocked worker, and the refused messages never reach Kafka. /queue-full
 # holds two messages and lingers 3 s before sending them; one keep-alive
 # connection keeps the requests in the same child, on the same queue, until

@@ -1,4 +1,5 @@
-# Per-Location inheritance (SPEC §2): a Location inherits the server's
+# SPDX-License-Identifier: Apache-2.0
+# Per-Location inheritance (README "Configuration"): a Location inherits the server's
 # cluster and its parent Location's settings, and overrides per directive.
 use strict;
 use warnings FATAL => 'all';

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # HTTP/2 (h2c, mod_http2): the same message as over HTTP/1.1, in async and
 # sync mode, with the delivery headers in sync mode.
 use strict;

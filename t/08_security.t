@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # TLS, mTLS and SASL against the real brokers' secured listeners
 # (t/kafka/kafka.sh: SSL, MTLS, SASL_PLAINTEXT, SASL_SSL, BADHOST), through
 # the virtual host on KU_SECURE_PORT (t/conf/secure-vhost.inc), all sync:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # KafkaUpstreamSASLTokenAuth: Kafka delegation tokens (KIP-48, Kong
 # authentication.tokenauth). Two builds, two sets of checks:
 #

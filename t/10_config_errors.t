@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Configuration errors are caught when the configuration is read: for each
 # case below a small httpd.conf loads the module and `apache2 -t` must either
 # fail with a message naming the directive, the bad value and what is

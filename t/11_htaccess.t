@@ -1,4 +1,5 @@
-# No KafkaUpstream* directive can be set from .htaccess (SPEC §2: server,
+# SPDX-License-Identifier: Apache-2.0
+# No KafkaUpstream* directive can be set from .htaccess (README "Configuration": server,
 # virtual host, <Location>, <Directory>; KafkaUpstreamProperty server-wide
 # only), even where AllowOverride All lets .htaccess set everything else.
 use strict;

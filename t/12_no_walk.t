@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Requests for our handlers skip httpd's <Directory>/<Files> walk (storage.c,
 # README "Locations and the filesystem"), while every <Location> setting
 # still applies. The proof that nothing is read under the document root: the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # KafkaUpstreamSASLMechanism OAUTHBEARER: OIDC client credentials through
 # librdkafka's own support (Kong authentication.mechanism OAUTHBEARER).
 # Two builds, two sets of checks:

@@ -1,4 +1,5 @@
-# SPEC §2.2, record keys and topics (t/conf/20_keys_topics.inc, all sync):
+# SPDX-License-Identifier: Apache-2.0
+# README "Beyond Kong", record keys and topics (t/conf/20_keys_topics.inc, all sync):
 # - KafkaUpstreamKeyQueryArg: the key is the decoded query argument;
 #   KafkaUpstreamKey: the key is an httpd expression's value; with both, the
 #   query argument wins when the request has it; an empty value is no key.

@@ -1,4 +1,5 @@
-# SPEC §2.2, against the real broker (locations: t/conf/21_headers_format.inc):
+# SPDX-License-Identifier: Apache-2.0
+# README "Beyond Kong", against the real broker (locations: t/conf/21_headers_format.inc):
 #  - KafkaUpstreamRecordHeaders[Include|Exclude|Repeated], ...HeaderRename:
 #    request headers become Kafka record headers, compared as the record's
 #    whole header list; a header sent twice is merged by httpd into

@@ -1,4 +1,5 @@
-# SPEC §2.2, against the real brokers (Locations in t/conf/22_split_clusters.inc):
+# SPDX-License-Identifier: Apache-2.0
+# README "Beyond Kong", against the real brokers (Locations in t/conf/22_split_clusters.inc):
 # - KafkaUpstreamSplit ndjson|json-array: each line / array element is one
 #   record (the body of its envelope, or the whole value in raw format);
 #   sync: 200 with each record's topic/partition/offset when all were
@@ -7,7 +8,7 @@
 #   produced; async: 200 and every record arrives.
 # - KafkaUpstreamIdempotence On: sync produce works, each record arrives
 #   once, and the broker tracks the writes as an idempotent producer's.
-# - KafkaUpstreamErrorDetail: librdkafka's text appended to "error" (SPEC §4).
+# - KafkaUpstreamErrorDetail: librdkafka's text appended to "error" (README "Responses").
 # - KafkaUpstreamClusterName: the producer's log lines carry the name.
 # - Several clusters: each Location reaches its own broker (Kafka 4.1.1 and
 #   3.9.1), and a sync request to an unreachable cluster does not hold up a

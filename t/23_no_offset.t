@@ -1,4 +1,5 @@
-# Issue 17: a 2xx sync answer names only the offset (and partition) that
+# SPDX-License-Identifier: Apache-2.0
+# README "Failure behaviour": a 2xx sync answer names only the offset (and partition) that
 # librdkafka reported; a delivery report without one (RD_KAFKA_OFFSET_INVALID,
 # -1001) leaves the Kafka-Offset header, and the `offset` of that record's
 # `results` entry, out. Staged deterministically against the real broker:

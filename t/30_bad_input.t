@@ -1,4 +1,5 @@
-# The bad-input corpus (SPEC §3, §4): every case in t/corpus/*.http (format
+# SPDX-License-Identifier: Apache-2.0
+# The bad-input corpus (README "The message", "Responses"): every case in t/corpus/*.http (format
 # in t/corpus/README) plus the large ones generated below is sent byte for
 # byte to /corpus (t/conf/30_bad_input.inc: everything forwarded, sync,
 # KafkaUpstreamMaxBodySize 65536, topic ku-all). For each case:

@@ -1,4 +1,5 @@
-# Never lose an accepted message, under real faults (issue 5), in this
+# SPDX-License-Identifier: Apache-2.0
+# Never lose an accepted message, under real faults (README "Failure behaviour"), in this
 # order: 20 graceful restarts of httpd under load and a stop under load
 # (then started again), the broker healthy: every accepted message arrives,
 # every exiting child flushed; a broker restart under load, sync

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A producer librdkafka declares unusable (a fatal error: idempotence state
 # lost) answers 503, and the module recovers without a restart by hand: the
 # next request in the same child gets a new producer. A real broker cannot

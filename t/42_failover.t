@@ -1,4 +1,5 @@
-# Broker failover under load (issue 17), on a real 3-node Kafka cluster of
+# SPDX-License-Identifier: Apache-2.0
+# Broker failover under load (README "Failure behaviour"), on a real 3-node Kafka cluster of
 # this test's own (t/kafka/cluster.sh: KRaft, combined nodes, topic RF 3,
 # min.insync.replicas 2, a dead broker fenced after 2 s). Three faults, each
 # under sync (acks all, idempotent) and async load side by side, the killed

@@ -1,4 +1,5 @@
-# The durable spool (issue 14): an accepted async record survives any
+# SPDX-License-Identifier: Apache-2.0
+# The durable spool (README "The spool"): an accepted async record survives any
 # broker outage, httpd restart or child crash. Against the fault broker of
 # t/40_faults.t (${KU_FAULT_BROKER}, t/run-tests.sh sets it), the
 # Locations of t/conf/43_spool.inc (spool t/spool, 4 MiB):

@@ -1,4 +1,5 @@
-# The status page (SPEC §6): counters move as requests are made and agree
+# SPDX-License-Identifier: Apache-2.0
+# The status page (README "Status page"): counters move as requests are made and agree
 # with what reached Kafka, rejections are counted by reason, the page sums
 # every child (not only the one answering), Prometheus text parses, and no
 # secret of the secured virtual host's producers shows.

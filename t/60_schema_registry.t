@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Schema Registry (README: Schema Registry), against the real registry
 # t/run-tests.sh started (Apicurio, Confluent API at $KU_REGISTRY_URL) and
 # the real broker (locations: t/conf/60_schema_registry.inc). Each produced

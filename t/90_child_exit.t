@@ -1,4 +1,5 @@
-# SPEC §5, child exit: a bounded flush delivers what is queued, then the
+# SPDX-License-Identifier: Apache-2.0
+# README "Operations", child exit: a bounded flush delivers what is queued, then the
 # producer is purged and destroyed with a log line counting what was left
 # undelivered. A graceful restart makes every child exit.
 use strict;

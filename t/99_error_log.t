@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The whole error log of this run holds no unexpected error: runs last
 # (t/run-tests.sh appends it to a KU_TESTS list), reads every line the
 # server wrote so far and fails on any line at level error, crit, alert or

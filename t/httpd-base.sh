@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Writes the minimal httpd.conf Apache::Test inherits its modules from, for
 # one MPM (event, worker or prefork), and prints its path.
 set -euo pipefail

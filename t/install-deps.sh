@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what building and testing mod_kafka_upstream needs on Debian 12
 # (run as root; idempotent).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package end to end, as root, on this machine's system apache2
 # (t/run-tests.sh runs it before it switches to the test user):
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite: installs what it needs (as root), builds the module,
 # runs the C unit tests, starts a real Kafka broker on 127.0.0.1 and runs
 # the Apache::Test suite once per MPM. Apache::Test will not run as root,
@@ -94,6 +95,9 @@ export KU_RDKAFKA_VERSION=$(pkg-config --modversion rdkafka)
 echo "== unit tests"
 make -s check || { cat t/unit/*.log 2>/dev/null; exit 1; }
 grep -h '^[0-9]* passed, [0-9]* failed$' t/unit/test_*.log
+# Every file of ours names its license (README, "License"); counted below.
+spdx_failed=0
+bash t/tools/spdx-check.sh || spdx_failed=1
 echo "== fuzz (libFuzzer, ${KU_FUZZ_SECONDS:-15} s per target)"
 fuzz_failed=0
 KU_FUZZ_DIR=${KU_TEST_WORK:-/tmp/ku-test}-fuzz bash t/fuzz/run.sh "${KU_FUZZ_SECONDS:-15}" \
@@ -163,6 +167,7 @@ passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_
           + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/fuzz.out) ))
 failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
 fail=$fuzz_failed
+if [ "$spdx_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1; fi
 # The package test's figures (the root part, t/package.sh).
 read -r package_passed package_failed <<<"${KU_PACKAGE_RESULT:-0 0}"
 passed=$((passed + package_passed)) failed=$((failed + package_failed))

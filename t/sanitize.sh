@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Memory checks, run by t/run-tests.sh after the normal suite, as the test
 # user, with the brokers still up and their KU_* variables exported:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The pass against the pinned current librdkafka (2.15.1), delegation
 # tokens (KafkaUpstreamSASLTokenAuth) included, run by t/run-tests.sh after
 # the main passes, as the test user, with the brokers up and their KU_*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_common.h - shared pieces of the libFuzzer targets in t/fuzz/:
  * the APR pool, input helpers, and the oracles the invariants use.

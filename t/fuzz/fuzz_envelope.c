@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_envelope.c - libFuzzer target for the whole encoder: ku_encode_envelope
  * with every forward flag, content type family, method, query, headers and
@@ -353,7 +354,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      "accepted a JSON body that is not RFC 8259 JSON");
             FZ_CHECK(depth <= FZ_JSON_DEPTH, "accepted a JSON body nested too deeply");
             mine = fz_jsonc_parse(body, body_len, FZ_MAX_DEPTH, &ok);
-            if (ok && !mine) /* the body null: SPEC §3 allows no null, {} instead */
+            if (ok && !mine) /* the body null: the envelope has no null, {} instead */
                 FZ_CHECK(args && json_object_is_type(args, json_type_object)
                              && json_object_object_length(args) == 0,
                          "body_args of the JSON body null is not {}");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_json_text.c - libFuzzer target for json_text.c's ku_json_compact,
  * the envelope's way around json-c for common JSON bodies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_multipart.c - libFuzzer target for the multipart/form-data parser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_urlencoded.c - libFuzzer target for the form-urlencoded parsers.
  *
@@ -6,7 +7,7 @@
  *     lenient parser must never fail, and uri_args must have the args shape;
  *  2. as an application/x-www-form-urlencoded body with ForwardMethod and
  *     ForwardBody: the strict parser's verdict and body_args must match an
- *     independent reference decoder written from the contract (SPEC §3 and
+ *     independent reference decoder written from the contract (README "The message" and
  *     encoder.c's documented rules: '+' is a space, %XX a byte, a bad escape,
  *     a decoded name or value that is not UTF-8, or a NUL in a decoded name
  *     is malformed; "=x" and empty pieces are skipped; a bare name is true;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # t/fuzz/run.sh [SECONDS] - builds the libFuzzer targets of the encoder
 # (fuzz_urlencoded, fuzz_multipart, fuzz_envelope) and runs each for SECONDS
 # (default 20) from a scratch copy of the seed corpus in t/fuzz/corpus/.

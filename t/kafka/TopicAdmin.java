@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Topic setup for the test broker, in one JVM so many topics cost one start-up.
 // Run with Java 17's single-file launch (t/kafka/kafka.sh create-topics does this):
 //   java -cp "$KU_KAFKA_HOME/libs/*" t/kafka/TopicAdmin.java BOOTSTRAP create NAME[:PARTITIONS] ...

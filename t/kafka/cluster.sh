@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real 3-node Apache Kafka cluster on 127.0.0.1 for the failover test (t/42_failover.t):
 # KRaft, each node broker and controller in one JVM (combined mode), the three a static
 # controller quorum. Jars, CDS archive and TopicAdmin are kafka.sh's (sourced: run
@@ -167,5 +168,5 @@ case ${1:-} in
     restart) node_arg "${2:-}"; need_libs; signal_node "$2" TERM; launch_node "$2"; wait_listed "$2" ;;
     create-topics) shift; [ $# -gt 0 ] || die "create-topics NAME[:PARTITIONS]..."; topics create "$@" ;;
     bootstrap) all_bootstrap ;;
-    *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
+    *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac

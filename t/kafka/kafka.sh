@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real single-node Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1
 # for the test suite, fetched from Maven Central (t/kafka/pom.xml), no distribution tarball.
 #
@@ -425,5 +426,5 @@ case ${1:-} in
             echo "KU_BROKER${v%=*}=127.0.0.1:${v#*=}"
         done
         printf 'KU_CERTS=%q\n' "$(data_dir "${2:-}")/certs" ;;
-    *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
+    *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Throw-away TLS material for the test broker's secured listeners (kafka.sh start runs it).
 #
 #   make-certs.sh [DIR]      (default $KU_KAFKA_DIR/certs, i.e. /tmp/ku-kafka-$USER/certs)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package FaultBroker;
 # What the fault tests share (t/40_faults.t, t/43_spool.t): the fault broker ${KU_FAULT_BROKER} driven by t/kafka/kafka.sh,
 # t/tools/ku-load runs and httpd's processes (the error log: t/lib/HttpdLog.pm).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package HttpdLog;
 # Reading the test httpd's logs (t/logs/error_log, t/logs/access_log): the
 # one place the tests do it. A log that is missing or cannot be read dies,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 package KafkaTest;
 # What the tests need from Kafka: the end offset of a partition before a
 # request, and the records that arrived after it, read with kcat -J.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mod_ku_test_hooks.c: a test-only httpd module, never installed nor
  * packaged. Built by `./configure --enable-test-hooks` (t/run-tests.sh does)
  * as t/modules/.libs/mod_ku_test_hooks.so; t/conf/extra.conf.in loads it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The servers t/12_oauth.t talks to, on 127.0.0.1: a real OAuth2 server
 # (oidc-provider from npm, t/oauth/provider.mjs) and a real Kafka broker
 # (t/kafka/kafka.sh) whose OAUTHBEARER listeners validate its JWTs through
@@ -121,5 +122,5 @@ case ${1:-} in
     up) [ $# = 2 ] || die "up PORT"; provider "$2" ;;
     down) [ $# = 2 ] || die "down PORT"; stop_provider "$DIR/provider-$2.pid" ;;
     stop) stop ;;
-    *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
+    *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real Confluent-compatible Schema Registry on 127.0.0.1 for the tests:
 # Apicurio Registry (its application classes, io.apicurio:apicurio-registry-app,
 # from Maven Central) built into a runnable Quarkus application by

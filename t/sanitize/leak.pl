@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # The leak check of t/sanitize.sh: does the memory of one httpd child grow
 # with the requests it serves? The child (prefork, the only one) has
 # mod_kafka_upstream and t/sanitize/memstats.c loaded. For each Location

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* For the leak check of t/sanitize.sh: GET /ku-sanitize-memstats answers
  * the bytes the answering process has allocated with malloc right now, all
  * arenas and mmapped blocks included (glibc's mallinfo2: uordblks + hblkhd),

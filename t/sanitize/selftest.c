@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The positive control of t/sanitize.sh: a deliberately broken httpd
  * module, built with the same sanitizer flags as mod_kafka_upstream and
  * loaded through the same apache2 wrapper. Each request below must leave a

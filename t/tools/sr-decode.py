@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An independent reader of Confluent wire-format records, for the tests.
 
 Reads one record value (or key) as bytes on stdin, checks the magic byte,

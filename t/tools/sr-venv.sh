@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prints the python of a venv with fastavro and jsonschema (t/tools/sr-decode.py), made
 # once under $KU_PYVENV_HOME (default ~/.cache/mod_kafka_upstream/venv),
 # keyed by the version.

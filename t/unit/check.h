@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check.h: what the C unit tests share: one line per case ("ok   label" or
  * "FAIL label (file:line)") and the counts for the closing
  * "N passed, M failed" line. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for answer.c: each outcome a send can have, as the answer
  * README "Responses" gives it and the status page's reason. */
 #include <string.h>

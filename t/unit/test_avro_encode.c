@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for avro_encode.c: each case encodes a JSON document and
- * compares the bytes with Avro binary written out by hand from the spec
+ * compares the bytes with Avro binary written out by hand from the Avro spec
  * (zig-zag varints, length-prefixed strings, union index, block-counted
  * arrays and maps), after the 5-byte Confluent header. Ends with
  * "N passed, M failed"; exits non-zero when anything failed.

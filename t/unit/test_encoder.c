@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for encoder.c: a plain C program, one line per case, ending with
  * "N passed, M failed"; exits non-zero when anything failed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for json_schema.c: the official JSON-Schema-Test-Suite
  * (Debian's json-schema-test-suite; KU_JSON_SCHEMA_SUITE overrides the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests for json_text.c: ku_json_compact must give exactly what json-c
  * prints (JSON_C_TO_STRING_PLAIN | NOSLASHESCAPE) whenever it answers, and

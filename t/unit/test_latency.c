@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for latency.c: bucket choice at and around the bounds, and
  * quantiles, including those above the last bound (no invented figure). */
 #include <string.h>
