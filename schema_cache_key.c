@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema_cache_key.c: the key of a cached registry answer (see the header).
  * Each part is written with its length first, so no two different sets of
  * settings can spell the same key whatever bytes they hold. */

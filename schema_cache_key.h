@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema_cache_key.h: the key of a cached registry answer. No httpd. */
 #ifndef KU_SCHEMA_CACHE_KEY_H
 #define KU_SCHEMA_CACHE_KEY_H

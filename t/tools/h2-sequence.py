@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 # POSTs BODY to each PATH in turn on one HTTP/2 (h2c, prior knowledge)
 # connection to HOST:PORT, each request sent only after the one before was
 # answered, and prints the answers as JSON: [{"status", "headers", "body"}].

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for schema_cache_key.c: every setting that decides whether a
  * Location may have a schema, or which one, changes the key; the password
  * is never in it. */
