@@ -10,7 +10,7 @@
 #   -defines KU_OAUTH and the servers of t/oauth/servers.sh up (a real
 #   OAuth2 server, oidc-provider, and a Kafka 4.1.1 broker whose OAUTHBEARER
 #   listeners validate its JWTs through its JWKS, audience and issuer;
-#   t/conf/12_oauth.inc): records produced over SASL_PLAINTEXT and
+#   t/conf/13_oauth.inc): records produced over SASL_PLAINTEXT and
 #   SASL_SSL (token endpoint over https), with SASL extensions (which the
 #   broker shows it got), over HTTP/2, are read back; a wrong secret, a token for another audience and
 #   an untrusted token endpoint are 503s with Retry-After, a tagged log

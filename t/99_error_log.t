@@ -27,9 +27,9 @@ my @allowed = (
     # Failed logins and TLS on purpose (wrong password, unknown user,
     # untrusted certificate, hostname mismatch, no client certificate,
     # SCRAM to Kafka 4 from librdkafka < 2.6.1, bad tokens): t/08_security.t,
-    # t/09_tokens.t, t/12_oauth.t.
+    # t/09_tokens.t, t/13_oauth.t.
     qr/KU00004: librdkafka FAIL: .*(SASL authentication error|SASL \S+ mechanism handshake failed|SSL handshake failed|tls_post_process_server_certificate)/,
-    # The token endpoint refusing the client, untrusted, or down: t/12_oauth.t.
+    # The token endpoint refusing the client, untrusted, or down: t/13_oauth.t.
     qr/KU00004: librdkafka OIDC: .*Failed to retrieve OIDC token/,
     # The fatal error the test-only module raises, and the module's own
     # line about it: t/41_fatal.t.
@@ -41,7 +41,7 @@ my @allowed = (
     qr/KU00002: producer \/faults-(?:sync|async) \(.*\) failed fatally: .*sequence desynchronization/,
     # Requests answered with an error the tests ask for: a missing topic,
     # unreachable or unauthenticated brokers, a full queue (t/04_sync.t,
-    # t/05_queue_full.t, t/08_security.t, t/09_tokens.t, t/12_oauth.t,
+    # t/05_queue_full.t, t/08_security.t, t/09_tokens.t, t/13_oauth.t,
     # t/22_split_clusters.t, t/40_faults.t, t/43_spool.t).
     qr/KU00007: answered \d+ for topic \S+: /,
     # Async messages the broker outage made undeliverable: t/40_faults.t,

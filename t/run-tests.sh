@@ -97,7 +97,7 @@ case " $tests " in "  "|*" t/99_error_log.t "*) ;; *) tests="$tests t/99_error_l
 # KU_EVERY_FILE_EVERY_PASS=1 runs every file in every pass.
 MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/40_faults.t t/41_fatal.t
            t/42_failover.t t/43_spool.t t/50_status.t t/60_schema_registry.t t/90_child_exit.t"
-LIBRDKAFKA_FILES="$MPM_FILES t/08_security.t t/09_tokens.t t/12_oauth.t t/22_split_clusters.t
+LIBRDKAFKA_FILES="$MPM_FILES t/08_security.t t/09_tokens.t t/13_oauth.t t/22_split_clusters.t
                   t/23_no_offset.t"
 SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover') t/02_message.t t/30_bad_input.t"
 # The files of this run (KU_TESTS, or all) that are in list $1, and

@@ -18,10 +18,10 @@
 #                KU_TOKEN_ID/_HMAC, KU_KAFKA3_TOKEN_ID/_HMAC and
 #                KU_EXPIRED_TOKEN_ID/_HMAC for t/conf/secure-vhost-tokens.inc.
 # 4. OAuth       t/oauth/servers.sh start: a real OAuth2 server and a
-#                JWT-validating Kafka broker for t/12_oauth.t (KU_OAUTH_*
+#                JWT-validating Kafka broker for t/13_oauth.t (KU_OAUTH_*
 #                exported), stopped when this script exits.
 # 5. suite       Apache::Test, MPM event: the suite as the main passes run
-#                it, then t/09_tokens.t and t/12_oauth.t once more with
+#                it, then t/09_tokens.t and t/13_oauth.t once more with
 #                httpd -D KU_TOKENS -D KU_OAUTH (their virtual hosts, left
 #                out of the first run: every section would get a producer
 #                per virtual host and child); the
@@ -93,7 +93,7 @@ export KU_TOKEN_ID KU_TOKEN_HMAC KU_KAFKA3_TOKEN_ID KU_KAFKA3_TOKEN_HMAC \
        KU_EXPIRED_TOKEN_ID KU_EXPIRED_TOKEN_HMAC
 echo "   tokens: $KU_TOKEN_ID (4.1.1), $KU_KAFKA3_TOKEN_ID (3.9.1), $KU_EXPIRED_TOKEN_ID (expired)"
 
-# --- 4. the OAuth servers (t/12_oauth.t) -----------------------------------------
+# --- 4. the OAuth servers (t/13_oauth.t) -----------------------------------------
 trap 'bash t/oauth/servers.sh stop >/dev/null 2>&1 || true' EXIT
 t0=$(date +%s)
 oauth=$(bash t/oauth/servers.sh start) || die "t/oauth/servers.sh start failed"
@@ -115,7 +115,7 @@ suite() { # defines test-files...
     pkill -f -- "-f $PWD/t/conf/httpd.conf" 2>/dev/null || true
 }
 : >"$SRC/t/logs-tokens.error_log"
-with_vhosts='/(09_tokens|12_oauth)\.t$'
+with_vhosts='/(09_tokens|13_oauth)\.t$'
 # shellcheck disable=SC2086
 files=$(printf '%s\n' ${TESTS:-t/*.t})
 plain=$(grep -Ev "$with_vhosts" <<<"$files" || true)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kafka's own OAUTHBEARER validator (JWKS, audience, issuer), which also
-// prints the SASL extensions each login brought, so that t/12_oauth.t can
+// prints the SASL extensions each login brought, so that t/13_oauth.t can
 // see them arrive at the broker: Kafka itself accepts every extension
 // without a word. One line on the broker's stdout (its server.log):
 //   ku-oauth-extensions principal={...}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The OAuth2 server for t/12_oauth.t: panva's oidc-provider (a certified
+// The OAuth2 server for t/13_oauth.t: panva's oidc-provider (a certified
 // OpenID Provider, from npm), configured for the client credentials grant
 // with JWT access tokens, as a managed Kafka's identity provider would be.
 //

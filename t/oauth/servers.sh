@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The servers t/12_oauth.t talks to, on 127.0.0.1: a real OAuth2 server
+# The servers t/13_oauth.t talks to, on 127.0.0.1: a real OAuth2 server
 # (oidc-provider from npm, t/oauth/provider.mjs) and a real Kafka broker
 # (t/kafka/kafka.sh) whose OAUTHBEARER listeners validate its JWTs through
 # its JWKS endpoint.
@@ -13,12 +13,12 @@
 #
 # Ports: KU_OAUTH_PORT (default KU_KAFKA_PORT+2500, 21592 without it) the
 # token endpoint over http, +1 over https (its own test CA), +2 the port
-# t/12_oauth.t brings a second instance up on (an endpoint down at start);
+# t/13_oauth.t brings a second instance up on (an endpoint down at start);
 # the broker's KU_OAUTH_KAFKA_PORT (+10) .. +18 (kafka.sh, P+7/P+8: OAUTH,
 # OAUTH_SSL), with Kafka's validator as ExtensionsLoggingValidator.java
 # extends it: it prints the SASL extensions to the broker's server.log. KU_OAUTH_DIR (/tmp/ku-oauth-servers-$USER): keys, certs,
 # logs, the broker's data, client-secret. KU_OAUTH_HTTP_PORT (KU_TEST_PORT+72)
-# is the test httpd's virtual host for t/conf/12_oauth.inc. Cache: KU_OAUTH_CACHE
+# is the test httpd's virtual host for t/conf/13_oauth.inc. Cache: KU_OAUTH_CACHE
 # (~/.cache/mod_kafka_upstream/oidc-provider-VERSION). Needs node and npm,
 # and kafka.sh fetch done.
 set -euo pipefail
