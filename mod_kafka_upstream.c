@@ -360,7 +360,7 @@ const char ku_rdkafka_linkage[] = KU_RDKAFKA_LINKAGE;
 static void log_versions(server_rec *s)
 {
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "KU00060: mod_kafka_upstream %s, "
-                 "librdkafka %s (%s, built with %d.%d.%d), json-c %s", PACKAGE_VERSION,
+                 "librdkafka %s (%s, built with %d.%d.%d), json-c %s", KU_MODULE_VERSION,
                  rd_kafka_version_str(), ku_rdkafka_linkage, (RD_KAFKA_VERSION >> 24) & 0xff,
                  (RD_KAFKA_VERSION >> 16) & 0xff, (RD_KAFKA_VERSION >> 8) & 0xff,
                  json_c_version());
