@@ -7,7 +7,8 @@
 #             cache kept) and the previous version, 0.1.0, built from the
 #             same tree the way 0.1.0 was (Debian's librdkafka: the build
 #             profile pkg.mod-kafka-upstream.system-librdkafka, no tests)
-# 2. lintian  no error or warning (overrides: debian/*.lintian-overrides);
+# 2. lintian  no error or warning, binary and source package (overrides:
+#             debian/source/lintian-overrides, each explained there);
 #             the .deb depends on no librdkafka, its .so needs none and has
 #             no RPATH
 # 3. install  apt-get install the 0.1.0 .deb: the module is enabled
@@ -112,6 +113,9 @@ copy_tree() {   # DIR: the files git knows (or all, in t/run-tests.sh's copy)
 t0=$(date +%s)
 rm -rf "$WORK" && mkdir -p "$WORK"
 copy_tree "$WORK/new/src"
+# The source package too, for lintian (dpkg-source -b, before the build).
+(cd "$WORK/new" && dpkg-source -b src >"$WORK/source.log" 2>&1) \
+    || { cat "$WORK/source.log"; die "dpkg-source -b failed"; }
 (cd "$WORK/new/src" && dpkg-buildpackage -us -uc -b >"$WORK/build.log" 2>&1) \
     || { tail -30 "$WORK/build.log"; die "dpkg-buildpackage failed"; }
 deb=$(ls "$WORK"/new/${PKG}_*_*.deb)
@@ -131,7 +135,7 @@ echo "   built $(basename "$old_deb") (Debian's librdkafka) in $(elapsed "$t0")"
 
 # --- 2. lintian, and what the .deb links ------------------------------------------------
 t0=$(date +%s)
-lintian --fail-on error,warning "$WORK"/new/*.changes >"$WORK/lintian.log" 2>&1 \
+lintian --fail-on error,warning "$WORK"/new/*.changes "$WORK"/new/*.dsc >"$WORK/lintian.log" 2>&1 \
     || { cat "$WORK/lintian.log"; lintian_ok=1; }
 check "lintian: no error or warning ($(elapsed "$t0"))" [ -z "${lintian_ok:-}" ]
 depends=$(dpkg-deb -f "$deb" Depends)
