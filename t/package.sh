@@ -65,9 +65,9 @@ check() {   # check NAME COMMAND...: one test
 }
 die() { echo "package: $*" >&2; echo "package: $passed passed, $((failed + 1)) failed"; exit 1; }
 elapsed() { echo "$(( $(date +%s) - $1 )) s"; }
-as_test_user() {
-    runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
-        USER="$TEST_USER" "$@"
+as_test_user() {   # from /tmp: root's working directory may be closed to it
+    (cd /tmp && runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
+        USER="$TEST_USER" "$@")
 }
 # The OAuth server and its broker (t/oauth/servers.sh), on our ports.
 servers() {
