@@ -353,12 +353,16 @@ static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
     return OK;
 }
 
+/* "bundled" when librdkafka.a is linked into the module (the Debian
+ * package), else "shared" (README "librdkafka"). */
+const char ku_rdkafka_linkage[] = KU_RDKAFKA_LINKAGE;
+
 /* Once per start or restart: what the module runs on, for bug reports. */
 static void log_versions(server_rec *s)
 {
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "KU00060: mod_kafka_upstream %s, "
-                 "librdkafka %s (built with %d.%d.%d), json-c %s", PACKAGE_VERSION,
-                 rd_kafka_version_str(), (RD_KAFKA_VERSION >> 24) & 0xff,
+                 "librdkafka %s (%s, built with %d.%d.%d), json-c %s", KU_MODULE_VERSION,
+                 rd_kafka_version_str(), ku_rdkafka_linkage, (RD_KAFKA_VERSION >> 24) & 0xff,
                  (RD_KAFKA_VERSION >> 16) & 0xff, (RD_KAFKA_VERSION >> 8) & 0xff,
                  json_c_version());
 }

@@ -14,4 +14,8 @@ APLOG_USE_MODULE(kafka_upstream);
 
 extern module AP_MODULE_DECLARE_DATA kafka_upstream_module;
 
+/* How librdkafka is linked: "bundled" (its static library inside the
+ * module) or "shared"; for the status page and KU00060. */
+extern const char ku_rdkafka_linkage[];
+
 #endif

@@ -206,6 +206,7 @@ static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
     KU_JSON_INT(o, "pid", getpid());
     /* The library this process runs on, which may not be the one it was built with. */
     json_object_object_add(o, "librdkafka", json_object_new_string(rd_kafka_version_str()));
+    json_object_object_add(o, "librdkafka_linkage", json_object_new_string(ku_rdkafka_linkage));
     KU_JSON_INT(o, "processes", processes);
     KU_JSON_INT(o, "since", apr_time_sec(ku_shm.header->created));
     KU_JSON_INT(o, "misconfigured_requests", KU_SHM_LOAD(ku_shm.header->misconfigured));
@@ -274,9 +275,9 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
         names[i] = apr_pstrcat(r->pool, label(r->pool, views[i].slot->name), "\",server=\"",
                                label(r->pool, views[i].slot->server), NULL);
     metric_head(bb, "kafka_upstream_librdkafka_info", "gauge",
-                "The librdkafka the module runs on (its version label)");
-    KU_PRINT("kafka_upstream_librdkafka_info{version=\"%s\"} 1\n",
-             label(r->pool, rd_kafka_version_str()));
+                "The librdkafka the module runs on (its version; linkage: bundled or shared)");
+    KU_PRINT("kafka_upstream_librdkafka_info{version=\"%s\",linkage=\"%s\"} 1\n",
+             label(r->pool, rd_kafka_version_str()), ku_rdkafka_linkage);
     metric_head(bb, "kafka_upstream_processes", "gauge",
                 "Child processes publishing to this page");
     KU_PRINT("kafka_upstream_processes %d\n", processes);
