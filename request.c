@@ -153,9 +153,10 @@ static int name_listed(const apr_array_header_t *names, const char *name)
 }
 
 /* Pushes each element of a header httpd merged with ", " (commas inside
- * quoted strings belong to their element); only the first with take_first. */
+ * quoted strings belong to their element); only the first with take_first.
+ * Stops once out holds more than max: the request is refused then. */
 static void push_elements(apr_pool_t *p, apr_array_header_t *out, const char *name,
-                          const char *value, int first_only)
+                          const char *value, int first_only, int max)
 {
     const char *start = value, *c;
     int quoted = 0;
@@ -174,7 +175,7 @@ static void push_elements(apr_pool_t *p, apr_array_header_t *out, const char *na
             h = apr_array_push(out);
             h->name = name;
             h->value = apr_pstrmemdup(p, start, (apr_size_t)(end - start));
-            if (!*c || first_only)
+            if (!*c || first_only || out->nelts > max)
                 return;
             start = c + 1;
         }
@@ -191,7 +192,22 @@ static int header_present(const apr_array_header_t *headers, const char *name)
     return 0;
 }
 
-static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf)
+/* Whether name is what a KafkaUpstreamRecordHeaderRename makes: a
+ * client's own header of that name would pose as the renamed one. */
+static int is_rename_target(const apr_table_t *rename, const char *name)
+{
+    const apr_array_header_t *pairs = rename ? apr_table_elts(rename) : NULL;
+    int i;
+
+    for (i = 0; pairs && i < pairs->nelts; i++)
+        if (!strcasecmp(name, APR_ARRAY_IDX(pairs, i, apr_table_entry_t).val))
+            return 1;
+    return 0;
+}
+
+/* The record headers, or NULL for none; more than max of them (the caller
+ * refuses the request then) stops the count at max + 1. */
+static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf, int max)
 {
     apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(ku_header_t));
     const apr_array_header_t *in = apr_table_elts(r->headers_in);
@@ -202,7 +218,8 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
     const char *content_type = apr_table_get(r->headers_in, "Content-Type");
     int i;
 
-    for (i = 0; ku_conf_flag(conf, KU_FLAG_RECORD_HEADERS) && i < in->nelts; i++) {
+    for (i = 0; ku_conf_flag(conf, KU_FLAG_RECORD_HEADERS) && i < in->nelts
+                && out->nelts <= max; i++) {
         const apr_table_entry_t *e = &APR_ARRAY_IDX(in, i, apr_table_entry_t);
         const char *name;
 
@@ -211,6 +228,8 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         /* Lower-case whatever the protocol (HTTP/2 sends it so, and so does
          * the envelope); a rename target keeps the administrator's spelling. */
         name = rename && apr_table_get(rename, e->key) ? apr_table_get(rename, e->key) : NULL;
+        if (!name && is_rename_target(rename, e->key))
+            continue; /* the renamed header alone may carry this name */
         if (!name)
             ap_str_tolower((char *)(name = apr_pstrdup(r->pool, e->key)));
         if (mode == KU_REPEATED_CONCATENATE) {
@@ -219,7 +238,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
             h->value = e->val;
         }
         else
-            push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST);
+            push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST, max);
     }
     /* A raw value says what it is in a record header. */
     if (ku_conf_format(conf) == KU_FORMAT_RAW && content_type
@@ -264,20 +283,45 @@ static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slic
                == KU_ENC_OK ? OK : HTTP_BAD_REQUEST;
 }
 
+/* The split elements, refused beyond KafkaUpstreamMaxRecords (README
+ * "Limits"): each element makes one record per topic. */
+static int split_records(request_rec *r, const ku_dir_conf_t *conf, int ntopics,
+                         const char *body, apr_size_t body_len, apr_array_header_t **slices,
+                         const char **error)
+{
+    int max = ku_conf_num(conf, KU_NUM_MAX_RECORDS);
+    ku_enc_status_t rc = ku_split_body_max(r->pool, body, body_len, ku_conf_split(conf),
+                                           max / ntopics ? max / ntopics : 1, slices, error);
+
+    if (rc == KU_ENC_BAD_BODY)
+        return HTTP_BAD_REQUEST;
+    /* OK, yet one element can be more records than allowed with many topics */
+    if (rc == KU_ENC_OK && (*slices)->nelts * ntopics <= max)
+        return OK;
+    *error = apr_psprintf(r->pool, "too many records: at most %d per request", max);
+    return HTTP_REQUEST_ENTITY_TOO_LARGE;
+}
+
 int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
                      const apr_array_header_t *topics, const char *body,
                      apr_size_t body_len, ku_record_t **records, int *n,
                      const char **error)
 {
     ku_split_t split = ku_conf_split(conf);
+    int max_headers = ku_conf_num(conf, KU_NUM_MAX_RECORD_HEADERS);
     apr_array_header_t *slices, *fields = config_fields(r, conf);
-    const apr_array_header_t *headers = record_headers(r, conf);
+    const apr_array_header_t *headers = record_headers(r, conf, max_headers);
     const char *key = record_key(r, conf);
     apr_size_t key_len = key ? strlen(key) : 0;
     int i, t, status;
 
-    if (ku_split_body(r->pool, body, body_len, split, &slices, error) != KU_ENC_OK)
-        return HTTP_BAD_REQUEST;
+    if (headers && headers->nelts > max_headers) {
+        *error = apr_psprintf(r->pool, "too many record headers: at most %d per record",
+                              max_headers);
+        return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
+    if ((status = split_records(r, conf, topics->nelts, body, body_len, &slices, error)) != OK)
+        return status;
     if (key && (status = ku_schema_encode(r, conf, 1, key, key_len, &key, &key_len, error)) != OK)
         return status;
     *n = slices->nelts * topics->nelts;
