@@ -253,10 +253,11 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
 /* --- the records ----------------------------------------------------------------- */
 
 /* The value of one record: the body (or split element) as it is in raw
- * format, else the envelope around it. A split element is a JSON body. */
-static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slice_t *slice,
-                        int split, const apr_array_header_t *fields, ku_slice_t *value,
-                        const char **error)
+ * format, else the envelope around it, made in p. A split element is a
+ * JSON body. */
+static int record_value(request_rec *r, apr_pool_t *p, const ku_dir_conf_t *conf,
+                        const ku_slice_t *slice, int split, const apr_array_header_t *fields,
+                        ku_slice_t *value, const char **error)
 {
     ku_request_t req = {
         .method = r->method,
@@ -279,7 +280,7 @@ static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slic
         *value = *slice;
         return OK;
     }
-    return ku_encode_envelope(r->pool, &req, &opts, &value->data, &value->len, error)
+    return ku_encode_envelope(p, &req, &opts, &value->data, &value->len, error)
                == KU_ENC_OK ? OK : HTTP_BAD_REQUEST;
 }
 
@@ -313,6 +314,7 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
     const apr_array_header_t *headers = record_headers(r, conf, max_headers);
     const char *key = record_key(r, conf);
     apr_size_t key_len = key ? strlen(key) : 0;
+    apr_pool_t *scratch;
     int i, t, status;
 
     if (headers && headers->nelts > max_headers) {
@@ -326,16 +328,23 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
         return status;
     *n = slices->nelts * topics->nelts;
     *records = apr_pcalloc(r->pool, sizeof(ku_record_t) * (size_t)*n);
+    /* The envelope's scratch (a few hundred bytes) is given back after each
+     * record: only the value stays, so a request's memory is its records'. */
+    apr_pool_create(&scratch, r->pool);
     for (i = 0; i < slices->nelts; i++) {
+        const ku_slice_t *slice = &APR_ARRAY_IDX(slices, i, ku_slice_t);
         ku_slice_t value;
 
-        status = record_value(r, conf, &APR_ARRAY_IDX(slices, i, ku_slice_t),
-                              split != KU_SPLIT_NONE, fields, &value, error);
+        apr_pool_clear(scratch);
+        status = record_value(r, scratch, conf, slice, split != KU_SPLIT_NONE, fields, &value,
+                              error);
         if (status == OK)
             status = ku_schema_encode(r, conf, 0, value.data, value.len, &value.data,
                                       &value.len, error);
         if (status != OK)
-            return status;
+            return status; /* *error may live in scratch: kept until the request ends */
+        if (value.data != slice->data)
+            value.data = apr_pmemdup(r->pool, value.data, value.len);
         for (t = 0; t < topics->nelts; t++) {
             ku_record_t *rec = &(*records)[i * topics->nelts + t];
 
