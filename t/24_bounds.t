@@ -189,6 +189,7 @@ SKIP: {
     my $accepted = grep { $_ == 200 } @status;
     # 200s, then 503s only: once the queue is full the rest is not tried.
     my $shape = join ' ', map { "$_->[0]x$_->[1]" } runs(@status);
+    print STDERR "# statuses in order: $shape\n";
     ok t_cmp($res->{status} . ' ' . scalar(@status) . ' ' . ($shape =~ s/^200x\d+ 503x\d+$/200...503.../r),
              "207 $big_lines 200...503...",
              "limit raised, queue of 1000: 207, records accepted then the rest refused ($shape)");
