@@ -41,7 +41,15 @@
     X(SHUTDOWN_TIMEOUT, "KafkaUpstreamShutdownTimeout", 2000, 0, 600000, \
       "ms a stopping child waits to flush its queue") \
     X(SR_TTL, "KafkaUpstreamSchemaRegistryTTL", 300, 0, 3600, \
-      "seconds a child uses a fetched schema before asking the registry again (0: for ever)")
+      "seconds a child uses a fetched schema before asking the registry again (0: for ever)") \
+    X(MAX_RECORDS, "KafkaUpstreamMaxRecords", 10000, 1, 10000000, \
+      "records one request may make (split elements times topics): more get 413") \
+    X(MAX_TOPICS, "KafkaUpstreamMaxTopics", 10, 1, 1000, \
+      "topics one request may ask for (KafkaUpstreamTopicsQueryArg): more get 400") \
+    X(MAX_RECORD_HEADERS, "KafkaUpstreamMaxRecordHeaders", 100, 0, 100000, \
+      "record headers one record may carry (KafkaUpstreamRecordHeaders): more get 431") \
+    X(MAX_FORM_FIELDS, "KafkaUpstreamMaxFormFields", 1000, 1, 10000000, \
+      "parts of a multipart body, or fields of an urlencoded one, parsed into body_args: more get 413")
 
 /* id, directive, default, help */
 #define KU_FLAG_DIRECTIVES(X) \

@@ -329,8 +329,17 @@ static int is_blank(const char *s, apr_size_t len)
     return len == 0;
 }
 
+/* The error split_ndjson and push_array_elements stop on when a body has
+ * more records than it may. */
+static const char too_many_records[] = "too many records";
+
+static int is_full(const apr_array_header_t *records, int max)
+{
+    return max > 0 && records->nelts > max;
+}
+
 static const char *split_ndjson(apr_pool_t *p, const char *body, apr_size_t len,
-                                apr_array_header_t *records)
+                                int max, apr_array_header_t *records)
 {
     apr_size_t start = 0, line = 0;
 
@@ -345,6 +354,8 @@ static const char *split_ndjson(apr_pool_t *p, const char *body, apr_size_t len,
             if (!json_value_is(p, body + start, n, 0))
                 return apr_psprintf(p, "invalid JSON on line %" APR_SIZE_T_FMT, line);
             push_slice(records, body + start, n);
+            if (is_full(records, max))
+                return too_many_records;
         }
         start = end + 1;
     }
@@ -353,7 +364,7 @@ static const char *split_ndjson(apr_pool_t *p, const char *body, apr_size_t len,
 
 /* Pushes the text of each top-level element of a JSON array that was
  * already validated, as the client wrote it. */
-static void push_array_elements(const char *body, apr_size_t len,
+static void push_array_elements(const char *body, apr_size_t len, int max,
                                 apr_array_header_t *records)
 {
     apr_size_t i = 0, start;
@@ -386,14 +397,14 @@ static void push_array_elements(const char *body, apr_size_t len,
             if (to > from)
                 push_slice(records, body + from, to - from);
             start = i + 1;
-            if (c == ']')
+            if (c == ']' || is_full(records, max))
                 return;
         }
     }
 }
 
 static const char *split_json_array(apr_pool_t *p, const char *body, apr_size_t len,
-                                    apr_array_header_t *records)
+                                    int max, apr_array_header_t *records)
 {
     json_object *value = NULL;
     const char *err = NULL;
@@ -408,13 +419,20 @@ static const char *split_json_array(apr_pool_t *p, const char *body, apr_size_t 
         return err;
     if (!is_array)
         return "JSON body is not an array";
-    push_array_elements(body, len, records);
-    return NULL;
+    push_array_elements(body, len, max, records);
+    return is_full(records, max) ? too_many_records : NULL;
 }
 
 ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
                               ku_split_t mode, apr_array_header_t **records,
                               const char **error)
+{
+    return ku_split_body_max(p, body, len, mode, 0, records, error);
+}
+
+ku_enc_status_t ku_split_body_max(apr_pool_t *p, const char *body, apr_size_t len,
+                                  ku_split_t mode, int max, apr_array_header_t **records,
+                                  const char **error)
 {
     const char *err;
 
@@ -426,15 +444,15 @@ ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
     if (is_blank(body, len))
         err = "no records in the body";
     else if (mode == KU_SPLIT_NDJSON)
-        err = split_ndjson(p, body, len, *records);
+        err = split_ndjson(p, body, len, max, *records);
     else
-        err = split_json_array(p, body, len, *records);
+        err = split_json_array(p, body, len, max, *records);
     if (!err && (*records)->nelts == 0)
         err = "no records in the body";
     if (err) {
         if (error)
             *error = err;
-        return KU_ENC_BAD_BODY;
+        return err == too_many_records ? KU_ENC_TOO_MANY : KU_ENC_BAD_BODY;
     }
     return KU_ENC_OK;
 }

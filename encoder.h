@@ -33,7 +33,11 @@ typedef struct {
     const apr_array_header_t *fields;  /* ku_enc_field_t, or NULL */
 } ku_encode_opts_t;
 
-typedef enum { KU_ENC_OK = 0, KU_ENC_BAD_BODY /* -> HTTP 400 */ } ku_enc_status_t;
+typedef enum {
+    KU_ENC_OK = 0,
+    KU_ENC_BAD_BODY,    /* -> HTTP 400 */
+    KU_ENC_TOO_MANY     /* more records than allowed -> HTTP 413 */
+} ku_enc_status_t;
 
 /* Encodes the envelope into a NUL-terminated JSON string allocated in p.
  * On KU_ENC_BAD_BODY, *error is a short, safe, human-readable detail
@@ -58,5 +62,12 @@ typedef struct {
 ku_enc_status_t ku_split_body(apr_pool_t *p, const char *body, apr_size_t len,
                               ku_split_t mode, apr_array_header_t **records,
                               const char **error);
+
+/* ku_split_body with at most max records (0: no limit): a body with more
+ * gives KU_ENC_TOO_MANY as soon as record max + 1 is found, before the
+ * lines after it are read; *records then holds max + 1. */
+ku_enc_status_t ku_split_body_max(apr_pool_t *p, const char *body, apr_size_t len,
+                                  ku_split_t mode, int max, apr_array_header_t **records,
+                                  const char **error);
 
 #endif /* KU_ENCODER_H */

@@ -19,11 +19,13 @@
 
 #include "mod_kafka_upstream.h"
 #include "answer.h"
+#include "bounds.h"
 #include "conf.h"
 #include "encoder.h"
 #include "log_limit.h"
 #include "producer.h"
 #include "request.h"
+#include "results.h"
 #include "spool.h"
 #include "status.h"
 #include "storage.h"
@@ -78,11 +80,13 @@ static int reject_request(request_rec *r, const ku_dir_conf_t *conf, int status,
 }
 
 /* A body that could not be read or made into records: 400 is the body's
- * fault, 503 an unreachable schema registry; the rest (a read timeout 408,
- * 501, a schema that cannot be used 500) is counted as other. */
+ * fault, 413 a limit it passes, 503 an unreachable schema registry; the
+ * rest (a read timeout 408, 501, too many record headers 431, a schema
+ * that cannot be used 500) is counted as other. */
 static ku_reject_t body_refusal(int status)
 {
     return status == HTTP_BAD_REQUEST ? KU_REJECT_BAD_REQUEST
+         : status == HTTP_REQUEST_ENTITY_TOO_LARGE ? KU_REJECT_TOO_LARGE
          : status == HTTP_SERVICE_UNAVAILABLE ? KU_REJECT_UNAVAILABLE : KU_REJECT_OTHER;
 }
 
@@ -92,11 +96,16 @@ static ku_log_limit_t send_failure_rl = KU_LOG_LIMIT("KU00007");
 static ku_log_limit_t misconfigured_rl = KU_LOG_LIMIT("KU00008");
 static ku_log_limit_t no_producer_rl = KU_LOG_LIMIT("KU00009");
 
-static void log_send_failure(request_rec *r, const char *topic, const ku_answer_t *a)
+/* One line per request, however many of its records failed: the first
+ * failure, and how many records failed in all when there were several. */
+static void log_send_failure(request_rec *r, const char *topic, const ku_answer_t *a,
+                             int failed)
 {
     if (ku_log_allowed(&send_failure_rl, r->server, APLOG_ERR))
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00007: answered %d for topic %s: %s (%s)",
-                      a->status, topic, a->error, a->kafka_error ? a->kafka_error : "-");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00007: answered %d for topic %s: %s (%s)%s",
+                      a->status, topic, a->error, a->kafka_error ? a->kafka_error : "-",
+                      failed > 1 ? apr_psprintf(r->pool, "; %d records of this request "
+                                                "failed", failed) : "");
 }
 
 /* --- the request body, read like mod_reflector ------------------------------- */
@@ -204,26 +213,6 @@ static const char *error_detail(request_rec *r, const ku_dir_conf_t *conf,
     return a->error;
 }
 
-/* One record's outcome for a multi-record answer. */
-static json_object *record_result(request_rec *r, const ku_dir_conf_t *conf,
-                                  const ku_record_t *rec, const ku_answer_t *a, int sync)
-{
-    json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "topic", json_object_new_string(rec->topic));
-    json_object_object_add(o, "status", json_object_new_int(a->status));
-    if (a->status != HTTP_OK)
-        json_object_object_add(o, "error",
-                               json_object_new_string(error_detail(r, conf, a)));
-    else if (sync) {   /* as set_delivery_headers: only what is known */
-        if (rec->result.partition >= 0)
-            json_object_object_add(o, "partition", json_object_new_int(rec->result.partition));
-        if (rec->result.offset >= 0)
-            json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
-    }
-    return o;
-}
-
 /* Several records: 200 when all were accepted (acknowledged, in sync
  * mode), 207 with each record's result when some were, and when none was,
  * the first refusal's own status. */
@@ -231,9 +220,7 @@ static int respond_records(request_rec *r, const ku_dir_conf_t *conf,
                            const ku_record_t *records, const ku_answer_t *answers, int n,
                            int sync)
 {
-    json_object *answer, *results;
     const ku_answer_t *failed = NULL;
-    const char *body;
     int i, accepted = 0;
 
     for (i = 0; i < n; i++) {
@@ -247,17 +234,8 @@ static int respond_records(request_rec *r, const ku_dir_conf_t *conf,
     if (n == 1 || !accepted)
         return failed ? respond_error(r, failed->status, error_detail(r, conf, failed))
                       : respond(r, HTTP_OK, ku_sent_body);
-    answer = json_object_new_object();
-    results = json_object_new_array();
-    for (i = 0; i < n; i++)
-        json_object_array_add(results, record_result(r, conf, &records[i], &answers[i], sync));
-    json_object_object_add(answer, "message",
-                           json_object_new_string(failed ? "Multi-Status" : "message sent"));
-    json_object_object_add(answer, "results", results);
-    body = apr_pstrdup(r->pool, json_object_to_json_string_ext(
-                                    answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(answer);
-    return respond(r, failed ? HTTP_MULTI_STATUS : HTTP_OK, body);
+    return ku_results_respond(r, conf, failed ? HTTP_MULTI_STATUS : HTTP_OK, records, answers,
+                              n, sync);
 }
 
 static int kafka_upstream_handler(request_rec *r)
@@ -270,7 +248,7 @@ static int kafka_upstream_handler(request_rec *r)
     apr_array_header_t *topics;
     const char *error = NULL;
     apr_int64_t wait_ms;
-    int i, n, status, sync, spooled;
+    int i, n, status, sync, spooled, failed = 0, first_failed = 0;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream"))
         return DECLINED;
@@ -285,6 +263,8 @@ static int kafka_upstream_handler(request_rec *r)
     }
     if (ku_request_topics(r, conf, &topics, &error) != OK)
         return reject_request(r, conf, HTTP_FORBIDDEN, KU_REJECT_TOPIC_NOT_ALLOWED, error);
+    if (ku_bounds_topics(r, conf, topics, &error) != OK)
+        return reject_request(r, conf, HTTP_BAD_REQUEST, KU_REJECT_BAD_REQUEST, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
     /* httpd's input filter already answered (bad chunk framing: 400). */
     if (status == AP_FILTER_ERROR) {
@@ -296,7 +276,10 @@ static int kafka_upstream_handler(request_rec *r)
     if (status != OK)
         return reject_request(r, conf, status, body_refusal(status),
                               "request body could not be read");
-    /* 400 for a body that does not fit; 503/500 when its schema cannot be had. */
+    if ((status = ku_bounds_form(r, conf, body.data, body.len, &error)) != OK)
+        return reject_request(r, conf, status, body_refusal(status), error);
+    /* 400 for a body that does not fit, 413/431 beyond a limit; 503/500
+     * when its schema cannot be had. */
     status = ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
                               &records, &n, &error);
     if (status != OK)
@@ -320,13 +303,15 @@ static int kafka_upstream_handler(request_rec *r)
     answers = apr_palloc(r->pool, sizeof(*answers) * (size_t)n);
     for (i = 0; i < n; i++) {
         answers[i] = ku_answer_of(&records[i].result);
-        if (answers[i].status != HTTP_OK)
-            log_send_failure(r, records[i].topic, &answers[i]);
+        if (answers[i].status != HTTP_OK && !failed++)
+            first_failed = i;
         /* The status page counts the records librdkafka would not queue
          * for a direct send; spooled records were never counted there. */
         if (!spooled && records[i].result.outcome == KU_SEND_REFUSED)
             ku_producer_count_rejected(kp, answers[i].reason);
     }
+    if (failed)
+        log_send_failure(r, records[first_failed].topic, &answers[first_failed], failed);
     return respond_records(r, conf, records, answers, n, sync);
 }
 

@@ -285,6 +285,26 @@ static const char *mp_parts(apr_pool_t *p, const mp_body_t *mp, json_object *arg
     }
 }
 
+apr_size_t ku_multipart_delimiters(apr_pool_t *p, const char *content_type,
+                                   const char *body, apr_size_t len, apr_size_t max)
+{
+    const char *boundary = header_param(p, content_type, "boundary");
+    apr_ssize_t at;
+    apr_size_t n = 0;
+    mp_body_t mp;
+
+    if (!boundary)
+        return 0;
+    mp.buf = body;
+    mp.len = len;
+    mp.delim = apr_pstrcat(p, "--", boundary, NULL);
+    mp.delim_len = strlen(mp.delim);
+    for (at = mp_find_delim(&mp, 0); at >= 0 && n <= max;
+         at = mp_find_delim(&mp, (apr_size_t)at + mp.delim_len))
+        n++;
+    return n;
+}
+
 const char *ku_parse_multipart(apr_pool_t *p, const char *content_type,
                                const char *body, apr_size_t len,
                                json_object **args_out)

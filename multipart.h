@@ -14,6 +14,12 @@ const char *ku_parse_multipart(apr_pool_t *p, const char *content_type,
                                const char *body, apr_size_t len,
                                json_object **args_out);
 
+/* How many delimiter lines of its boundary the body has, counting no
+ * further than max + 1: a body of n parts has n + 1 (the closing one), so
+ * this bounds the parts ku_parse_multipart would make without making them. */
+apr_size_t ku_multipart_delimiters(apr_pool_t *p, const char *content_type,
+                                   const char *body, apr_size_t len, apr_size_t max);
+
 /* The media type (or disposition type) of a header value: the part before
  * the first ';', trimmed. */
 const char *ku_header_main_value(apr_pool_t *p, const char *value);

@@ -656,13 +656,20 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
 {
     ku_waiter_t **waiters = apr_pcalloc(p, sizeof(*waiters) * (size_t)n);
     struct timespec deadline;
-    int i;
+    int i, queue_full = 0;
 
+    /* Once the local queue is full, the rest of the request is refused as
+     * it is at once: trying each would only fill the queue's gaps with
+     * records of this request while the others wait (README "Limits"). */
     for (i = 0; i < n; i++) {
         if (is_fatal(kp))
             set_result(&records[i].result, KU_SEND_REFUSED, RD_KAFKA_RESP_ERR__FATAL);
-        else
+        else if (queue_full)
+            set_result(&records[i].result, KU_SEND_REFUSED, RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        else {
             waiters[i] = queue_record(kp, &records[i], sync);
+            queue_full = records[i].result.err == RD_KAFKA_RESP_ERR__QUEUE_FULL;
+        }
     }
     if (!sync)
         return;

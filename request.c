@@ -154,9 +154,10 @@ static int name_listed(const apr_array_header_t *names, const char *name)
 }
 
 /* Pushes each element of a header httpd merged with ", " (commas inside
- * quoted strings belong to their element); only the first with take_first. */
+ * quoted strings belong to their element); only the first with take_first.
+ * Stops once out holds more than max: the request is refused then. */
 static void push_elements(apr_pool_t *p, apr_array_header_t *out, const char *name,
-                          const char *value, int first_only)
+                          const char *value, int first_only, int max)
 {
     const char *start = value, *c;
     int quoted = 0;
@@ -175,7 +176,7 @@ static void push_elements(apr_pool_t *p, apr_array_header_t *out, const char *na
             h = apr_array_push(out);
             h->name = name;
             h->value = apr_pstrmemdup(p, start, (apr_size_t)(end - start));
-            if (!*c || first_only)
+            if (!*c || first_only || out->nelts > max)
                 return;
             start = c + 1;
         }
@@ -192,7 +193,22 @@ static int header_present(const apr_array_header_t *headers, const char *name)
     return 0;
 }
 
-static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf)
+/* Whether name is what a KafkaUpstreamRecordHeaderRename makes: a
+ * client's own header of that name would pose as the renamed one. */
+static int is_rename_target(const apr_table_t *rename, const char *name)
+{
+    const apr_array_header_t *pairs = rename ? apr_table_elts(rename) : NULL;
+    int i;
+
+    for (i = 0; pairs && i < pairs->nelts; i++)
+        if (!strcasecmp(name, APR_ARRAY_IDX(pairs, i, apr_table_entry_t).val))
+            return 1;
+    return 0;
+}
+
+/* The record headers, or NULL for none; more than max of them (the caller
+ * refuses the request then) stops the count at max + 1. */
+static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf, int max)
 {
     apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(ku_header_t));
     const apr_array_header_t *in = apr_table_elts(r->headers_in);
@@ -203,7 +219,8 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
     const char *content_type = apr_table_get(r->headers_in, "Content-Type");
     int i;
 
-    for (i = 0; ku_conf_flag(conf, KU_FLAG_RECORD_HEADERS) && i < in->nelts; i++) {
+    for (i = 0; ku_conf_flag(conf, KU_FLAG_RECORD_HEADERS) && i < in->nelts
+                && out->nelts <= max; i++) {
         const apr_table_entry_t *e = &APR_ARRAY_IDX(in, i, apr_table_entry_t);
         const char *name;
 
@@ -212,6 +229,8 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         /* Lower-case whatever the protocol (HTTP/2 sends it so, and so does
          * the envelope); a rename target keeps the administrator's spelling. */
         name = rename && apr_table_get(rename, e->key) ? apr_table_get(rename, e->key) : NULL;
+        if (!name && is_rename_target(rename, e->key))
+            continue; /* the renamed header alone may carry this name */
         if (!name)
             ap_str_tolower((char *)(name = apr_pstrdup(r->pool, e->key)));
         if (mode == KU_REPEATED_CONCATENATE) {
@@ -220,7 +239,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
             h->value = e->val;
         }
         else
-            push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST);
+            push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST, max);
     }
     /* A raw value says what it is in a record header. */
     if (ku_conf_format(conf) == KU_FORMAT_RAW && content_type
@@ -235,10 +254,11 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
 /* --- the records ----------------------------------------------------------------- */
 
 /* The value of one record: the body (or split element) as it is in raw
- * format, else the envelope around it. A split element is a JSON body. */
-static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slice_t *slice,
-                        int split, const apr_array_header_t *fields, ku_slice_t *value,
-                        const char **error)
+ * format, else the envelope around it, made in p. A split element is a
+ * JSON body. */
+static int record_value(request_rec *r, apr_pool_t *p, const ku_dir_conf_t *conf,
+                        const ku_slice_t *slice, int split, const apr_array_header_t *fields,
+                        ku_slice_t *value, const char **error)
 {
     ku_request_t req = {
         .method = r->method,
@@ -261,8 +281,27 @@ static int record_value(request_rec *r, const ku_dir_conf_t *conf, const ku_slic
         *value = *slice;
         return OK;
     }
-    return ku_encode_envelope(r->pool, &req, &opts, &value->data, &value->len, error)
+    return ku_encode_envelope(p, &req, &opts, &value->data, &value->len, error)
                == KU_ENC_OK ? OK : HTTP_BAD_REQUEST;
+}
+
+/* The split elements, refused beyond KafkaUpstreamMaxRecords (README
+ * "Limits"): each element makes one record per topic. */
+static int split_records(request_rec *r, const ku_dir_conf_t *conf, int ntopics,
+                         const char *body, apr_size_t body_len, apr_array_header_t **slices,
+                         const char **error)
+{
+    int max = ku_conf_num(conf, KU_NUM_MAX_RECORDS);
+    ku_enc_status_t rc = ku_split_body_max(r->pool, body, body_len, ku_conf_split(conf),
+                                           max / ntopics ? max / ntopics : 1, slices, error);
+
+    if (rc == KU_ENC_BAD_BODY)
+        return HTTP_BAD_REQUEST;
+    /* OK, yet one element can be more records than allowed with many topics */
+    if (rc == KU_ENC_OK && (*slices)->nelts * ntopics <= max)
+        return OK;
+    *error = apr_psprintf(r->pool, "too many records: at most %d per request", max);
+    return HTTP_REQUEST_ENTITY_TOO_LARGE;
 }
 
 int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
@@ -271,28 +310,42 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
                      const char **error)
 {
     ku_split_t split = ku_conf_split(conf);
+    int max_headers = ku_conf_num(conf, KU_NUM_MAX_RECORD_HEADERS);
     apr_array_header_t *slices, *fields = config_fields(r, conf);
-    const apr_array_header_t *headers = record_headers(r, conf);
+    const apr_array_header_t *headers = record_headers(r, conf, max_headers);
     const char *key = record_key(r, conf);
     apr_size_t key_len = key ? strlen(key) : 0;
+    apr_pool_t *scratch;
     int i, t, status;
 
-    if (ku_split_body(r->pool, body, body_len, split, &slices, error) != KU_ENC_OK)
-        return HTTP_BAD_REQUEST;
+    if (headers && headers->nelts > max_headers) {
+        *error = apr_psprintf(r->pool, "too many record headers: at most %d per record",
+                              max_headers);
+        return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
+    if ((status = split_records(r, conf, topics->nelts, body, body_len, &slices, error)) != OK)
+        return status;
     if (key && (status = ku_schema_encode(r, conf, 1, key, key_len, &key, &key_len, error)) != OK)
         return status;
     *n = slices->nelts * topics->nelts;
     *records = apr_pcalloc(r->pool, sizeof(ku_record_t) * (size_t)*n);
+    /* The envelope's scratch (a few hundred bytes) is given back after each
+     * record: only the value stays, so a request's memory is its records'. */
+    apr_pool_create(&scratch, r->pool);
     for (i = 0; i < slices->nelts; i++) {
+        const ku_slice_t *slice = &APR_ARRAY_IDX(slices, i, ku_slice_t);
         ku_slice_t value;
 
-        status = record_value(r, conf, &APR_ARRAY_IDX(slices, i, ku_slice_t),
-                              split != KU_SPLIT_NONE, fields, &value, error);
+        apr_pool_clear(scratch);
+        status = record_value(r, scratch, conf, slice, split != KU_SPLIT_NONE, fields, &value,
+                              error);
         if (status == OK)
             status = ku_schema_encode(r, conf, 0, value.data, value.len, &value.data,
                                       &value.len, error);
         if (status != OK)
-            return status;
+            return status; /* *error may live in scratch: kept until the request ends */
+        if (value.data != slice->data)
+            value.data = apr_pmemdup(r->pool, value.data, value.len);
         for (t = 0; t < topics->nelts; t++) {
             ku_record_t *rec = &(*records)[i * topics->nelts + t];
 

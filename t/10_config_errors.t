@@ -38,6 +38,10 @@ my @numeric = (
     [KafkaUpstreamDeliveryTimeout   => 1,  2147483647],
     [KafkaUpstreamShutdownTimeout   => 0,  600000],
     [KafkaUpstreamSchemaRegistryTTL => 0,  3600],
+    [KafkaUpstreamMaxRecords        => 1,  10000000],
+    [KafkaUpstreamMaxTopics         => 1,  1000],
+    [KafkaUpstreamMaxRecordHeaders  => 0,  100000],
+    [KafkaUpstreamMaxFormFields     => 1,  10000000],
 );
 
 # What a limit value needs beside it to pass: an async Location's flush

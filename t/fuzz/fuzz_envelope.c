@@ -2,7 +2,8 @@
 /*
  * fuzz_envelope.c - libFuzzer target for the whole encoder: ku_encode_envelope
  * with every forward flag, content type family, method, query, headers and
- * config fields, and ku_split_body (none, ndjson, json-array).
+ * config fields, and ku_split_body (none, ndjson, json-array) with and
+ * without a record limit (ku_split_body_max).
  *
  * Input layout (missing bytes count as 0):
  *   byte 0  content type: index into CONTENT_TYPES (mod its size)
@@ -187,6 +188,41 @@ static void check_json_array(const char *body, size_t len, apr_array_header_t *r
     json_object_put(whole);
 }
 
+/* The same split with a limit of 1 to 4 records: within it, the same
+ * verdict and records as without; beyond it, KU_ENC_TOO_MANY holding the
+ * first max + 1 records; a body refused without the limit is refused with
+ * it for the same reason, unless it had more records than max before the
+ * fault (ndjson reads no further than the limit). */
+static void check_split_max(const char *body, size_t len, ku_split_t mode,
+                            ku_enc_status_t rc, const apr_array_header_t *recs, const char *err)
+{
+    int max = 1 + (int)(len % 4), i;
+    apr_array_header_t *limited = NULL;
+    const char *lerr = NULL;
+    ku_enc_status_t lrc = ku_split_body_max(fz_pool, body, len, mode, max, &limited, &lerr);
+
+    FZ_CHECK(limited != NULL, "limited split without a records array");
+    if (lrc == KU_ENC_OK)
+        FZ_CHECK(rc == KU_ENC_OK && limited->nelts == recs->nelts && limited->nelts <= max,
+                 "a limited split accepted other than the unlimited one");
+    else if (lrc == KU_ENC_TOO_MANY) {
+        FZ_CHECK(mode != KU_SPLIT_NONE && limited->nelts == max + 1,
+                 "too many records, but not max + 1 of them");
+        FZ_CHECK(rc != KU_ENC_OK || recs->nelts > max, "too many records within the limit");
+        FZ_CHECK(rc == KU_ENC_OK || mode == KU_SPLIT_NDJSON,
+                 "json-array: too many records in a body that is not a valid array");
+    }
+    else
+        FZ_CHECK(rc == KU_ENC_BAD_BODY && strcmp(err, lerr) == 0,
+                 "a limited split refused a body for another reason");
+    if (rc == KU_ENC_OK && recs->nelts > max)
+        FZ_CHECK(lrc == KU_ENC_TOO_MANY, "more records than the limit were accepted");
+    for (i = 0; rc == KU_ENC_OK && i < limited->nelts && i < recs->nelts; i++)
+        FZ_CHECK(APR_ARRAY_IDX(limited, i, ku_slice_t).data == APR_ARRAY_IDX(recs, i, ku_slice_t).data
+                 && APR_ARRAY_IDX(limited, i, ku_slice_t).len == APR_ARRAY_IDX(recs, i, ku_slice_t).len,
+                 "a limited split's records differ");
+}
+
 static void fuzz_split(const char *body, size_t len, ku_split_t mode)
 {
     static const ku_encode_opts_t body_only = { 0, 0, 0, 1, NULL };
@@ -196,6 +232,7 @@ static void fuzz_split(const char *body, size_t len, ku_split_t mode)
     int i;
 
     FZ_CHECK(recs != NULL, "split without a records array");
+    check_split_max(body, len, mode, rc, recs, err);
     if (mode == KU_SPLIT_NONE) {
         FZ_CHECK(rc == KU_ENC_OK && recs->nelts == 1, "split none is one record");
         FZ_CHECK(APR_ARRAY_IDX(recs, 0, ku_slice_t).data == body

@@ -7,6 +7,7 @@
  * It calls the module's own non-static functions: httpd loads modules with
  * RTLD_GLOBAL, so mod_kafka_upstream.so's symbols resolve here. */
 #include <string.h>
+#include <unistd.h>
 
 #include "apr_strings.h"
 
@@ -60,9 +61,19 @@ static int test_fatal_handler(request_rec *r)
                                            said.status, said.error ? said.error : ""));
 }
 
+/* Every answer names the child that served it (X-Ku-Test-Pid, kept on
+ * error answers too), so that a test can read that child's memory in
+ * /proc whatever the MPM (t/24_bounds.t). */
+static int name_the_child(request_rec *r)
+{
+    apr_table_setn(r->err_headers_out, "X-Ku-Test-Pid", apr_itoa(r->pool, (int)getpid()));
+    return DECLINED;
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(name_the_child, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 module AP_MODULE_DECLARE_DATA ku_test_hooks_module = {

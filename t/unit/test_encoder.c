@@ -521,6 +521,45 @@ static void test_split(void)
     split_case("json-array invalid", KU_SPLIT_JSON_ARRAY, "[1,", "error: invalid JSON body");
 }
 
+/* The status of a split with at most max records, and its count. */
+static const char *split_max_of(ku_split_t mode, const char *body, int max)
+{
+    apr_array_header_t *records;
+    const char *error = NULL;
+    ku_enc_status_t rc = ku_split_body_max(pool, body, strlen(body), mode, max, &records, &error);
+
+    return apr_psprintf(pool, "%s %d%s%s", rc == KU_ENC_OK ? "ok" : rc == KU_ENC_TOO_MANY
+                        ? "too-many" : "bad", records->nelts, error ? " " : "", error ? error : "");
+}
+
+static void split_max_case(const char *label, ku_split_t mode, const char *body, int max,
+                           const char *expected)
+{
+    const char *got = split_max_of(mode, body, max);
+
+    CHECK(label, strcmp(got, expected) == 0);
+    if (strcmp(got, expected))
+        printf("    got: %s\n    expected: %s\n", got, expected);
+}
+
+static void test_split_max(void)
+{
+    split_max_case("ndjson at the limit", KU_SPLIT_NDJSON, "1\n2\n\n3\n", 3, "ok 3");
+    split_max_case("ndjson one more: stops at it", KU_SPLIT_NDJSON, "1\n2\n3\n4\n5\n", 3,
+                   "too-many 4 too many records");
+    split_max_case("ndjson: lines after the limit are not read", KU_SPLIT_NDJSON,
+                   "1\n2\n{bad\n", 1, "too-many 2 too many records");
+    split_max_case("ndjson: a bad line before the limit", KU_SPLIT_NDJSON, "{bad\n1\n2\n", 1,
+                   "bad 0 invalid JSON on line 1");
+    split_max_case("json-array at the limit", KU_SPLIT_JSON_ARRAY, "[1,[2,3],{\"a\":4}]", 3,
+                   "ok 3");
+    split_max_case("json-array one more", KU_SPLIT_JSON_ARRAY, "[1,2,3,4,5]", 3,
+                   "too-many 4 too many records");
+    split_max_case("no limit", KU_SPLIT_JSON_ARRAY, "[1,2,3,4,5]", 0, "ok 5");
+    split_max_case("split none: one record whatever the limit", KU_SPLIT_NONE, "1\n2", 1,
+                   "ok 1");
+}
+
 static void test_config_fields(void)
 {
     apr_array_header_t *fields = apr_array_make(pool, 2, sizeof(ku_enc_field_t));
@@ -555,6 +594,7 @@ int main(void)
     test_raw_and_base64();
     test_utf8_validator();
     test_split();
+    test_split_max();
     test_config_fields();
 
     apr_pool_destroy(pool);
