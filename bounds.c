@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bounds.c: the topic and form limits of one request (see bounds.h). */
 #include <string.h>
 

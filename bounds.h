@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bounds.h: the limits on what one request may make (README "Limits"),
  * checked before anything is produced. The record and record header
  * limits are checked where those are made (request.c). */

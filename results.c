@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* results.c: the multi-record answer, streamed (see results.h). Each piece
  * goes through ap_rwrite, whose buffer passes it down the output filters
  * every few kilobytes: nothing grows with the number of records. */

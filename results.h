@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* results.h: the answer to a request that made several records (README
  * "Responses"): {"message":...,"results":[...]} with each record's
  * outcome, written to the client as it is made, so that its size costs

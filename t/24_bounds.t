@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The limits on what one request may make (README "Limits"), against the
 # real broker (Locations in t/conf/24_bounds.inc):
 # - KafkaUpstreamMaxRecords, MaxTopics, MaxRecordHeaders, MaxFormFields:
