@@ -282,8 +282,9 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
-    if (ku_request_topics(r, conf, &topics, &error) != OK)
-        return reject_request(r, conf, HTTP_FORBIDDEN, KU_REJECT_TOPIC_NOT_ALLOWED, error);
+    if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
+        return reject_request(r, conf, status, status == HTTP_FORBIDDEN
+                              ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
     /* httpd's input filter already answered (bad chunk framing: 400). */
     if (status == AP_FILTER_ERROR) {
@@ -356,7 +357,7 @@ static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
 static void log_versions(server_rec *s)
 {
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "KU00060: mod_kafka_upstream %s, "
-                 "librdkafka %s (built with %d.%d.%d), json-c %s", PACKAGE_VERSION,
+                 "librdkafka %s (built with %d.%d.%d), json-c %s", KU_MODULE_VERSION,
                  rd_kafka_version_str(), (RD_KAFKA_VERSION >> 24) & 0xff,
                  (RD_KAFKA_VERSION >> 16) & 0xff, (RD_KAFKA_VERSION >> 8) & 0xff,
                  json_c_version());

@@ -28,7 +28,6 @@
 #define KU_REPLAY_TICK_MS 100
 #define KU_SCAN_TICKS 10          /* adoption scans: every second */
 #define KU_RESEND_BATCH 1000      /* records re-sent per producer and tick */
-#define KU_DEAD_LETTER_FILE "dead-letter.jsonl"
 #define KU_REASONS_LOGGED 16
 
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -165,7 +164,7 @@ static void log_dead_letter(const char *topic, const char *reason)
     if (i < KU_REASONS_LOGGED)
         logged[i] = reason;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, ku_spool.server, "KU00049: spool: a record for "
-                 "topic %s refused for good (%s): moved to %s/" KU_DEAD_LETTER_FILE
+                 "topic %s refused for good (%s): moved to %s/" KU_SPOOL_DEAD_LETTER_FILE
                  " (logged once per cause; counted on the status page)", topic, reason,
                  ku_spool.dir);
 }
@@ -179,7 +178,7 @@ void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
 
     apr_pool_create_unmanaged_ex(&p, NULL, NULL);
     if (ku_spool.dead_fd < 0)
-        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.dir, "/" KU_DEAD_LETTER_FILE, NULL),
+        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.dir, "/" KU_SPOOL_DEAD_LETTER_FILE, NULL),
                                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (load_record(p, e, &rec) == 0) {
         o = dead_letter_line(p, &rec, e->accepted, reason);

@@ -8,6 +8,7 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
 use Apache::TestRequest qw(GET POST);
+use FindBin;
 use IO::Socket::INET ();
 use lib 't/lib';
 use KafkaTest;
@@ -16,7 +17,7 @@ use HttpdLog;
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
 
-plan tests => 29 + 2 * @secrets, need_lwp;
+plan tests => 34 + 2 * @secrets, need_lwp;
 
 my $async = qr{^/status-async \(status };
 my $sync = qr{^/status-sync \(status-sync };
@@ -150,6 +151,24 @@ my $want_rdkafka = $ENV{KU_RDKAFKA_VERSION} // 'KU_RDKAFKA_VERSION unset';
 ok t_cmp(status()->{librdkafka}, $want_rdkafka, 'the JSON page names the librdkafka');
 ok t_cmp(($res->content =~ /^kafka_upstream_librdkafka_info\{version="([^"]*)"\} 1$/m)[0],
          $want_rdkafka, 'so does the Prometheus page');
+# ?format is read as every query argument (README "Status page"): a name
+# decoded as uri_args shows it, a value that cannot be decoded is a 400.
+ok t_cmp(GET('/ku-status?form%61t=prometheus')->content, qr/^kafka_upstream_processes \d+$/m,
+         '?form%61t=prometheus is ?format=prometheus');
+ok t_cmp(GET('/ku-status?format=prometheus%zz')->code, 400,
+         'a format argument that cannot be decoded: 400');
+# The module's own version: AC_INIT's in configure.ac, in the startup notice
+# and on both pages (httpd's headers define an empty PACKAGE_VERSION).
+my $want_version = do {
+    open my $fh, '<', "$FindBin::Bin/../configure.ac" or die "configure.ac: $!";
+    my ($v) = join('', <$fh>) =~ /^AC_INIT\(\[mod_kafka_upstream\], \[([^\]]+)\]/m;
+    $v // die 'no version in configure.ac';
+};
+ok t_cmp(status()->{mod_kafka_upstream}, $want_version, 'the JSON page names the module version');
+ok t_cmp(($res->content =~ /^kafka_upstream_module_info\{version="([^"]*)"\} 1$/m)[0],
+         $want_version, 'so does the Prometheus page');
+ok t_cmp((log_since(0) =~ /KU00060: (mod_kafka_upstream [^,]*),/)[0],
+         "mod_kafka_upstream $want_version", 'KU00060 names the module version');
 ok t_cmp(($res->content =~ /^kafka_upstream_messages_accepted_total\{producer="\Q$name\E",server="\Q$server\E"\} (\d+)$/m)[0],
          $json->{accepted}, 'Prometheus and JSON agree');
 

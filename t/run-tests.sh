@@ -12,6 +12,8 @@
 #                                  (t/tokens.sh; librdkafka/build.sh)
 #   KU_PACKAGE_TEST=0 t/run-tests.sh  without the Debian package test
 #                                  (t/package.sh, as root, system apache2)
+#   KU_ROOT_TEST=0 t/run-tests.sh  without the checks only root can make
+#                                  (t/root-checks.sh: the spool as httpd's User)
 #   KU_FAILOVER_MPMS="event worker prefork"  MPMs t/42_failover.t runs under
 #                                  (default event; "" for none)
 # KU_TEST_PORT (8529) is the test httpd's port (+71: the secured virtual
@@ -30,7 +32,7 @@ PORT=${KU_TEST_PORT:-8529}
 if [ "$(id -u)" = 0 ]; then
     "$SRC/t/install-deps.sh"
     id -u "$TEST_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$TEST_USER"
-    rm -rf "$WORK" "$WORK.sanitize" "$WORK.tokens"
+    rm -rf "$WORK" "$WORK.sanitize" "$WORK.tokens" "$WORK.root"
     mkdir -p "$WORK"
     # A copy of the sources, without .git or earlier build output.
     (cd "$SRC" && git ls-files -co --exclude-standard -z 2>/dev/null \
@@ -56,9 +58,20 @@ if [ "$(id -u)" = 0 ]; then
                          "$WORK.package.out" | tail -1)
         [ -n "$package_result" ] || package_result="0 1"
     fi
+    # What only a server started as root shows (t/root-checks.sh: the spool
+    # directory tried as httpd's User); its figures go to the closing line.
+    root_result="0 0"
+    if [ "${KU_ROOT_TEST:-1}" != 0 ]; then
+        echo "== as root (t/root-checks.sh)"
+        KU_ROOT_WORK="$WORK.root" KU_ROOT_PORT=$((PORT + 75)) \
+            bash "$WORK/t/root-checks.sh" 2>&1 | tee "$WORK.root.out" || true
+        root_result=$(sed -n 's/^root: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+                      "$WORK.root.out" | tail -1)
+        [ -n "$root_result" ] || root_result="0 1"
+    fi
     exec runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
         KU_MPMS="$MPMS" KU_TEST_PORT="$PORT" KU_TESTS="${KU_TESTS:-}" \
-        KU_PACKAGE_RESULT="$package_result" \
+        KU_PACKAGE_RESULT="$package_result" KU_ROOT_RESULT="$root_result" \
         ${KU_KAFKA_PORT:+KU_KAFKA_PORT=$KU_KAFKA_PORT} \
         ${KU_KAFKA_CONTROLLER_PORT:+KU_KAFKA_CONTROLLER_PORT=$KU_KAFKA_CONTROLLER_PORT} \
         ${KU_KAFKA_DIR:+KU_KAFKA_DIR=$KU_KAFKA_DIR} \
@@ -163,6 +176,10 @@ fail=$fuzz_failed
 read -r package_passed package_failed <<<"${KU_PACKAGE_RESULT:-0 0}"
 passed=$((passed + package_passed)) failed=$((failed + package_failed))
 [ "$package_failed" = 0 ] || fail=1
+# The root checks' figures (t/root-checks.sh).
+read -r root_passed root_failed <<<"${KU_ROOT_RESULT:-0 0}"
+passed=$((passed + root_passed)) failed=$((failed + root_failed))
+[ "$root_failed" = 0 ] || fail=1
 # Adds an Apache::Test run's figures (its output $1, its status $2, its
 # error log $3) to the counts.
 count() {
