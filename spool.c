@@ -753,7 +753,7 @@ static void spool_child_init(apr_pool_t *pchild, server_rec *s)
 static void spool_child_start(apr_pool_t *pchild, server_rec *s)
 {
     if (ku_spool.shared && ku_spool_start_replay(pchild) != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "KU00046: spool %s: cannot start "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "KU00061: spool %s: cannot start "
                      "the replay thread", ku_spool.dir);
 }
 

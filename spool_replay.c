@@ -21,6 +21,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "body_args.h"
+#include "log_limit.h"
 #include "mod_kafka_upstream.h"
 #include "spool.h"
 #include "spool_int.h"
@@ -169,6 +170,16 @@ static void log_dead_letter(const char *topic, const char *reason)
                  ku_spool.dir);
 }
 
+/* Every refused record would repeat it while the file cannot be written. */
+static void log_dead_letter_failure(int err)
+{
+    static ku_log_limit_t dead_letter_rl = KU_LOG_LIMIT("KU00062 (spool)");
+
+    if (ku_log_allowed(&dead_letter_rl, ku_spool.server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00062: spool %s: "
+                     "cannot write the dead-letter file; the record is dropped", ku_spool.dir);
+}
+
 void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
 {
     apr_pool_t *p;
@@ -187,8 +198,7 @@ void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
                            NULL);
         json_object_put(o);
         if (ku_spool.dead_fd < 0 || ku_spool_write_all(ku_spool.dead_fd, line, strlen(line)))
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, ku_spool.server, "KU00046: spool: "
-                         "cannot write the dead-letter file; the record is dropped");
+            log_dead_letter_failure(errno);
         log_dead_letter(rec.topic, reason);
     }
     apr_pool_destroy(p);
