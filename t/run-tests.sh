@@ -180,13 +180,28 @@ passed=$((passed + package_passed)) failed=$((failed + package_failed))
 read -r root_passed root_failed <<<"${KU_ROOT_RESULT:-0 0}"
 passed=$((passed + root_passed)) failed=$((failed + root_failed))
 [ "$root_failed" = 0 ] || fail=1
+# The test files of an Apache::Test output ($1) that skipped whole: they
+# checked nothing, so each is a failure, but for the skip the README lists
+# ("Tests"): t/42_failover.t under an MPM not in KU_FAILOVER_MPMS.
+whole_skips() {
+    grep -E '^t/[^ ]+\.t \.+ skipped: ' "$1" \
+        | grep -Ev '^t/42_failover\.t \.+ skipped: mpm_[a-z]+ is not in KU_FAILOVER_MPMS$' || true
+}
 # Adds an Apache::Test run's figures (its output $1, its status $2, its
 # error log $3) to the counts.
 count() {
-    local out=$1 status=$2 log=$3 total bad
+    local out=$1 status=$2 log=$3 total bad skips
     # Summed: t/tokens.sh runs Apache::Test twice into one file.
     total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
     bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
+    skips=$(whole_skips "$out")
+    if [ -n "$skips" ]; then
+        echo "---- test files that skipped whole, each counted as a failure:"
+        echo "$skips"
+        fail=1
+        bad=$(( ${bad:-0} + $(wc -l <<<"$skips") ))
+        total=$(( ${total:-0} + $(wc -l <<<"$skips") ))
+    fi
     if [ "$status" != 0 ]; then
         fail=1
         [ "${bad:-0}" != 0 ] || bad=1   # the suite died before counting
