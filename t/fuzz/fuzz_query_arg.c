@@ -20,46 +20,6 @@
 
 #include <apr_lib.h>
 
-static int ref_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes s[0..n) into a malloc'd buffer; 0 on a bad escape when strict. */
-static int ref_decode(const char *s, size_t n, int strict, char **out, size_t *out_len)
-{
-    char *o = malloc(n + 1);
-    size_t i, k = 0;
-
-    if (!o)
-        abort();
-    for (i = 0; i < n; i++) {
-        int hi = i + 1 < n ? ref_hex((unsigned char)s[i + 1]) : -1;
-        int lo = i + 2 < n ? ref_hex((unsigned char)s[i + 2]) : -1;
-
-        if (s[i] == '%' && hi >= 0 && lo >= 0) {
-            o[k++] = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        else if (s[i] == '%' && strict) {
-            free(o);
-            return 0;
-        }
-        else
-            o[k++] = s[i] == '+' ? ' ' : s[i];
-    }
-    o[k] = '\0';
-    *out = o;
-    *out_len = k;
-    return 1;
-}
-
 /* The reference verdict; *value malloc'd when found. */
 static ku_arg_t ref_query_arg(const char *q, const char *name, char **value, int *bare)
 {
@@ -76,7 +36,7 @@ static ku_arg_t ref_query_arg(const char *q, const char *name, char **value, int
         for (eq = start; eq < end && q[eq] != '='; eq++)
             ;
         if (eq > start) {
-            ref_decode(q + start, eq - start, 0, &dec, &dec_len);
+            fz_url_decode(q + start, eq - start, 0, &dec, &dec_len);
             match = dec_len == strlen(name) && !memcmp(dec, name, dec_len);
             free(dec);
             if (match) {
@@ -85,7 +45,7 @@ static ku_arg_t ref_query_arg(const char *q, const char *name, char **value, int
                     *value = strdup("");
                     return KU_ARG_FOUND;
                 }
-                if (!ref_decode(q + eq + 1, end - eq - 1, 1, value, &dec_len))
+                if (!fz_url_decode(q + eq + 1, end - eq - 1, 1, value, &dec_len))
                     return KU_ARG_INVALID;
                 if (memchr(*value, '\0', dec_len)) {
                     free(*value);
