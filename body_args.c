@@ -10,13 +10,13 @@
 #include "body_args.h"
 #include "json_text.h"
 #include "multipart.h"
+#include "urlencoded.h"
 #include "utf8.h"
 
 #include <string.h>
 
 #include <apr_base64.h>
 #include <apr_cstr.h>
-#include <apr_lib.h>
 #include <apr_strings.h>
 
 /* ---------------------------------------------------------- json helpers */
@@ -65,43 +65,8 @@ json_object *ku_base64_json(apr_pool_t *p, const char *data, apr_size_t len)
 
 /* ------------------------------------------------ urlencoded (form/query) */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)apr_tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decodes form-urlencoded bytes: '+' is a space, %XX a byte.  A bad escape
- * fails in strict mode and is kept literally otherwise.  Returns 0 or -1. */
-static int form_decode(apr_pool_t *p, const char *s, apr_size_t len, int strict,
-                       char **out, apr_size_t *out_len)
-{
-    char *o = *out = apr_palloc(p, len + 1);
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        int hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
-
-        if (s[i] == '%' && hi >= 0 && lo >= 0) {
-            *o++ = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        else if (s[i] == '%' && strict)
-            return -1;
-        else
-            *o++ = s[i] == '+' ? ' ' : s[i];
-    }
-    *o = '\0';
-    *out_len = (apr_size_t)(o - *out);
-    return 0;
-}
-
-/* Decodes one name or value.  Strict mode (a request body) rejects bytes that
+/* Decodes one name or value with ku_url_decode, as every query argument
+ * the module reads is decoded.  Strict mode (a request body) rejects bytes that
  * are not UTF-8 and NULs in names; lenient mode (the query httpd already
  * accepted) replaces them with U+FFFD instead. */
 static const char *form_component(apr_pool_t *p, const char *s, apr_size_t len,
@@ -111,7 +76,7 @@ static const char *form_component(apr_pool_t *p, const char *s, apr_size_t len,
     char *dec;
     apr_size_t dec_len;
 
-    if (form_decode(p, s, len, strict, &dec, &dec_len) != 0)
+    if (ku_url_decode(p, s, len, strict, &dec, &dec_len) != 0)
         return "invalid percent-encoding in form body";
     if (!strict) {
         *out = ku_utf8_sanitize(p, dec, dec_len, is_name, out_len);

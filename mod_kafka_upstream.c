@@ -261,8 +261,9 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
-    if (ku_request_topics(r, conf, &topics, &error) != OK)
-        return reject_request(r, conf, HTTP_FORBIDDEN, KU_REJECT_TOPIC_NOT_ALLOWED, error);
+    if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
+        return reject_request(r, conf, status, status == HTTP_FORBIDDEN
+                              ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
     if (ku_bounds_topics(r, conf, topics, &error) != OK)
         return reject_request(r, conf, HTTP_BAD_REQUEST, KU_REJECT_BAD_REQUEST, error);
     status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);

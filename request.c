@@ -13,33 +13,26 @@
 #include "log_limit.h"
 #include "request.h"
 #include "schema.h"
+#include "urlencoded.h"
 
 /* --- the query string ----------------------------------------------------- */
 
-/* The decoded value of the first query argument called name, or NULL; a
- * name without "=" has the value "". */
-static const char *query_arg(request_rec *r, const char *name)
+/* The query argument the configuration names, decoded as uri_args are
+ * (urlencoded.c): OK with *value (NULL when absent), or 400 naming it
+ * when it cannot be decoded: never mistaken for an absent argument. */
+static int query_arg(request_rec *r, const char *name, const char **value,
+                     const char **error)
 {
-    const char *args = r->args;
-    size_t name_len = strlen(name);
-
-    while (args && *args) {
-        const char *end = args + strcspn(args, "&");
-
-        if ((size_t)(end - args) >= name_len && !strncmp(args, name, name_len)
-            && (args[name_len] == '=' || args + name_len == end)) {
-            const char *v = args + name_len + (args[name_len] == '=');
-            char *value = apr_pstrmemdup(r->pool, v, (apr_size_t)(end - v));
-            char *c;
-
-            for (c = value; *c; c++)
-                if (*c == '+')
-                    *c = ' ';
-            return ap_unescape_url(value) == OK ? value : NULL;
-        }
-        args = *end ? end + 1 : end;
+    switch (ku_query_arg(r->pool, r->args, name, value)) {
+    case KU_ARG_FOUND:
+        return OK;
+    case KU_ARG_ABSENT:
+        *value = NULL;
+        return OK;
+    default:
+        *error = apr_psprintf(r->pool, "query argument %s cannot be decoded", name);
+        return HTTP_BAD_REQUEST;
     }
-    return NULL;
 }
 
 /* --- topics ---------------------------------------------------------------- */
@@ -71,9 +64,12 @@ int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
                       apr_array_header_t **topics, const char **error)
 {
     const char *arg_name = ku_conf_str(conf, KU_STR_TOPICS_QUERY_ARG);
-    const char *asked = arg_name ? query_arg(r, arg_name) : NULL;
+    const char *asked = NULL;
     char *list, *last, *topic;
+    int status;
 
+    if (arg_name && (status = query_arg(r, arg_name, &asked, error)) != OK)
+        return status;
     *topics = apr_array_make(r->pool, 2, sizeof(const char *));
     if (!asked || !*asked) {
         APR_ARRAY_PUSH(*topics, const char *) = ku_conf_str(conf, KU_STR_TOPIC);
@@ -100,22 +96,27 @@ static ku_log_limit_t key_expr_rl = KU_LOG_LIMIT("KU00013");
 static ku_log_limit_t field_expr_rl = KU_LOG_LIMIT("KU00014");
 
 /* KafkaUpstreamKeyQueryArg when the request has it, else KafkaUpstreamKey;
- * an empty value is no key. */
-static const char *record_key(request_rec *r, const ku_dir_conf_t *conf)
+ * an empty value is no key. OK, or 400 when the argument cannot be decoded. */
+static int record_key(request_rec *r, const ku_dir_conf_t *conf, const char **key,
+                      const char **error)
 {
     const char *arg_name = ku_conf_str(conf, KU_STR_KEY_QUERY_ARG);
     const ap_expr_info_t *expr = ku_conf_key_expr(conf);
-    const char *key = NULL, *error = NULL;
+    const char *expr_error = NULL;
+    int status;
 
-    if (arg_name)
-        key = query_arg(r, arg_name);
-    if (!key && expr) {
-        key = ap_expr_str_exec(r, expr, &error);
-        if (error && ku_log_allowed(&key_expr_rl, r->server, APLOG_WARNING))
+    *key = NULL;
+    if (arg_name && (status = query_arg(r, arg_name, key, error)) != OK)
+        return status;
+    if (!*key && expr) {
+        *key = ap_expr_str_exec(r, expr, &expr_error);
+        if (expr_error && ku_log_allowed(&key_expr_rl, r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s",
-                          error);
+                          expr_error);
     }
-    return key && *key ? key : NULL;
+    if (*key && !**key)
+        *key = NULL;
+    return OK;
 }
 
 static apr_array_header_t *config_fields(request_rec *r, const ku_dir_conf_t *conf)
@@ -313,8 +314,8 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
     int max_headers = ku_conf_num(conf, KU_NUM_MAX_RECORD_HEADERS);
     apr_array_header_t *slices, *fields = config_fields(r, conf);
     const apr_array_header_t *headers = record_headers(r, conf, max_headers);
-    const char *key = record_key(r, conf);
-    apr_size_t key_len = key ? strlen(key) : 0;
+    const char *key;
+    apr_size_t key_len;
     apr_pool_t *scratch;
     int i, t, status;
 
@@ -323,6 +324,9 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
                               max_headers);
         return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
     }
+    if ((status = record_key(r, conf, &key, error)) != OK)
+        return status;
+    key_len = key ? strlen(key) : 0;
     if ((status = split_records(r, conf, topics->nelts, body, body_len, &slices, error)) != OK)
         return status;
     if (key && (status = ku_schema_encode(r, conf, 1, key, key_len, &key, &key_len, error)) != OK)

@@ -10,13 +10,15 @@
 #include "producer.h"
 
 /* The topics this request asks for (KafkaUpstreamTopicsQueryArg), checked
- * against the allow-list: OK, or 403 with *error. Needs no body. */
+ * against the allow-list: OK, or with *error 403 (a topic not allowed) or
+ * 400 (the argument cannot be decoded). Needs no body. */
 int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
                       apr_array_header_t **topics, const char **error);
 
 /* Builds the records for a request whose body was read: one per topic and
  * per split element, all in r->pool. Returns OK, or with *error a short,
- * safe detail: 400 (the body does not fit its format or schema), 503 or 500
+ * safe detail: 400 (the body does not fit its format or schema, or the key's
+ * query argument cannot be decoded), 503 or 500
  * (the schema registry cannot give its schema: ku_schema_encode); nothing is
  * produced then. */
 int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,

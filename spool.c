@@ -122,9 +122,11 @@ const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const cha
             ku_spool.location_on = 1;
         return NULL;
     }
-    if (cmd->path)
-        return "KafkaUpstreamSpool: a directory only in the server config; in a "
-               "section On or Off";
+    /* One spool serves the whole server: a directory in a <VirtualHost>
+     * would silently replace the main server's for every host. */
+    if (ap_check_cmd_context(cmd, GLOBAL_ONLY))
+        return "KafkaUpstreamSpool: a directory only in the main server config "
+               "(one spool serves every virtual host); in a section On or Off";
     ku_spool.dir = ap_server_root_relative(cmd->pool, arg1);
     ku_spool.max_size = KU_SPOOL_DEFAULT_MAX;
     if (!ku_spool.dir)
@@ -134,6 +136,9 @@ const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const cha
 
 const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on)
 {
+    if (ap_check_cmd_context(cmd, GLOBAL_ONLY))
+        return "KafkaUpstreamSpoolSync: only in the main server config (one spool "
+               "serves every virtual host)";
     ku_spool.sync = on;
     return NULL;
 }
@@ -152,25 +157,6 @@ static int spool_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     ku_spool.location_on = 0;
     ku_spool.shared = NULL;
     return OK;
-}
-
-/* The directory exists (made if missing) and the httpd user may write it. */
-static const char *check_dir(apr_pool_t *p)
-{
-    struct stat st;
-    int root = geteuid() == 0;
-
-    if (mkdir(ku_spool.dir, 0700) == 0 && root
-        && chown(ku_spool.dir, ap_unixd_config.user_id, ap_unixd_config.group_id))
-        return apr_psprintf(p, "cannot give %s to the httpd user: %s", ku_spool.dir,
-                            strerror(errno));
-    if (stat(ku_spool.dir, &st) || !S_ISDIR(st.st_mode))
-        return apr_psprintf(p, "%s is not a directory", ku_spool.dir);
-    if (root ? st.st_uid != ap_unixd_config.user_id || (st.st_mode & 0700) != 0700
-             : access(ku_spool.dir, W_OK | X_OK) != 0)
-        return apr_psprintf(p, "%s is not writable by the httpd user (it must own it)",
-                            ku_spool.dir);
-    return NULL;
 }
 
 /* The segment files' sizes, counted when no child runs yet. */
@@ -235,7 +221,7 @@ static int spool_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     if (!ku_spool.dir && ku_spool.location_on)
         error = "KafkaUpstreamSpool On needs a spool directory: KafkaUpstreamSpool "
                 "directory [max-size] in the server config";
-    else if (ku_spool.dir && !(error = check_dir(ptemp)))
+    else if (ku_spool.dir && !(error = ku_spool_check_dir(ptemp, s)))
         error = map_shared(pconf, ptemp, s);
     if (!error)
         return OK;
@@ -768,7 +754,7 @@ static void spool_child_init(apr_pool_t *pchild, server_rec *s)
 static void spool_child_start(apr_pool_t *pchild, server_rec *s)
 {
     if (ku_spool.shared && ku_spool_start_replay(pchild) != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "KU00046: spool %s: cannot start "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "KU00061: spool %s: cannot start "
                      "the replay thread", ku_spool.dir);
 }
 

@@ -24,6 +24,7 @@
 #define KU_SPOOL_DONE 2u
 #define KU_SPOOL_HEADER 16
 #define KU_SPOOL_SUFFIX ".kus"
+#define KU_SPOOL_DEAD_LETTER_FILE "dead-letter.jsonl"
 /* The record header consumers deduplicate on: "<segment>/<offset>". */
 #define KU_SPOOL_ID_HEADER "ku-spool-id"
 
@@ -141,6 +142,10 @@ void ku_spool_add_id_header(apr_pool_t *p, ku_record_t *rec, const ku_entry_t *e
 
 /* Into the list of waiting entries, in accept order. Lock held. */
 void ku_spool_waiting_add_locked(ku_entry_t *e);
+
+/* spool_check.c: the directory made if missing, then tried as httpd's
+ * children will use it, as the user they run as. NULL or why not. */
+const char *ku_spool_check_dir(apr_pool_t *p, server_rec *s);
 
 /* spool_status.c */
 void ku_spool_publish_locked(void);

@@ -22,6 +22,7 @@
 #include "librdkafka/rdkafka.h"
 
 #include "body_args.h"
+#include "log_limit.h"
 #include "mod_kafka_upstream.h"
 #include "spool.h"
 #include "spool_int.h"
@@ -29,7 +30,6 @@
 #define KU_REPLAY_TICK_MS 100
 #define KU_SCAN_TICKS 10          /* adoption scans: every second */
 #define KU_RESEND_BATCH 1000      /* records re-sent per producer and tick */
-#define KU_DEAD_LETTER_FILE "dead-letter.jsonl"
 #define KU_REASONS_LOGGED 16
 
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -166,9 +166,19 @@ static void log_dead_letter(const char *topic, const char *reason)
     if (i < KU_REASONS_LOGGED)
         logged[i] = reason;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, ku_spool.server, "KU00049: spool: a record for "
-                 "topic %s refused for good (%s): moved to %s/" KU_DEAD_LETTER_FILE
+                 "topic %s refused for good (%s): moved to %s/" KU_SPOOL_DEAD_LETTER_FILE
                  " (logged once per cause; counted on the status page)", topic, reason,
                  ku_spool.dir);
+}
+
+/* Every refused record would repeat it while the file cannot be written. */
+static void log_dead_letter_failure(int err)
+{
+    static ku_log_limit_t dead_letter_rl = KU_LOG_LIMIT("KU00062 (spool)");
+
+    if (ku_log_allowed(&dead_letter_rl, ku_spool.server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00062: spool %s: "
+                     "cannot write the dead-letter file; the record is dropped", ku_spool.dir);
 }
 
 void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
@@ -180,7 +190,7 @@ void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
 
     apr_pool_create_unmanaged_ex(&p, NULL, NULL);
     if (ku_spool.dead_fd < 0)
-        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.dir, "/" KU_DEAD_LETTER_FILE, NULL),
+        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.dir, "/" KU_SPOOL_DEAD_LETTER_FILE, NULL),
                                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (load_record(p, e, &rec) == 0) {
         o = dead_letter_line(p, &rec, e->accepted, reason);
@@ -189,8 +199,7 @@ void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
                            NULL);
         json_object_put(o);
         if (ku_spool.dead_fd < 0 || ku_spool_write_all(ku_spool.dead_fd, line, strlen(line)))
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, ku_spool.server, "KU00046: spool: "
-                         "cannot write the dead-letter file; the record is dropped");
+            log_dead_letter_failure(errno);
         log_dead_letter(rec.topic, reason);
     }
     apr_pool_destroy(p);

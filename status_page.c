@@ -8,11 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "util_script.h"
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 
@@ -20,6 +21,7 @@
 #include "status.h"
 #include "spool_status.h"
 #include "status_shm.h"
+#include "urlencoded.h"
 
 /* --- the page -------------------------------------------------------------------- */
 
@@ -204,6 +206,7 @@ static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
     apr_uint32_t i;
 
     KU_JSON_INT(o, "pid", getpid());
+    json_object_object_add(o, "mod_kafka_upstream", json_object_new_string(KU_MODULE_VERSION));
     /* The library this process runs on, which may not be the one it was built with. */
     json_object_object_add(o, "librdkafka", json_object_new_string(rd_kafka_version_str()));
     json_object_object_add(o, "librdkafka_linkage", json_object_new_string(ku_rdkafka_linkage));
@@ -274,6 +277,9 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
     for (i = 0; i < n; i++)
         names[i] = apr_pstrcat(r->pool, label(r->pool, views[i].slot->name), "\",server=\"",
                                label(r->pool, views[i].slot->server), NULL);
+    metric_head(bb, "kafka_upstream_module_info", "gauge",
+                "The version of mod_kafka_upstream (its version label)");
+    KU_PRINT("kafka_upstream_module_info{version=\"%s\"} 1\n", label(r->pool, KU_MODULE_VERSION));
     metric_head(bb, "kafka_upstream_librdkafka_info", "gauge",
                 "The librdkafka the module runs on (its version; linkage: bundled or shared)");
     KU_PRINT("kafka_upstream_librdkafka_info{version=\"%s\",linkage=\"%s\"} 1\n",
@@ -336,16 +342,20 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
     ku_spool_status_prometheus(bb);
 }
 
+/* ?format=prometheus, read as every query argument is (urlencoded.c): 1 or
+ * 0, or -1 when the argument cannot be decoded (400). */
 static int wants_prometheus(request_rec *r)
 {
-    apr_table_t *args;
     const char *format;
 
-    if (!r->args)
+    switch (ku_query_arg(r->pool, r->args, "format", &format)) {
+    case KU_ARG_FOUND:
+        return !strcmp(format, "prometheus");
+    case KU_ARG_ABSENT:
         return 0;
-    ap_args_to_table(r, &args);
-    format = apr_table_get(args, "format");
-    return format && !strcmp(format, "prometheus");
+    default:
+        return -1;
+    }
 }
 
 static int status_handler(request_rec *r)
@@ -353,19 +363,21 @@ static int status_handler(request_rec *r)
     apr_bucket_brigade *bb;
     ku_view_t *views;
     apr_uint32_t n;
-    int processes;
+    int processes, prometheus;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream-status"))
         return DECLINED;
     r->allowed |= (AP_METHOD_BIT << M_GET);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
+    if ((prometheus = wants_prometheus(r)) < 0)
+        return HTTP_BAD_REQUEST;
     if (!ku_shm.header)
         return HTTP_SERVICE_UNAVAILABLE;
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     views = snapshot(r->pool, &n, &processes);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    if (wants_prometheus(r)) {
+    if (prometheus) {
         ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
         status_prometheus(r, bb, views, n, processes);
     }

@@ -290,6 +290,23 @@ fails 'KafkaUpstreamIdempotence On with KafkaUpstreamRetries 0',
     qr/KU00010: \QKafkaUpstreamIdempotence On needs KafkaUpstreamRetries above 0\E/m;
 passes 'KafkaUpstreamIdempotence On', complete('KafkaUpstreamIdempotence On');
 
+# The spool (README "The spool"): one for the whole server, so its directory
+# and KafkaUpstreamSpoolSync only in the main server config; a virtual host
+# or a section says On or Off.
+my $vhost = sub { section('<VirtualHost 127.0.0.1:8599>', '</VirtualHost>', @_) };
+my $spool_dir_only = qr/^\QKafkaUpstreamSpool: a directory only in the main server config (one spool serves every virtual host); in a section On or Off\E$/m;
+fails 'KafkaUpstreamSpool directory in <VirtualHost>',
+    "KafkaUpstreamSpool /tmp/ku-spool-a 16M\n" . $vhost->('KafkaUpstreamSpool /tmp/ku-spool-b 16M'),
+    $spool_dir_only;
+fails 'KafkaUpstreamSpool directory in a Location', location('KafkaUpstreamSpool /tmp/ku-spool-b'),
+    $spool_dir_only;
+fails 'KafkaUpstreamSpoolSync in <VirtualHost>', $vhost->('KafkaUpstreamSpoolSync On'),
+    qr/^\QKafkaUpstreamSpoolSync: only in the main server config (one spool serves every virtual host)\E$/m;
+passes 'KafkaUpstreamSpool directory in the server config, On in <VirtualHost>',
+    "KafkaUpstreamSpool /tmp/ku-spool-a 16M\nKafkaUpstreamSpoolSync On\n"
+    . $vhost->('KafkaUpstreamBootstrapServers 127.0.0.1:9092', 'KafkaUpstreamTopic ku-config',
+               'KafkaUpstreamSpool On');
+
 # The schema registry (README: Schema Registry).
 my @registry = ('KafkaUpstreamSchemaRegistry http://127.0.0.1:8081/apis/ccompat/v7/');
 for my $url ('ftp://h/x', 'h:8081') {

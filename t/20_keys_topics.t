@@ -3,6 +3,9 @@
 # - KafkaUpstreamKeyQueryArg: the key is the decoded query argument;
 #   KafkaUpstreamKey: the key is an httpd expression's value; with both, the
 #   query argument wins when the request has it; an empty value is no key.
+#   Decoded as uri_args are ('+' and %20 a space, %2F a '/'); a key or
+#   topics argument that cannot be decoded (a bad escape, %00) → 400 naming
+#   it and nothing produced: never no key or the default topic instead.
 # - KafkaUpstreamPartitioner: murmur2_random (default) places a key where
 #   Kafka's Java producer does, toPositive(murmur2(key)) % partitions; crc32
 #   where Kong does, crc32(key) % partitions. Both are computed here and
@@ -73,7 +76,13 @@ my @key_cases = (
     [ '/keys/both?key=from-query',     'req-4',   'from-query' ],
     [ '/keys/both',                    'req-5',   'req-5' ],
     [ '/keys/both?key=',               'req-6',   undef ],    # present but empty: no key
+    [ '/keys/query?key=a%2Fb',         undef,     'a/b' ],    # %2F is a '/'
+    [ '/keys/query?k%65y=k%2F%41',     undef,     'k/A' ],    # names decoded as uri_args shows them
 );
+# A key argument that cannot be decoded (a bad escape, a NUL): 400 naming
+# it, nothing produced; never a record without a key, nor the expression's.
+my @bad_keys = ('/keys/query?key=a%00b', '/keys/query?key=a%zz', '/keys/query?key=%',
+                '/keys/both?key=a%00b');
 my $SAME = 3;    # requests per key of the placement tables
 
 # ?topics=..., the topics that get the record (in this order)
@@ -85,12 +94,17 @@ my @topic_cases = (
     [ 'ku-keys',                 ['ku-keys'] ],
 );
 my @forbidden = ('ku-raw', 'ku-fanout-a,ku-raw', 'ku-raw,ku-fanout-b',
-                 'ku-fanout-a%2Cku-keys%2Cku-raw', 'KU-FANOUT-A');
+                 'ku-fanout-a%2Cku-keys%2Cku-raw', 'KU-FANOUT-A', 'evil%2Fx', '%2F',
+                 'ku-fanout-a,evil%2Fx');
+# A topics argument that cannot be decoded: 400 naming it, nothing produced
+# (not even to the Location's own topic, nor to the allowed topic beside it).
+my @undecodable = ('evil%00', 'evil%zz', 'ku-fanout-a,evil%zz', 'ku-fanout-a%');
 my %parts = ('ku-keys' => $PARTS, 'ku-fanout-a' => 1, 'ku-fanout-b' => 1, 'ku-raw' => 1);
 
 my $records = sum0(map { scalar @{ $_->[1] } } @topic_cases);
 plan tests => @key_cases + @keys * (1 + $SAME) + 1 + 1 + @keys * $SAME
-              + 2 * @topic_cases + $records + 2 * @forbidden,
+              + 2 * @topic_cases + $records + 2 * @forbidden + 2 * @undecodable
+              + 2 * @bad_keys,
      need_lwp;
 
 my $n = 0;
@@ -206,3 +220,20 @@ for my $asked (@forbidden) {
     ok t_cmp(growth($before, ends()), join(' ', map { "$_ +0" } sort keys %parts),
              "?topics=$asked: nothing produced to any topic");
 }
+
+# The same for arguments that cannot be decoded: the topics, then the key.
+sub refused {
+    my ($url, $status, $error, %hdr) = @_;
+    my $before = ends();
+    my ($res) = post($url, %hdr);
+    my $answer = eval { json->encode(json->decode($res->content)) } // $res->content;
+    ok t_cmp($res->code . " $answer", "$status $error", "$url: $status");
+    ok t_cmp(growth($before, ends()), join(' ', map { "$_ +0" } sort keys %parts),
+             "$url: nothing produced to any topic");
+}
+refused("/keys/topics?topics=$_", 400,
+        '{"error":"query argument topics cannot be decoded","message":"Bad Request"}')
+    for @undecodable;
+refused($_, 400, '{"error":"query argument key cannot be decoded","message":"Bad Request"}',
+        'X-Request-Id' => 'req-7')
+    for @bad_keys;

@@ -204,7 +204,12 @@ sub tests_for {
 
 my $total = 0;
 $total += tests_for($_) for @cases;
-plan tests => $total + 4;
+plan tests => $total + 5;
+
+# A corpus that was not copied, or not read, would leave only the generated
+# cases: every one of t/corpus's 71 request files (at least) is a case.
+ok t_cmp(scalar(@files) >= 71 ? 'all' : scalar(@files) . ' of 71', 'all',
+         "the corpus files were read (@{[ scalar @files ]} of t/corpus/*.http)");
 
 # One request; a hang or an unanswered request gives an undefined status.
 sub send_case {

@@ -254,7 +254,14 @@ kafka('create-topics', qw(ku-fault-sync:3 ku-fault-async:3 ku-fault-graceful:3
     my @left = grep { !/closed, 0 message/ } @closed;
     print STDERR "# async: @{[ scalar @closed ]} producers closed meanwhile (children the MPM stopped)\n";
     print STDERR "# async: $_" for @left;
-    ok t_cmp(scalar(@left), 0, 'async: no exiting child left messages undelivered');
+    # Only when the MPM stopped a child meanwhile: with none, this checks
+    # nothing, and says so rather than passing.
+    if (@closed) {
+        ok t_cmp(scalar(@left), 0, 'async: no exiting child left messages undelivered');
+    }
+    else {
+        skip('no child exited during the async load: no exit flush to check', 0);
+    }
 }
 
 # --- 3. child exit with the broker down ------------------------------------------

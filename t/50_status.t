@@ -9,6 +9,7 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
 use Apache::TestRequest qw(GET POST);
+use FindBin;
 use IO::Socket::INET ();
 use lib 't/lib';
 use KafkaTest;
@@ -17,7 +18,7 @@ use HttpdLog;
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
 
-plan tests => 30 + 2 * @secrets, need_lwp;
+plan tests => 35 + 2 * @secrets, need_lwp;
 
 my $async = qr{^/status-async \(status };
 my $sync = qr{^/status-sync \(status-sync };
@@ -74,7 +75,19 @@ ok t_cmp($after->{latency_ms}{count} - $before->{latency_ms}{count}, $n,
          'a delivery latency for each');
 ok t_cmp($after->{latency_ms}{buckets}{'+Inf'}, $after->{latency_ms}{count},
          'the +Inf bucket holds every delivery');
-ok t_cmp(defined $after->{latency_ms}{p99} ? 1 : 0, 1, 'p99 approximated');
+# p50 and p99 are the upper bound of the first bucket whose cumulative
+# count reaches that share of the deliveries, "+Inf" beyond the last bound
+# (README "Status page"): worked out here from the same page's buckets.
+sub quantile_of {
+    my ($lat, $q) = @_;
+    for my $le (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000) {
+        return $le if ($lat->{buckets}{$le} // 0) >= $q * $lat->{buckets}{'+Inf'};
+    }
+    return '+Inf';
+}
+ok t_cmp(($after->{latency_ms}{p50} // 'none') . ' ' . ($after->{latency_ms}{p99} // 'none'),
+         quantile_of($after->{latency_ms}, 0.5) . ' ' . quantile_of($after->{latency_ms}, 0.99),
+         'p50 and p99 are the buckets that hold them');
 
 # --- rejected, by reason ----------------------------------------------------------
 $before = $after;
@@ -154,6 +167,24 @@ ok t_cmp(status()->{librdkafka}, $want_rdkafka, 'the JSON page names the librdka
 ok t_cmp(status()->{librdkafka_linkage}, 'shared', 'and says it is a shared library');
 ok t_cmp([$res->content =~ /^kafka_upstream_librdkafka_info\{version="([^"]*)",linkage="([^"]*)"\} 1$/m],
          [$want_rdkafka, 'shared'], 'so does the Prometheus page');
+# ?format is read as every query argument (README "Status page"): a name
+# decoded as uri_args shows it, a value that cannot be decoded is a 400.
+ok t_cmp(GET('/ku-status?form%61t=prometheus')->content, qr/^kafka_upstream_processes \d+$/m,
+         '?form%61t=prometheus is ?format=prometheus');
+ok t_cmp(GET('/ku-status?format=prometheus%zz')->code, 400,
+         'a format argument that cannot be decoded: 400');
+# The module's own version: AC_INIT's in configure.ac, in the startup notice
+# and on both pages (httpd's headers define an empty PACKAGE_VERSION).
+my $want_version = do {
+    open my $fh, '<', "$FindBin::Bin/../configure.ac" or die "configure.ac: $!";
+    my ($v) = join('', <$fh>) =~ /^AC_INIT\(\[mod_kafka_upstream\], \[([^\]]+)\]/m;
+    $v // die 'no version in configure.ac';
+};
+ok t_cmp(status()->{mod_kafka_upstream}, $want_version, 'the JSON page names the module version');
+ok t_cmp(($res->content =~ /^kafka_upstream_module_info\{version="([^"]*)"\} 1$/m)[0],
+         $want_version, 'so does the Prometheus page');
+ok t_cmp((log_since(0) =~ /KU00060: (mod_kafka_upstream [^,]*),/)[0],
+         "mod_kafka_upstream $want_version", 'KU00060 names the module version');
 ok t_cmp(($res->content =~ /^kafka_upstream_messages_accepted_total\{producer="\Q$name\E",server="\Q$server\E"\} (\d+)$/m)[0],
          $json->{accepted}, 'Prometheus and JSON agree');
 

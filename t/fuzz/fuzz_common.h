@@ -127,6 +127,51 @@ static FZ_UNUSED int fz_utf8_valid(const char *str, size_t len)
     return 1;
 }
 
+/* ---------------------------------------------- form-urlencoded text */
+
+static FZ_UNUSED int fz_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The reference decoding of s[0..n) into a malloc'd, NUL-terminated
+ * buffer: '+' is a space, %XX a byte; a '%' without two hex digits fails
+ * (returns 0) when strict and is kept otherwise. */
+static FZ_UNUSED int fz_url_decode(const char *s, size_t n, int strict, char **out,
+                                   size_t *out_len)
+{
+    char *o = malloc(n + 1);
+    size_t i, k = 0;
+
+    if (!o)
+        abort();
+    for (i = 0; i < n; i++) {
+        int hi = i + 1 < n ? fz_hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = i + 2 < n ? fz_hex_value((unsigned char)s[i + 2]) : -1;
+
+        if (s[i] == '%' && hi >= 0 && lo >= 0) {
+            o[k++] = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        else if (s[i] == '%' && strict) {
+            free(o);
+            return 0;
+        }
+        else
+            o[k++] = s[i] == '+' ? ' ' : s[i];
+    }
+    o[k] = '\0';
+    *out = o;
+    *out_len = k;
+    return 1;
+}
+
 /* ------------------------------------------- RFC 8259 grammar check */
 
 typedef struct {

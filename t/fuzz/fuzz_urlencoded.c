@@ -16,47 +16,15 @@
  */
 #include "fuzz_common.h"
 
-static int ref_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Strict decoding of one component into a malloc'd buffer; 0 when malformed. */
 static int ref_decode(const char *s, size_t n, int is_name, char **out, size_t *out_len)
 {
-    char *o = malloc(n + 1);
-    size_t i, k = 0;
-
-    if (!o)
-        abort();
-    for (i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            int hi = i + 1 < n ? ref_hex((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < n ? ref_hex((unsigned char)s[i + 2]) : -1;
-
-            if (hi < 0 || lo < 0) {
-                free(o);
-                return 0;
-            }
-            o[k++] = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        else
-            o[k++] = s[i] == '+' ? ' ' : s[i];
-    }
-    o[k] = '\0';
-    if (!fz_utf8_valid(o, k) || (is_name && memchr(o, '\0', k))) {
-        free(o);
+    if (!fz_url_decode(s, n, 1, out, out_len))
+        return 0;
+    if (!fz_utf8_valid(*out, *out_len) || (is_name && memchr(*out, '\0', *out_len))) {
+        free(*out);
         return 0;
     }
-    *out = o;
-    *out_len = k;
     return 1;
 }
 
