@@ -114,6 +114,7 @@ const char *ku_conf_str(const ku_dir_conf_t *c, ku_str_t s)
         [KU_STR_MESSAGE_FORMAT] = "envelope",
         [KU_STR_PARTITIONER] = "murmur2_random",
         [KU_STR_SPLIT] = "none",
+        [KU_STR_API] = "kong",
         [KU_STR_SCHEMA_PAYLOAD] = "avro_json",
     };
     return c->str[s] ? c->str[s] : defaults[s];
@@ -204,6 +205,16 @@ ku_split_t ku_conf_split(const ku_dir_conf_t *c)
 ku_payload_t ku_conf_payload(const ku_dir_conf_t *c)
 {
     return (ku_payload_t)choice(c, KU_STR_SCHEMA_PAYLOAD);
+}
+
+ku_api_t ku_conf_api(const ku_dir_conf_t *c)
+{
+    return (ku_api_t)choice(c, KU_STR_API);
+}
+
+int ku_conf_answers_early(const ku_dir_conf_t *c)
+{
+    return ku_conf_flag(c, KU_FLAG_ASYNC) && ku_conf_api(c) == KU_API_KONG;
 }
 
 int ku_conf_is_complete(const ku_dir_conf_t *c)
@@ -504,6 +515,7 @@ static const char *const formats[] = { "envelope", "raw", NULL };
 static const char *const partitioners[] = { "murmur2_random", "consistent_random", "crc32",
                                             "random", NULL };
 static const char *const splits[] = { "none", "ndjson", "json-array", NULL };
+static const char *const apis[] = { "kong", "rest-v2", NULL };
 
 static const ku_choice_t choice_compression = {
     KU_STR_COMPRESSION, compressions, "none, gzip, snappy, lz4 or zstd" };
@@ -514,6 +526,7 @@ static const ku_choice_t choice_format = { KU_STR_MESSAGE_FORMAT, formats, "enve
 static const ku_choice_t choice_partitioner = {
     KU_STR_PARTITIONER, partitioners, "murmur2_random, consistent_random, crc32 or random" };
 static const ku_choice_t choice_split = { KU_STR_SPLIT, splits, "none, ndjson or json-array" };
+static const ku_choice_t choice_api = { KU_STR_API, apis, "kong or rest-v2" };
 
 static const char *set_choice(cmd_parms *cmd, void *conf, const char *arg)
 {
@@ -527,6 +540,14 @@ static const char *set_choice(cmd_parms *cmd, void *conf, const char *arg)
         }
     return apr_psprintf(cmd->pool, "%s: invalid value '%s': %s is allowed",
                         cmd->cmd->name, arg, choice->allowed);
+}
+
+/* The REST proxies' v3 API is reserved: named, but refused until it is built. */
+static const char *set_api(cmd_parms *cmd, void *conf, const char *arg)
+{
+    if (!strcasecmp(arg, "rest-v3"))
+        return "KafkaUpstreamAPI: rest-v3 is not implemented yet: kong or rest-v2 is allowed";
+    return set_choice(cmd, conf, arg);
 }
 
 /* A query argument name or a cluster name: a plain token. */
@@ -688,6 +709,9 @@ const command_rec ku_cmds[] = {
                   KU_CONTEXT, "murmur2_random|consistent_random|crc32|random"),
     AP_INIT_TAKE1("KafkaUpstreamSplit", set_choice, (void *)&choice_split, KU_CONTEXT,
                   "none|ndjson|json-array: one record per line or array element"),
+    AP_INIT_TAKE1("KafkaUpstreamAPI", set_api, (void *)&choice_api, KU_CONTEXT,
+                  "kong|rest-v2: Kong's envelope, or the REST proxies' v2 produce routes "
+                  "below the Location"),
     AP_INIT_TAKE1("KafkaUpstreamClusterName", set_name,
                   (void *)(intptr_t)KU_STR_CLUSTER_NAME, KU_CONTEXT,
                   "names the producer: client.id suffix (Kong cluster_name)"),

@@ -107,6 +107,7 @@ typedef enum {
     KU_STR_MESSAGE_FORMAT,    /* envelope raw */
     KU_STR_PARTITIONER,       /* murmur2_random consistent_random crc32 random */
     KU_STR_SPLIT,             /* none ndjson json-array */
+    KU_STR_API,               /* kong rest-v2 */
     /* The schema registry (schema_conf.c): */
     KU_STR_SR_URL,
     KU_STR_SR_CA_FILE,
@@ -188,10 +189,16 @@ void ku_conf_producer_id(const ku_dir_conf_t *c, ku_conf_producer_id_t *id);
 typedef enum { KU_REPEATED_RETAIN, KU_REPEATED_CONCATENATE, KU_REPEATED_TAKE_FIRST } ku_repeated_t;
 typedef enum { KU_FORMAT_ENVELOPE, KU_FORMAT_RAW } ku_format_t;
 typedef enum { KU_PAYLOAD_AVRO_JSON, KU_PAYLOAD_SIMPLE_JSON } ku_payload_t;
+typedef enum { KU_API_KONG, KU_API_REST_V2 } ku_api_t;
 ku_repeated_t ku_conf_headers_repeated(const ku_dir_conf_t *c);
 ku_format_t ku_conf_format(const ku_dir_conf_t *c);
 ku_split_t ku_conf_split(const ku_dir_conf_t *c);
 ku_payload_t ku_conf_payload(const ku_dir_conf_t *c);
+ku_api_t ku_conf_api(const ku_dir_conf_t *c);
+/* Whether requests are answered before Kafka acknowledged them, which
+ * decides how long records linger: KafkaUpstreamAsync under the Kong API;
+ * a rest-v2 Location waits for the acknowledgement, as the REST proxies. */
+int ku_conf_answers_early(const ku_dir_conf_t *c);
 
 /* True when the conf names a cluster and a topic: it can produce. */
 int ku_conf_is_complete(const ku_dir_conf_t *c);

@@ -85,7 +85,7 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
 
     if (!ku_conf_is_complete(c))
         return NULL; /* checked per request: 500 where the handler runs */
-    if (ku_conf_flag(c, KU_FLAG_ASYNC)
+    if (ku_conf_answers_early(c)
         && ku_conf_num(c, KU_NUM_ASYNC_FLUSH_TIMEOUT) >= ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT))
         return apr_psprintf(p, "KafkaUpstreamAsyncFlushTimeout (%d) must be lower "
                             "than KafkaUpstreamDeliveryTimeout (%d)",
@@ -94,7 +94,7 @@ const char *ku_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
     /* rd_kafka_new() refuses linger.ms >= message.timeout.ms, which the
      * scratch conf below does not check; a sync Location lingers
      * KU_SYNC_LINGER_MS. */
-    if (!ku_conf_flag(c, KU_FLAG_ASYNC)
+    if (!ku_conf_answers_early(c)
         && ku_conf_num(c, KU_NUM_DELIVERY_TIMEOUT) <= KU_SYNC_LINGER_MS)
         return apr_psprintf(p, "KafkaUpstreamDeliveryTimeout (%d) must be greater "
                             "than %d with KafkaUpstreamAsync Off",

@@ -149,7 +149,7 @@ static void push_security_props(apr_pool_t *p, apr_array_header_t *props,
 apr_array_header_t *ku_conf_producer_props(apr_pool_t *p, const ku_dir_conf_t *c)
 {
     apr_array_header_t *props = apr_array_make(p, 16, sizeof(ku_prop_t));
-    int async = ku_conf_flag(c, KU_FLAG_ASYNC);
+    int async = ku_conf_answers_early(c);
     int idempotent = ku_conf_flag(c, KU_FLAG_IDEMPOTENCE);
     const char *partitioner = ku_conf_str(c, KU_STR_PARTITIONER);
     const char *cluster = ku_conf_str(c, KU_STR_CLUSTER_NAME);

@@ -26,6 +26,7 @@
 #include "producer.h"
 #include "request.h"
 #include "results.h"
+#include "rest_v2.h"
 #include "spool.h"
 #include "status.h"
 #include "storage.h"
@@ -261,6 +262,8 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
+    if (ku_conf_api(conf) == KU_API_REST_V2)
+        return ku_rest_v2_handle(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);

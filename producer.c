@@ -558,7 +558,8 @@ static rd_kafka_headers_t *record_headers(const apr_array_header_t *headers)
         return NULL;
     hdrs = rd_kafka_headers_new((size_t)headers->nelts);
     for (i = 0; i < headers->nelts; i++)
-        rd_kafka_header_add(hdrs, h[i].name, -1, h[i].value, -1);
+        rd_kafka_header_add(hdrs, h[i].name, -1, h[i].value,
+                            h[i].value_len ? (ssize_t)h[i].value_len : -1);
     return hdrs;
 }
 
@@ -599,6 +600,7 @@ static rd_kafka_resp_err_t produce(ku_producer_t *kp, const ku_record_t *rec, vo
 {
     rd_kafka_headers_t *hdrs = record_headers(rec->headers);
     rd_kafka_topic_t *rkt = topic_handle(kp, rec->topic);
+    int32_t partition = rec->has_partition ? rec->partition : RD_KAFKA_PARTITION_UA;
     rd_kafka_resp_err_t err;
 
     /* RD_KAFKA_MSG_F_COPY: the value lives in the request pool, and an
@@ -610,14 +612,16 @@ static rd_kafka_resp_err_t produce(ku_producer_t *kp, const ku_record_t *rec, vo
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                 RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
                                 RD_KAFKA_V_KEY((void *)rec->key, rec->key ? rec->key_len : 0),
-                                RD_KAFKA_V_HEADERS(hdrs),
+                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_PARTITION(partition),
+                                RD_KAFKA_V_TIMESTAMP(rec->timestamp),
                                 RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     else
         err = rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(rec->topic),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                 RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
                                 RD_KAFKA_V_KEY((void *)rec->key, rec->key ? rec->key_len : 0),
-                                RD_KAFKA_V_HEADERS(hdrs),
+                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_PARTITION(partition),
+                                RD_KAFKA_V_TIMESTAMP(rec->timestamp),
                                 RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err && hdrs)
         rd_kafka_headers_destroy(hdrs); /* only a queued message owns them */

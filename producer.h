@@ -47,6 +47,7 @@ ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
 typedef struct {
     const char *name;
     const char *value;
+    size_t value_len;                   /* 0: strlen(value); more: bytes with NULs */
 } ku_header_t;
 
 /* One record to produce, and what came of it. */
@@ -57,6 +58,9 @@ typedef struct {
     const void *value;
     size_t len;
     const apr_array_header_t *headers;  /* ku_header_t, or NULL */
+    int has_partition;                  /* 0: the partitioner chooses */
+    int32_t partition;
+    int64_t timestamp;                  /* ms since the epoch; 0: now */
     ku_send_result_t result;
 } ku_record_t;
 

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rest_v2_parse.h: the REST proxies' v2 produce dialect, without httpd
+ * (README "REST proxy dialects"): the route below the Location, the media
+ * types, and the body {"records":[...]} made into records. The errors are
+ * the peers': an HTTP status and their error_code. */
+#ifndef KU_REST_V2_PARSE_H
+#define KU_REST_V2_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "apr_pools.h"
+#include "apr_tables.h"
+
+/* How a record's key and value are written in the body. */
+typedef enum {
+    KU_V2_BINARY,   /* base64 strings */
+    KU_V2_JSON,     /* any JSON value, produced as its compact text */
+    KU_V2_TEXT      /* Strimzi's: a JSON string, produced as its UTF-8 bytes */
+} ku_v2_format_t;
+
+/* A refusal: the HTTP status, the peers' error_code and a safe message. */
+typedef struct {
+    int status;
+    int code;
+    const char *message;
+} ku_v2_error_t;
+
+typedef struct {
+    const char *name;
+    const char *value;
+    size_t value_len;
+} ku_v2_header_t;
+
+/* One record as the body gave it; a NULL key or value was null or absent. */
+typedef struct {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+    int32_t partition;              /* -1: not given */
+    int64_t timestamp;              /* ms since the epoch; 0: not given */
+    apr_array_header_t *headers;    /* ku_v2_header_t, or NULL */
+} ku_v2_record_t;
+
+/* The route: path is what follows the Location ("/topics/T" or
+ * "/topics/T/partitions/P"). 0, or 404 (no such route, code 404; a
+ * partition that is no number, 40402). *partition is -1 on the topic route. */
+int ku_v2_route(apr_pool_t *p, const char *path, const char **topic, int32_t *partition,
+                ku_v2_error_t *err);
+
+/* A Kafka topic name: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
+int ku_v2_topic_name_ok(const char *topic);
+
+/* The request's Content-Type: 0 and *format, or 415 (an unknown type, or
+ * an embedded format that needs schemas: not supported yet). */
+int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_error_t *err);
+
+/* The answer's media type for this Accept header (NULL or absent: ours),
+ * or NULL when the client accepts none of them (406). */
+const char *ku_v2_answer_type(apr_pool_t *p, const char *accept);
+
+/* The body: 0 and the records (ku_v2_record_t), or 400 (not JSON, code
+ * 400), 422 (JSON, but not records: code 422), 413 (more than max_records,
+ * code 413). partition >= 0: the route's, which a record may only repeat. */
+int ku_v2_parse_body(apr_pool_t *p, const char *body, size_t len, ku_v2_format_t format,
+                     int max_records, int32_t partition, apr_array_header_t **records,
+                     ku_v2_error_t *err);
+
+#endif

@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: Apache-2.0
+# README "REST proxy dialects": a Location under `KafkaUpstreamAPI rest-v2`
+# answers the v2 produce routes of Confluent's REST Proxy, Karapace,
+# Redpanda and Strimzi's bridge below it (t/conf/25_rest_v2.inc). Each
+# answer is validated against the JSON Schemas in t/schemas/, written from
+# the peers' published references; what reached Kafka (key and value bytes,
+# headers, partition, timestamp) is read back with kcat; every refusal
+# produces nothing.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use Apache::TestRequest qw(POST GET);
+use JSON::PP ();
+use MIME::Base64 qw(encode_base64);
+use lib 't/lib';
+use KafkaTest;
+
+chomp(my $python = `bash t/tools/sr-venv.sh`);
+plan tests => 86, need_lwp, need { 'jsonschema venv' => -x $python };
+
+my $topic = 'ku-rest-v2';           # 3 partitions
+my $missing = 'ku-rest-v2-missing'; # allowed, not on the broker
+my $v2 = 'application/vnd.kafka.v2+json';
+
+sub b64 { encode_base64($_[0], '') }
+
+sub post {
+    my ($path, $type, $body, @headers) = @_;
+    return POST $path, content => $body, 'Content-Type' => $type, @headers;
+}
+
+sub answer_of { my $c = $_[0]->content; eval { json->decode($c) } // { unparsed => $c } }
+
+# "valid", or "invalid: why": the answer against t/schemas/$schema.json.
+sub schema_check {
+    my ($schema, $text) = @_;
+    open(my $fh, '|-', "'$python' t/tools/json-validate.py t/schemas/$schema.json > t/logs/schema.out")
+        or die "json-validate: $!";
+    print $fh $text;
+    close $fh;
+    open(my $in, '<', 't/logs/schema.out') or die $!;
+    chomp(my $verdict = <$in> // 'no output');
+    return $verdict;
+}
+
+# One record's field as kcat formats it (%k key, %s value, %h headers,
+# %T timestamp), raw bytes (but %h, which ends a value at a NUL).
+sub kcat_field {
+    my ($partition, $offset, $format) = @_;
+    my $b = broker();
+    return scalar `timeout 15 kcat -C -q -e -b $b -t $topic -p $partition -o $offset -c 1 -f '$format'`;
+}
+
+# A record's headers [name, value, ...] from kcat -J, whose %h would end
+# a value at a NUL; read as bytes (the key beside them need not be UTF-8).
+sub headers_of {
+    my ($partition, $offset) = @_;
+    my $b = broker();
+    my $line = `timeout 15 kcat -C -q -e -J -b $b -t $topic -p $partition -o $offset -c 1`;
+    my $record = eval { JSON::PP->new->decode($line) } // {};
+    return $record->{headers} // [];
+}
+
+sub end_offsets { join ',', map { end_offset($topic, $_) } 0 .. 2 }
+
+# The partition whose end offset passed the one given for it (waiting up
+# to 15 s: an async record), or undef.
+sub grown_partition {
+    my @before = @_;
+    for (1 .. 30) {
+        my ($p) = grep { end_offset($topic, $_) > $before[$_] } 0 .. 2;
+        return $p if defined $p;
+        select(undef, undef, undef, 0.5);
+    }
+    return undef;
+}
+
+# --- binary: key, value, headers, partition, timestamp -----------------------------
+{
+    my ($key, $value, $header) = ("\0k\xff", "v\0\xff", "x\0y");
+    my $before = end_offset($topic, 1);
+    my $body = json->encode({ records => [
+        { key => b64($key), value => b64($value), partition => 1, timestamp => 1700000000123,
+          headers => [ { key => 'h1', value => b64($header) } ] },
+        { value => b64('second'), partition => 1 } ] });
+    ok t_cmp(schema_check('rest-v2-produce-request', $body), 'valid',
+             'binary: the request is what the peers define');
+    my $res = post("/rest-v2/topics/$topic", 'application/vnd.kafka.binary.v2+json', $body);
+    ok t_cmp($res->code, 200, 'binary: 200');
+    ok t_cmp($res->header('Content-Type'), $v2, 'binary: answered as application/vnd.kafka.v2+json');
+    ok t_cmp(schema_check('rest-v2-produce-answer', $res->content), 'valid',
+             'binary: the answer is what the peers define');
+    my $offsets = answer_of($res)->{offsets};
+    ok t_cmp(json->encode($offsets), json->encode([
+        { partition => 1, offset => $before + 0, error_code => undef, error => undef },
+        { partition => 1, offset => $before + 1, error_code => undef, error => undef } ]),
+             'binary: each record\'s partition and offset');
+    ok t_cmp(kcat_field(1, $before, '%k'), $key, 'binary: the key bytes in Kafka');
+    ok t_cmp(kcat_field(1, $before, '%s'), $value, 'binary: the value bytes in Kafka');
+    ok t_cmp(json->encode(headers_of(1, $before)), json->encode([ h1 => $header ]),
+             'binary: the header, bytes and all');
+    ok t_cmp(kcat_field(1, $before, '%T'), '1700000000123', 'binary: the timestamp');
+    ok t_cmp(kcat_field(1, $before + 1, '%s'), 'second', 'binary: the second record');
+}
+
+# --- json on the partition route ------------------------------------------------------
+{
+    my $before = end_offset($topic, 2);
+    my $res = post("/rest-v2/topics/$topic/partitions/2", 'application/vnd.kafka.json.v2+json',
+                   '{"records":[{"key":{"id":1},"value":{"a":[1, "b/c"]}},{"value":null}]}');
+    ok t_cmp($res->code, 200, 'json, partition route: 200');
+    ok t_cmp(schema_check('rest-v2-produce-answer', $res->content), 'valid',
+             'json, partition route: the answer validates');
+    ok t_cmp(join(',', map { "$_->{partition}:$_->{offset}" } @{ answer_of($res)->{offsets} }),
+             "2:$before,2:" . ($before + 1), 'json, partition route: both in partition 2');
+    my @records = consume($topic, $before, 2, partition => 2);
+    ok t_cmp($records[0]{key}, '{"id":1}', 'json: the key is its JSON text');
+    ok t_cmp($records[0]{payload}, '{"a":[1,"b/c"]}', 'json: the value is its compact JSON text');
+    ok t_cmp(defined $records[1]{payload} ? 'a value' : 'null', 'null',
+             'json: a null value is a record without a value');
+}
+
+# --- Strimzi's text, plain application/json, Accept ---------------------------------
+{
+    my $before = end_offset($topic, 0);
+    my $res = post("/rest-v2/topics/$topic", 'application/vnd.kafka.text.v2+json',
+                   '{"records":[{"key":"k","value":"plain text","partition":0}]}');
+    ok t_cmp($res->code, 200, 'text: 200');
+    my ($record) = consume($topic, $before, 1, partition => 0);
+    ok t_cmp("$record->{key}|$record->{payload}", 'k|plain text', 'text: the strings as they are');
+
+    $res = post("/rest-v2/topics/$topic", 'application/json',
+                '{"records":[{"value":{"plain":"json"},"partition":0}]}',
+                Accept => 'text/html;q=0.9, application/json');
+    ok t_cmp($res->code, 200, 'application/json: 200');
+    ok t_cmp($res->header('Content-Type'), 'application/json',
+             'Accept application/json: answered so');
+    ($record) = consume($topic, $before + 1, 1, partition => 0);
+    ok t_cmp($record->{payload}, '{"plain":"json"}', 'application/json: the json format');
+}
+
+# --- refusals: nothing produced ------------------------------------------------------------
+# [name, path, content type, body, extra headers, status, error_code, message pattern]
+my @refusals = (
+    ['Accept text/html', "/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
+     '{"records":[{"value":1}]}', [Accept => 'text/html'], 406, 406, qr/Not Acceptable/],
+    ['avro', "/rest-v2/topics/$topic", 'application/vnd.kafka.avro.v2+json',
+     '{"value_schema_id":1,"records":[{"value":1}]}', [], 415, 415, qr/not supported yet/],
+    ['jsonschema', "/rest-v2/topics/$topic", 'application/vnd.kafka.jsonschema.v2+json',
+     '{"records":[{"value":1}]}', [], 415, 415, qr/not supported yet/],
+    ['text/plain', "/rest-v2/topics/$topic", 'text/plain', 'x', [], 415, 415,
+     qr/Unsupported Media Type/],
+    ['a topic not allowed', '/rest-v2/topics/ku-defaults', 'application/vnd.kafka.json.v2+json',
+     '{"records":[{"value":1}]}', [], 403, 40301, qr/not allowed/],
+    ['an unknown route', "/rest-v2/topics/$topic/records", 'application/vnd.kafka.json.v2+json',
+     '{"records":[{"value":1}]}', [], 404, 404, qr/Not Found/],
+    ['malformed JSON', "/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
+     '{"records":[{"value":1}', [], 400, 400, qr/not JSON/],
+    ['bad base64', "/rest-v2/topics/$topic", 'application/vnd.kafka.binary.v2+json',
+     '{"records":[{"value":"aGk="},{"value":"not base64!"}]}', [], 422, 422, qr/base64/],
+    ['bad header base64', "/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
+     '{"records":[{"value":1,"headers":[{"key":"h","value":"%%"}]}]}', [], 422, 422, qr/base64/],
+    ['no records', "/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
+     '{"records":[]}', [], 422, 422, qr/at least one/],
+    ['10,001 records', "/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
+     json->encode({ records => [ map { { value => $_ } } 1 .. 10_001 ] }), [], 413, 413,
+     qr/more than 10000/],
+    ['a body over KafkaUpstreamMaxBodySize', "/rest-v2-small/topics/$topic",
+     'application/vnd.kafka.json.v2+json',
+     json->encode({ records => [ { value => 'x' x 300 } ] }), [], 413, 413, qr/too large/],
+);
+for (@refusals) {
+    my ($name, $path, $type, $body, $headers, $status, $code, $message) = @$_;
+    my $before = end_offsets();
+    my $res = post($path, $type, $body, @$headers);
+    my $answer = answer_of($res);
+    ok t_cmp($res->code . ' ' . ($answer->{error_code} // 'none'), "$status $code",
+             "$name: $status, error_code $code");
+    ok t_cmp($answer->{message} // '', $message, "$name: the message says why");
+    ok t_cmp(schema_check('rest-v2-error', $res->content), 'valid',
+             "$name: the error validates");
+    ok t_cmp(end_offsets(), $before, "$name: nothing produced");
+}
+
+# --- Kafka's refusals ------------------------------------------------------------------------
+{
+    my $res = post("/rest-v2/topics/$missing", 'application/vnd.kafka.json.v2+json',
+                   '{"records":[{"value":1}]}');
+    ok t_cmp($res->code . ' ' . (answer_of($res)->{error_code} // 'none'), '404 40401',
+             'an unknown topic: 404, error_code 40401');
+    ok t_cmp(schema_check('rest-v2-error', $res->content), 'valid',
+             'an unknown topic: the error validates');
+
+    my $before = end_offsets();
+    $res = post("/rest-v2/topics/$topic/partitions/7", 'application/vnd.kafka.json.v2+json',
+                '{"records":[{"value":1}]}');
+    ok t_cmp($res->code . ' ' . (answer_of($res)->{error_code} // 'none'), '404 40402',
+             'partition 7 of 3: 404, error_code 40402');
+    ok t_cmp(end_offsets(), $before, 'partition 7 of 3: nothing produced');
+
+    # One record to a partition that exists, one to one that does not: the
+    # offsets say which.
+    $before = end_offset($topic, 0);
+    $res = post("/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
+                '{"records":[{"value":"ok","partition":0},{"value":"no","partition":9}]}');
+    ok t_cmp($res->code, 200, 'one partition missing: 200');
+    ok t_cmp(schema_check('rest-v2-produce-answer', $res->content), 'valid',
+             'one partition missing: the answer validates');
+    ok t_cmp(json->encode(answer_of($res)->{offsets}), json->encode([
+        { partition => 0, offset => $before + 0, error_code => undef, error => undef },
+        { partition => undef, offset => undef, error_code => 40402,
+          error => 'Partition not found.' } ]),
+             'one partition missing: its entry says so');
+    ok t_cmp(end_offset($topic, 0), $before + 1, 'one partition missing: the other produced');
+}
+
+# --- method, async, spool, Kong beside it ------------------------------------------------
+{
+    my $res = GET "/rest-v2/topics/$topic";
+    ok t_cmp($res->code . ' ' . ($res->header('Allow') // ''), '405 POST', 'GET: 405, Allow: POST');
+
+    my $before = end_offset($topic, 1);
+    $res = post("/rest-v2/topics/$topic?async=true", 'application/vnd.kafka.json.v2+json',
+                '{"records":[{"value":"async","partition":1}]}');
+    ok t_cmp($res->code . ' ' . length($res->content), '204 0', '?async=true: 204, no body');
+    my ($record) = consume($topic, $before, 1, partition => 1);
+    ok t_cmp($record && $record->{payload}, '"async"', '?async=true: produced');
+
+    # The spool keeps what a record without a chosen partition has; the id
+    # header it adds says the record went through it.
+    $res = post("/rest-v2-spool/topics/$topic/partitions/0?async=true",
+                'application/vnd.kafka.json.v2+json', '{"records":[{"value":"partitioned"}]}');
+    ok t_cmp($res->code, 204, 'spool, a chosen partition: 204');
+    my $b0 = end_offset($topic, 0) - 1;
+    ok t_cmp(kcat_field(0, $b0, '%s|%h'), '"partitioned"|',
+             'spool, a chosen partition: sent directly, in partition 0, no spool id');
+    my @before = map { end_offset($topic, $_) } 0 .. 2;
+    $res = post("/rest-v2-spool/topics/$topic?async=true", 'application/vnd.kafka.json.v2+json',
+                '{"records":[{"value":"spooled"}]}');
+    ok t_cmp($res->code, 204, 'spool: 204');
+    my $p = grown_partition(@before);
+    ok t_cmp(defined $p ? kcat_field($p, $before[$p], '%s|%h') : 'nothing', qr/^"spooled"\|ku-spool-id=/,
+             'spool: produced through the spool');
+
+    @before = map { end_offset($topic, $_) } 0 .. 2;
+    $res = post('/rest-v2-kong', 'application/json', '{"kong":1}');
+    ok t_cmp($res->code, 200, 'a Kong Location beside them: 200');
+    $p = grown_partition(@before);
+    ok t_cmp(defined $p ? json->encode(decode_value(consume_one($topic, $before[$p], partition => $p))->{body_args})
+                        : 'nothing', '{"kong":1}', 'a Kong Location beside them: the envelope');
+}

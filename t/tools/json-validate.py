@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# json-validate.py SCHEMA - validates the JSON document on stdin against the
+# JSON Schema file SCHEMA (draft 7): prints "valid", or "invalid: <why>" and
+# exits 1. Run with the venv of t/tools/sr-venv.sh (it has jsonschema).
+import json
+import sys
+
+import jsonschema
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft7Validator.check_schema(schema)
+    try:
+        doc = json.load(sys.stdin)
+    except ValueError as e:
+        print(f"invalid: not JSON: {e}")
+        return 1
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=str)
+    if errors:
+        print("invalid: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errors))
+        return 1
+    print("valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
