@@ -8,8 +8,9 @@
 #   and with the limit raised, answered with the local queue filling in
 #   the middle (the rest refused at once, one log line); either way the
 #   serving child's memory (VmRSS, and its peak VmHWM for the refusal)
-#   grows by less than 64 MB. Memory depends on the MPM: run.sh runs this
-#   file under event, worker and prefork.
+#   grows by less than 64 MB. So does every child while 24 such bodies
+#   arrive at once. Memory depends on the MPM: run.sh runs this file under
+#   event, worker and prefork.
 # - A KafkaUpstreamRecordHeaderRename target: the client's own header of
 #   that name never reaches the record.
 use strict;
@@ -21,6 +22,7 @@ use Apache::TestRequest qw(POST);
 use lib 't/lib';
 use KafkaTest;
 use HttpdLog;
+use POSIX ();
 
 my $topic = 'ku-bounds';
 my $other = 'ku-split';
@@ -29,7 +31,7 @@ my $big_lines = 500_000;
 my $mb64 = 64 * 1024;   # kB
 my $hooks = -e Apache::Test::vars('serverroot') . '/modules/.libs/mod_ku_test_hooks.so';
 
-plan tests => 10 + 8 + 4 + 4 + 10 + 6, need_lwp;
+plan tests => 10 + 8 + 4 + 3 + 4 + 10 + 6, need_lwp;
 
 # --- helpers ------------------------------------------------------------------
 
@@ -177,6 +179,36 @@ SKIP: {
     ok within($peak, "refused: the child's peak VmHWM grew by $peak kB");
     select undef, undef, undef, 1;   # async Location: let anything queued arrive
     ok t_cmp(end_offset($topic), $before, 'refused: nothing produced');
+}
+
+# A few dozen at once: each refused, and no child grows past the bound
+# (each child against what it was before, a new one against the largest).
+{
+    my $parallel = 24;
+    my $before = end_offset($topic);
+    my $memory = children_memory();
+    my @senders;
+    for (1 .. $parallel) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $res = eval { ndjson('/bounds-default', $big) } // {};
+            POSIX::_exit(($res->{status} // 0) == 413 ? 0 : 1);
+        }
+        push @senders, $pid;
+    }
+    my $refused = grep { waitpid($_, 0) == $_ && $? == 0 } @senders;
+    ok t_cmp($refused, $parallel, "$parallel bodies of $big_lines lines at once: each 413");
+    my $largest = (sort { $b->{VmRSS} <=> $a->{VmRSS} } values %$memory)[0];
+    my $now = children_memory();
+    my ($worst, $worst_pid) = (0, 0);
+    for my $pid (keys %$now) {
+        my $grew = ($now->{$pid}{VmRSS} // 0) - (($memory->{$pid} // $largest)->{VmRSS} // 0);
+        ($worst, $worst_pid) = ($grew, $pid) if $grew > $worst;
+    }
+    print STDERR "# $parallel at once: the child that grew most ($worst_pid) grew by $worst kB\n";
+    ok within($worst, "$parallel at once: no child's VmRSS grew by 64 MB (at most $worst kB)");
+    select undef, undef, undef, 1;
+    ok t_cmp(end_offset($topic), $before, "$parallel at once: nothing produced");
 }
 
 SKIP: {
