@@ -699,7 +699,7 @@ void ku_spool_delivered(void *opaque, int err)
             __atomic_add_fetch(&ku_spool.shared->replayed, 1, __ATOMIC_RELAXED);
         ku_spool_done_locked(e);
     }
-    else if (ku_spool_is_permanent(err))
+    else if (ku_spool_gives_up_locked(e, err))
         ku_spool_dead_letter_locked(e, rd_kafka_err2str(err));
     else if (b) {
         /* Kept; re-sent once the earlier ones are (purged at exit: adopted). */

@@ -84,6 +84,7 @@ struct ku_entry {
     uint64_t seq;               /* accept order within this child */
     uint64_t producer;          /* producer-key hash */
     int resent;
+    apr_time_t unknown_since;   /* first "unknown topic" failure, 0: none */
 };
 
 /* A producer key (hash) and its producer, with the records to re-send
@@ -154,6 +155,10 @@ void ku_spool_unpublish(void);
 /* spool_replay.c */
 apr_status_t ku_spool_start_replay(apr_pool_t *pchild);
 int ku_spool_is_permanent(int err);
+/* Whether a record that failed with err is given up (dead-lettered) now:
+ * a permanent error, but for an unknown topic only once it has lasted
+ * KU_UNKNOWN_TOPIC_GRACE for this record. Lock held. */
+int ku_spool_gives_up_locked(ku_entry_t *e, int err);
 void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason);
 
 #endif

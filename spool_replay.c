@@ -53,6 +53,26 @@ int ku_spool_is_permanent(int err)
     }
 }
 
+/* A broker restarting, or fenced for a moment, answers for a few seconds
+ * that it knows no such topic or partition (it is still loading its logs);
+ * librdkafka then fails the message within topic.metadata.propagation.max.ms.
+ * A spooled record is re-sent through that, and dead-lettered only when
+ * the topic has stayed unknown this long. */
+#define KU_UNKNOWN_TOPIC_GRACE apr_time_from_sec(20)
+
+int ku_spool_gives_up_locked(ku_entry_t *e, int err)
+{
+    apr_time_t now = apr_time_now();
+
+    if (!ku_spool_is_permanent(err))
+        return 0;
+    if (err != RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        return 1;
+    if (!e->unknown_since)
+        e->unknown_since = now;
+    return now - e->unknown_since >= KU_UNKNOWN_TOPIC_GRACE;
+}
+
 /* --- reading records back ----------------------------------------------------- */
 
 static int take(const char **p, const char *end, size_t n)
@@ -247,7 +267,7 @@ static void resend_locked(ku_bind_t *b, apr_pool_t *p)
         if (!(err = ku_producer_queue_spooled(b->kp, &rec, (void *)((uintptr_t)e | 1), 0)))
             continue;
         b->in_flight--;
-        if (ku_spool_is_permanent(err)) {
+        if (ku_spool_gives_up_locked(e, err)) {
             ku_spool_dead_letter_locked(e, rd_kafka_err2str(err));
             continue;
         }
