@@ -188,6 +188,16 @@ static int read_body(request_rec *r, apr_off_t limit, ku_buffer_t *buf)
     return OK;
 }
 
+int ku_read_body(request_rec *r, apr_off_t limit, const char **body, apr_size_t *len)
+{
+    ku_buffer_t buf = { 0 };
+    int status = read_body(r, limit, &buf);
+
+    *body = buf.data ? buf.data : "";
+    *len = buf.len;
+    return status;
+}
+
 /* --- the handler ---------------------------------------------------------------- */
 
 /* librdkafka may report a delivery without its offset (acks 0; messages
@@ -242,7 +252,8 @@ static int respond_records(request_rec *r, const ku_dir_conf_t *conf,
 static int kafka_upstream_handler(request_rec *r)
 {
     const ku_dir_conf_t *conf;
-    ku_buffer_t body = { 0 };
+    const char *body;
+    apr_size_t body_len;
     ku_producer_t *kp;
     ku_record_t *records;
     ku_answer_t *answers;
@@ -269,7 +280,7 @@ static int kafka_upstream_handler(request_rec *r)
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
     if (ku_bounds_topics(r, conf, topics, &error) != OK)
         return reject_request(r, conf, HTTP_BAD_REQUEST, KU_REJECT_BAD_REQUEST, error);
-    status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body);
+    status = ku_read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body, &body_len);
     /* httpd's input filter already answered (bad chunk framing: 400). */
     if (status == AP_FILTER_ERROR) {
         ku_status_count_request_rejected(r->pool, conf, KU_REJECT_BAD_REQUEST);
@@ -280,11 +291,11 @@ static int kafka_upstream_handler(request_rec *r)
     if (status != OK)
         return reject_request(r, conf, status, body_refusal(status),
                               "request body could not be read");
-    if ((status = ku_bounds_form(r, conf, body.data, body.len, &error)) != OK)
+    if ((status = ku_bounds_form(r, conf, body, body_len, &error)) != OK)
         return reject_request(r, conf, status, body_refusal(status), error);
     /* 400 for a body that does not fit, 413/431 beyond a limit; 503/500
      * when its schema cannot be had. */
-    status = ku_build_records(r, conf, topics, body.data ? body.data : "", body.len,
+    status = ku_build_records(r, conf, topics, body, body_len,
                               &records, &n, &error);
     if (status != OK)
         return reject_request(r, conf, status, body_refusal(status), error);

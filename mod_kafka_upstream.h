@@ -18,4 +18,9 @@ extern module AP_MODULE_DECLARE_DATA kafka_upstream_module;
  * module) or "shared"; for the status page and KU00060. */
 extern const char ku_rdkafka_linkage[];
 
+/* The request body, read through the input filters, up to limit bytes: OK
+ * with *body ("" when there is none), 413 beyond the limit (a declared
+ * length over it before anything is read), or the read's error status. */
+int ku_read_body(request_rec *r, apr_off_t limit, const char **body, apr_size_t *len);
+
 #endif

@@ -37,7 +37,7 @@ static int query_arg(request_rec *r, const char *name, const char **value,
 
 /* --- topics ---------------------------------------------------------------- */
 
-static int topic_allowed(const ku_dir_conf_t *conf, const char *topic)
+int ku_topic_allowed(const ku_dir_conf_t *conf, const char *topic)
 {
     const apr_array_header_t *allowed = ku_conf_allowed_topics(conf);
     int i;
@@ -77,7 +77,7 @@ int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
     }
     list = apr_pstrdup(r->pool, asked);
     for (topic = apr_strtok(list, ", ", &last); topic; topic = apr_strtok(NULL, ", ", &last)) {
-        if (!topic_allowed(conf, topic)) {
+        if (!ku_topic_allowed(conf, topic)) {
             *error = "topic not allowed";
             return HTTP_FORBIDDEN;
         }

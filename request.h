@@ -9,6 +9,10 @@
 #include "conf.h"
 #include "producer.h"
 
+/* Whether a client may name topic: the Location's KafkaUpstreamTopic or one
+ * of KafkaUpstreamAllowedTopics. */
+int ku_topic_allowed(const ku_dir_conf_t *conf, const char *topic);
+
 /* The topics this request asks for (KafkaUpstreamTopicsQueryArg), checked
  * against the allow-list: OK, or with *error 403 (a topic not allowed) or
  * 400 (the argument cannot be decoded). Needs no body. */

@@ -9,7 +9,6 @@
 #include "httpd.h"
 #include "http_log.h"
 #include "http_protocol.h"
-#include "util_script.h"
 #include <json-c/json.h>
 #include <librdkafka/rdkafka.h>
 
@@ -18,9 +17,11 @@
 #include "log_limit.h"
 #include "producer.h"
 #include "rest_v2.h"
+#include "request.h"
 #include "rest_v2_parse.h"
 #include "spool.h"
 #include "status.h"
+#include "urlencoded.h"
 
 /* As the Kong handler: the wait outlasts librdkafka's own timeout report. */
 #define KU_V2_WAIT_MARGIN_MS 2000
@@ -185,62 +186,14 @@ static const char *route_path(const request_rec *r, const ku_dir_conf_t *conf)
     return r->uri + len;
 }
 
-/* KafkaUpstreamTopic and KafkaUpstreamAllowedTopics: the topics a path may name. */
-static int topic_allowed(const ku_dir_conf_t *conf, const char *topic)
+/* Strimzi's ?async=true, read by the one query decoder (urlencoded.c). */
+static ku_arg_t query_async(request_rec *r, int *async)
 {
-    const apr_array_header_t *allowed = ku_conf_allowed_topics(conf);
-    int i;
+    const char *value = NULL;
+    ku_arg_t found = ku_query_arg(r->pool, r->args, "async", &value);
 
-    if (!strcmp(topic, ku_conf_str(conf, KU_STR_TOPIC)))
-        return 1;
-    for (i = 0; allowed && i < allowed->nelts; i++)
-        if (!strcmp(topic, APR_ARRAY_IDX(allowed, i, const char *)))
-            return 1;
-    return 0;
-}
-
-/* The body, up to limit bytes: OK, 413, or 400 when it cannot be read. */
-static int read_body(request_rec *r, apr_off_t limit, char **body, apr_size_t *len)
-{
-    const char *cl = apr_table_get(r->headers_in, "Content-Length");
-    apr_size_t cap = 8192;
-    apr_off_t declared;
-    char *end;
-    long n;
-
-    if (cl && apr_strtoff(&declared, cl, &end, 10) == APR_SUCCESS && !*end && declared > limit)
-        return HTTP_REQUEST_ENTITY_TOO_LARGE;
-    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
-        return HTTP_BAD_REQUEST;
-    *body = apr_palloc(r->pool, cap);
-    *len = 0;
-    if (!ap_should_client_block(r))
-        return OK;
-    for (;;) {
-        if (*len == cap) {
-            char *grown = apr_palloc(r->pool, cap * 2);
-
-            memcpy(grown, *body, *len);
-            *body = grown;
-            cap *= 2;
-        }
-        n = ap_get_client_block(r, *body + *len, cap - *len);
-        if (n < 0)
-            return HTTP_BAD_REQUEST;
-        if (n == 0)
-            return OK;
-        *len += (apr_size_t)n;
-        if ((apr_off_t)*len > limit)
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-}
-
-static const char *query_async(request_rec *r)
-{
-    apr_table_t *args;
-
-    ap_args_to_table(r, &args);
-    return apr_table_get(args, "async");
+    *async = found == KU_ARG_FOUND && !strcasecmp(value, "true");
+    return found;
 }
 
 /* The parsed records as the producer takes them. */
@@ -323,14 +276,13 @@ static int produce(ku_v2_req_t *q, ku_record_t *records, int n, int sync)
 int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
 {
     ku_v2_req_t q = { r, conf, "application/vnd.kafka.v2+json" };
-    const char *topic, *async;
+    const char *topic, *body;
     apr_array_header_t *parsed;
     ku_v2_format_t format;
     ku_v2_error_t err;
     int32_t partition;
     apr_size_t len;
-    char *body;
-    int status;
+    int status, async;
 
     if (!(q.answer_type = ku_v2_answer_type(r->pool, apr_table_get(r->headers_in, "Accept")))) {
         q.answer_type = "application/json";
@@ -342,18 +294,18 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
         return refuse(&q, HTTP_METHOD_NOT_ALLOWED, 405, "HTTP 405 Method Not Allowed");
     if (!ku_v2_topic_name_ok(topic))
         return refuse(&q, HTTP_NOT_FOUND, 40401, "Topic not found.");
-    if (!topic_allowed(conf, topic))
+    if (!ku_topic_allowed(conf, topic))
         return refuse(&q, HTTP_FORBIDDEN, 40301, "topic not allowed");
+    if (query_async(r, &async) == KU_ARG_INVALID)
+        return refuse(&q, HTTP_BAD_REQUEST, 400, "query argument async cannot be decoded");
     if (ku_v2_content_type(apr_table_get(r->headers_in, "Content-Type"), &format, &err))
         return send_error(&q, &err, KU_REJECT_BAD_REQUEST);
-    status = read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body, &len);
+    status = ku_read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body, &len);
     if (status != OK)
         return refuse(&q, status, status, status == HTTP_BAD_REQUEST
                       ? "request body could not be read" : "request body too large");
     if (ku_v2_parse_body(r->pool, body, len, format, ku_conf_num(conf, KU_NUM_MAX_RECORDS),
                          partition, &parsed, &err))
         return send_error(&q, &err, reason_of(err.status));
-    async = query_async(r);
-    return produce(&q, to_records(r->pool, topic, parsed), parsed->nelts,
-                   !(async && !strcasecmp(async, "true")));
+    return produce(&q, to_records(r->pool, topic, parsed), parsed->nelts, !async);
 }
