@@ -673,7 +673,26 @@ const command_rec ku_cmds[] = {
                   "PEM private key of the client certificate, unencrypted"),
     AP_INIT_TAKE1("KafkaUpstreamSASLMechanism", set_sasl_mechanism, NULL, KU_CONTEXT,
                   "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512|OAUTHBEARER (Kong authentication.mechanism)"),
-    KU_OAUTH_CMDS
+    AP_INIT_TAKE1("KafkaUpstreamOAuthTokenEndpoint", ku_oauth_set_token_endpoint, NULL,
+                  KU_CONTEXT, "http(s) URL of the OAuth token endpoint "
+                  "(Kong authentication.oauthbearer.token_endpoint_url)"),
+    AP_INIT_TAKE1("KafkaUpstreamOAuthClientId", ku_oauth_set_client_id, NULL, KU_CONTEXT,
+                  "OAuth client ID (Kong authentication.oauthbearer.client_id)"),
+    AP_INIT_TAKE1("KafkaUpstreamOAuthClientSecret", set_secret,
+                  (void *)(intptr_t)KU_STR_OAUTH_CLIENT_SECRET, KU_CONTEXT,
+                  "OAuth client secret, or file:/path or env:NAME "
+                  "(Kong authentication.oauthbearer.client_secret)"),
+    AP_INIT_ITERATE("KafkaUpstreamOAuthScope", ku_oauth_add_scope, NULL, KU_CONTEXT,
+                    "scopes to ask for (Kong authentication.oauthbearer.scopes)"),
+    AP_INIT_TAKE2("KafkaUpstreamOAuthExtension", ku_oauth_add_extension, NULL, KU_CONTEXT,
+                  "name value: a SASL extension sent to the broker, e.g. logicalCluster "
+                  "(Kong authentication.oauthbearer.extensions)"),
+    AP_INIT_FLAG("KafkaUpstreamOAuthTokenEndpointSSLVerify", ku_oauth_set_ssl_verify, NULL,
+                 KU_CONTEXT, "On: verify the token endpoint's certificate (Kong "
+                 "authentication.oauthbearer.token_endpoint_tls_verify); Off is refused"),
+    AP_INIT_TAKE1("KafkaUpstreamOAuthTokenEndpointCAFile", set_pem_file,
+                  (void *)(intptr_t)KU_STR_OAUTH_CA_FILE, KU_CONTEXT,
+                  "PEM file of the CA(s) that signed the token endpoint's certificate"),
     AP_INIT_TAKE1("KafkaUpstreamSASLUser", set_sasl_user, NULL, KU_CONTEXT,
                   "SASL user name (Kong authentication.user)"),
     AP_INIT_TAKE1("KafkaUpstreamSASLPassword", set_secret,
@@ -717,13 +736,29 @@ const command_rec ku_cmds[] = {
                   "names the producer: client.id suffix (Kong cluster_name)"),
     AP_INIT_TAKE2("KafkaUpstreamProperty", set_property, NULL, RSRC_CONF,
                   "name value: any librdkafka producer property (server config only)"),
-    KU_SCHEMA_CMDS
+    AP_INIT_TAKE1("KafkaUpstreamSchemaRegistry", ku_schema_set_url, NULL, KU_CONTEXT,
+                  "http(s) URL of a Confluent-compatible Schema Registry "
+                  "(Kong schema_registry.confluent.url)"),
+    AP_INIT_TAKE13("KafkaUpstreamSchemaRegistryAuth", ku_schema_set_auth, NULL, KU_CONTEXT,
+                   "none, or basic USER SECRET (SECRET literal, file:PATH or env:NAME)"),
+    AP_INIT_TAKE12("KafkaUpstreamValueSchema", ku_schema_set_subject,
+                   (void *)(intptr_t)KU_STR_VALUE_SUBJECT, KU_CONTEXT,
+                   "subject [version|latest]: encode the value with this schema (Kong value_schema)"),
+    AP_INIT_TAKE12("KafkaUpstreamKeySchema", ku_schema_set_subject,
+                   (void *)(intptr_t)KU_STR_KEY_SUBJECT, KU_CONTEXT,
+                   "subject [version|latest]: encode the key with this schema (Kong key_schema)"),
+    AP_INIT_TAKE1("KafkaUpstreamSchemaPayload", ku_schema_set_payload, NULL, KU_CONTEXT,
+                  "avro_json (unions tagged) or simple_json (Kong payload_encoding)"),
     AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryCACertificateFile", set_pem_file,
                   (void *)(intptr_t)KU_STR_SR_CA_FILE, KU_CONTEXT,
                   "PEM file of the CAs that the schema registry's certificate is checked with"),
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
-    KU_SPOOL_CMDS
+    AP_INIT_TAKE12("KafkaUpstreamSpool", ku_spool_cmd, NULL, KU_CONTEXT,
+                   "server config: directory [max-size]: keep accepted async records "
+                   "on disk until Kafka acknowledged them; per Location: On|Off"),
+    AP_INIT_FLAG("KafkaUpstreamSpoolSync", ku_spool_sync_cmd, NULL, RSRC_CONF,
+                 "On: fdatasync the spool (group commit) before answering"),
     { NULL }
 };
 

@@ -12,16 +12,10 @@
 #include "conf.h"
 #include "producer.h"
 
-/* The directives (server config: directory [max-size], Sync; per Location:
- * On|Off), for conf.c's table. */
+/* Directive handlers (rows in conf.c's ku_cmds): server config: directory
+ * [max-size], Sync; per Location: On|Off. */
 const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const char *arg2);
 const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on);
-#define KU_SPOOL_CMDS \
-    AP_INIT_TAKE12("KafkaUpstreamSpool", ku_spool_cmd, NULL, RSRC_CONF | ACCESS_CONF, \
-                   "server config: directory [max-size]: keep accepted async records " \
-                   "on disk until Kafka acknowledged them; per Location: On|Off"), \
-    AP_INIT_FLAG("KafkaUpstreamSpoolSync", ku_spool_sync_cmd, NULL, RSRC_CONF, \
-                 "On: fdatasync the spool (group commit) before answering"),
 
 void ku_spool_register_hooks(apr_pool_t *p);
 
