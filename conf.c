@@ -95,6 +95,35 @@ void *ku_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
     return c;
 }
 
+/* A server's config: only the way to the server-wide values. */
+typedef struct {
+    ku_module_conf_t *mc;
+} ku_srv_conf_t;
+
+/* Every server of one configuration read shares the module conf: it hangs
+ * off the configuration pool, so a restart starts from a fresh one. */
+void *ku_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    static const char key[] = "kafka_upstream_module_conf";
+    ku_srv_conf_t *sc = apr_pcalloc(p, sizeof(*sc));
+    void *mc = NULL;
+
+    apr_pool_userdata_get(&mc, key, p);
+    if (!mc) {
+        mc = apr_pcalloc(p, sizeof(ku_module_conf_t));
+        apr_pool_userdata_set(mc, key, apr_pool_cleanup_null, p);
+    }
+    sc->mc = mc;
+    return sc;
+}
+
+ku_module_conf_t *ku_conf_module(const server_rec *s)
+{
+    const ku_srv_conf_t *sc = ap_get_module_config(s->module_config, &kafka_upstream_module);
+
+    return sc->mc;
+}
+
 int ku_conf_num(const ku_dir_conf_t *c, ku_num_t n)
 {
     return c->num[n] != -1 ? c->num[n] : num_specs[n].def;

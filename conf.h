@@ -144,6 +144,26 @@ extern const command_rec ku_cmds[];
 void *ku_create_dir_conf(apr_pool_t *p, char *dir);
 void *ku_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 
+/* KafkaUpstreamSpool directory [max-size] and KafkaUpstreamSpoolSync: one
+ * spool serves every virtual host (README "The spool"). */
+typedef struct {
+    const char *dir;            /* NULL: no spool */
+    apr_off_t max_size;
+    int sync;
+    int location_on;            /* some section said KafkaUpstreamSpool On */
+} ku_spool_conf_t;
+
+/* The server-wide values: one set per configuration read, which every
+ * virtual host's server config points at (as mod_md's sc->mc). */
+typedef struct {
+    ku_spool_conf_t spool;
+} ku_module_conf_t;
+
+void *ku_create_server_conf(apr_pool_t *p, server_rec *s);
+/* The server-wide values, from any server's config; in a directive
+ * handler cmd->server's. */
+ku_module_conf_t *ku_conf_module(const server_rec *s);
+
 /* Values with the defaults applied. Only KafkaUpstreamAcks and the choice
  * directives have a default string: any other is NULL when not set. */
 int ku_conf_num(const ku_dir_conf_t *c, ku_num_t n);

@@ -438,7 +438,7 @@ module AP_MODULE_DECLARE_DATA kafka_upstream_module = {
     STANDARD20_MODULE_STUFF,
     ku_create_dir_conf,
     ku_merge_dir_conf,
-    NULL,
+    ku_create_server_conf,
     NULL,
     ku_cmds,
     kafka_upstream_register_hooks

@@ -116,10 +116,12 @@ static const char *parse_size(apr_pool_t *p, const char *arg, apr_off_t *size)
 
 const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const char *arg2)
 {
+    ku_spool_conf_t *spool = &ku_conf_module(cmd->server)->spool;
+
     if (!arg2 && (!strcasecmp(arg1, "On") || !strcasecmp(arg1, "Off"))) {
         ku_conf_set_spool(conf, !strcasecmp(arg1, "On"));
         if (!strcasecmp(arg1, "On"))
-            ku_spool.location_on = 1;
+            spool->location_on = 1;
         return NULL;
     }
     /* One spool serves the whole server: a directory in a <VirtualHost>
@@ -127,11 +129,11 @@ const char *ku_spool_cmd(cmd_parms *cmd, void *conf, const char *arg1, const cha
     if (ap_check_cmd_context(cmd, GLOBAL_ONLY))
         return "KafkaUpstreamSpool: a directory only in the main server config "
                "(one spool serves every virtual host); in a section On or Off";
-    ku_spool.dir = ap_server_root_relative(cmd->pool, arg1);
-    ku_spool.max_size = KU_SPOOL_DEFAULT_MAX;
-    if (!ku_spool.dir)
+    spool->dir = ap_server_root_relative(cmd->pool, arg1);
+    spool->max_size = KU_SPOOL_DEFAULT_MAX;
+    if (!spool->dir)
         return apr_psprintf(cmd->pool, "KafkaUpstreamSpool: invalid directory '%s'", arg1);
-    return arg2 ? parse_size(cmd->pool, arg2, &ku_spool.max_size) : NULL;
+    return arg2 ? parse_size(cmd->pool, arg2, &spool->max_size) : NULL;
 }
 
 const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on)
@@ -139,7 +141,7 @@ const char *ku_spool_sync_cmd(cmd_parms *cmd, void *conf, int on)
     if (ap_check_cmd_context(cmd, GLOBAL_ONLY))
         return "KafkaUpstreamSpoolSync: only in the main server config (one spool "
                "serves every virtual host)";
-    ku_spool.sync = on;
+    ku_conf_module(cmd->server)->spool.sync = on;
     return NULL;
 }
 
@@ -152,9 +154,7 @@ int ku_spool_wanted(const ku_dir_conf_t *conf, int sync)
 
 static int spool_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    ku_spool.dir = NULL;
-    ku_spool.sync = 0;
-    ku_spool.location_on = 0;
+    ku_spool.conf = NULL; /* the new configuration's, in post_config */
     ku_spool.shared = NULL;
     return OK;
 }
@@ -166,7 +166,7 @@ static uint64_t count_bytes(apr_pool_t *p)
     apr_finfo_t fi;
     uint64_t total = 0;
 
-    if (apr_dir_open(&d, ku_spool.dir, p) != APR_SUCCESS)
+    if (apr_dir_open(&d, ku_spool.conf->dir, p) != APR_SUCCESS)
         return 0;
     while (apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_SIZE | APR_FINFO_TYPE, d) == APR_SUCCESS)
         if (fi.filetype == APR_REG && strlen(fi.name) > 4
@@ -186,7 +186,7 @@ static apr_status_t unmap_shared(void *data)
  * generation of children (graceful restarts) shares them. */
 static const char *map_shared(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
-    const char *path = apr_pstrcat(ptemp, ku_spool.dir, "/" KU_STATE_FILE, NULL);
+    const char *path = apr_pstrcat(ptemp, ku_spool.conf->dir, "/" KU_STATE_FILE, NULL);
     const char *first_key = "ku_spool_counted";
     void *counted = NULL;
     int fd = open(path, O_RDWR | O_CREAT, 0600);
@@ -218,10 +218,11 @@ static int spool_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
 {
     const char *error = NULL;
 
-    if (!ku_spool.dir && ku_spool.location_on)
+    ku_spool.conf = &ku_conf_module(s)->spool;
+    if (!ku_spool.conf->dir && ku_spool.conf->location_on)
         error = "KafkaUpstreamSpool On needs a spool directory: KafkaUpstreamSpool "
                 "directory [max-size] in the server config";
-    else if (ku_spool.dir && !(error = ku_spool_check_dir(ptemp, s)))
+    else if (ku_spool.conf->dir && !(error = ku_spool_check_dir(ptemp, s)))
         error = map_shared(pconf, ptemp, s);
     if (!error)
         return OK;
@@ -233,7 +234,7 @@ static int spool_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
 
 static apr_off_t segment_limit(void)
 {
-    apr_off_t limit = ku_spool.max_size / 8;
+    apr_off_t limit = ku_spool.conf->max_size / 8;
 
     return limit < KU_SEGMENT_MIN ? KU_SEGMENT_MIN : limit > KU_SEGMENT_MAX ? KU_SEGMENT_MAX : limit;
 }
@@ -253,8 +254,8 @@ static ku_segment_t *segment_open_locked(void)
 
     apr_snprintf(name, sizeof(name), "%" APR_PID_T_FMT "-%" APR_UINT64_T_HEX_FMT "-%u",
                  getpid(), (apr_uint64_t)apr_time_now(), ku_spool.segments_made++);
-    if (apr_snprintf(tmp, sizeof(tmp), "%s/.new-%s", ku_spool.dir, name) >= (int)sizeof(tmp) - 1
-        || apr_snprintf(path, sizeof(path), "%s/%s" KU_SPOOL_SUFFIX, ku_spool.dir, name)
+    if (apr_snprintf(tmp, sizeof(tmp), "%s/.new-%s", ku_spool.conf->dir, name) >= (int)sizeof(tmp) - 1
+        || apr_snprintf(path, sizeof(path), "%s/%s" KU_SPOOL_SUFFIX, ku_spool.conf->dir, name)
                >= (int)sizeof(path) - 1)
         return NULL;
     if ((fd = open(tmp, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
@@ -573,7 +574,7 @@ static void log_refusal(const char *what, int err)
 
     if (ku_log_allowed(&refusal_rl, ku_spool.server, APLOG_ERR))
         ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00046: spool %s: %s",
-                     ku_spool.dir, what);
+                     ku_spool.conf->dir, what);
 }
 
 /* A record's result: accepted (why NULL), or not, and why (a 503). */
@@ -593,7 +594,7 @@ static ku_entry_t *spool_record(apr_pool_t *p, ku_record_t *rec, uint64_t produc
     ku_entry_t *e = NULL;
 
     if (__atomic_load_n(&ku_spool.shared->bytes, __ATOMIC_RELAXED) + KU_SPOOL_HEADER + len
-        > (uint64_t)ku_spool.max_size) {
+        > (uint64_t)ku_spool.conf->max_size) {
         set_result(rec, "spool full");
         log_refusal("full (max-size reached): answered 503", 0);
         return NULL;
@@ -665,7 +666,7 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
         }
         entries[i] = spool_record(p, &records[i], b->hash);
     }
-    for (i = 0; ku_spool.sync && i < n; i++)
+    for (i = 0; ku_spool.conf->sync && i < n; i++)
         if (entries[i] && commit(entries[i]->seg, entries[i]->offset + KU_SPOOL_HEADER
                                                       + entries[i]->len)) {
             log_refusal("fdatasync failed", errno);
@@ -755,7 +756,7 @@ static void spool_child_start(apr_pool_t *pchild, server_rec *s)
 {
     if (ku_spool.shared && ku_spool_start_replay(pchild) != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "KU00061: spool %s: cannot start "
-                     "the replay thread", ku_spool.dir);
+                     "the replay thread", ku_spool.conf->dir);
 }
 
 void ku_spool_register_hooks(apr_pool_t *p)

@@ -29,16 +29,16 @@ static const char *check_owner(apr_pool_t *p)
     struct stat st;
     int root = geteuid() == 0;
 
-    if (mkdir(ku_spool.dir, 0700) == 0 && root
-        && chown(ku_spool.dir, ap_unixd_config.user_id, ap_unixd_config.group_id))
-        return apr_psprintf(p, "cannot give %s to the httpd user: %s", ku_spool.dir,
+    if (mkdir(ku_spool.conf->dir, 0700) == 0 && root
+        && chown(ku_spool.conf->dir, ap_unixd_config.user_id, ap_unixd_config.group_id))
+        return apr_psprintf(p, "cannot give %s to the httpd user: %s", ku_spool.conf->dir,
                             strerror(errno));
-    if (stat(ku_spool.dir, &st) || !S_ISDIR(st.st_mode))
-        return apr_psprintf(p, "%s is not a directory", ku_spool.dir);
+    if (stat(ku_spool.conf->dir, &st) || !S_ISDIR(st.st_mode))
+        return apr_psprintf(p, "%s is not a directory", ku_spool.conf->dir);
     if (root ? st.st_uid != ap_unixd_config.user_id || (st.st_mode & 0700) != 0700
-             : access(ku_spool.dir, W_OK | X_OK) != 0)
+             : access(ku_spool.conf->dir, W_OK | X_OK) != 0)
         return apr_psprintf(p, "%s is not writable by the httpd user (it must own it)",
-                            ku_spool.dir);
+                            ku_spool.conf->dir);
     return NULL;
 }
 
@@ -50,12 +50,12 @@ static const char *failed(apr_pool_t *p, const char *what, const char *path)
 /* Segment files to adopt and the dead-letter file: opened as a child would. */
 static const char *try_existing_files(apr_pool_t *p)
 {
-    DIR *d = opendir(ku_spool.dir);
+    DIR *d = opendir(ku_spool.conf->dir);
     struct dirent *de;
     const char *error = NULL;
 
     if (!d)
-        return failed(p, "list", ku_spool.dir);
+        return failed(p, "list", ku_spool.conf->dir);
     while (!error && (de = readdir(d))) {
         size_t len = strlen(de->d_name);
         int segment = len > strlen(KU_SPOOL_SUFFIX)
@@ -65,7 +65,7 @@ static const char *try_existing_files(apr_pool_t *p)
 
         if (!segment && strcmp(de->d_name, KU_SPOOL_DEAD_LETTER_FILE))
             continue;
-        path = apr_pstrcat(p, ku_spool.dir, "/", de->d_name, NULL);
+        path = apr_pstrcat(p, ku_spool.conf->dir, "/", de->d_name, NULL);
         if ((fd = open(path, (segment ? O_RDWR : O_WRONLY) | O_APPEND)) < 0)
             error = failed(p, "open", path);
         else
@@ -78,22 +78,22 @@ static const char *try_existing_files(apr_pool_t *p)
 /* A new segment's life: made, written, locked, renamed, removed. */
 static const char *try_new_file(apr_pool_t *p)
 {
-    const char *path = apr_psprintf(p, "%s/.ku-check-%" APR_PID_T_FMT, ku_spool.dir, getpid());
+    const char *path = apr_psprintf(p, "%s/.ku-check-%" APR_PID_T_FMT, ku_spool.conf->dir, getpid());
     const char *renamed = apr_pstrcat(p, path, "-renamed", NULL);
     const char *error = NULL;
     int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL, 0600);
 
     if (fd < 0)
-        return failed(p, "create a file in", ku_spool.dir);
+        return failed(p, "create a file in", ku_spool.conf->dir);
     if (ku_spool_write_all(fd, "k", 1))
         error = failed(p, "write to", path);
     else if (flock(fd, LOCK_EX | LOCK_NB))
         error = failed(p, "lock", path);
     else if (rename(path, renamed))
-        error = failed(p, "rename a file in", ku_spool.dir);
+        error = failed(p, "rename a file in", ku_spool.conf->dir);
     close(fd);
     if (unlink(error ? path : renamed) && !error)
-        error = failed(p, "remove a file from", ku_spool.dir);
+        error = failed(p, "remove a file from", ku_spool.conf->dir);
     return error;
 }
 
@@ -120,11 +120,11 @@ static const char *check_as_child(apr_pool_t *p, server_rec *s)
     pid_t pid;
 
     if (pipe(fds))
-        return apr_psprintf(p, "cannot check %s: pipe: %s", ku_spool.dir, strerror(errno));
+        return apr_psprintf(p, "cannot check %s: pipe: %s", ku_spool.conf->dir, strerror(errno));
     if ((pid = fork()) < 0) {
         close(fds[0]);
         close(fds[1]);
-        return apr_psprintf(p, "cannot check %s: fork: %s", ku_spool.dir, strerror(errno));
+        return apr_psprintf(p, "cannot check %s: fork: %s", ku_spool.conf->dir, strerror(errno));
     }
     if (pid == 0) {
         const char *error = try_as_child(p, s);
@@ -145,7 +145,7 @@ static const char *check_as_child(apr_pool_t *p, server_rec *s)
     if (got)
         return apr_pstrmemdup(p, answer, got);
     if (!WIFEXITED(status) || WEXITSTATUS(status))
-        return apr_psprintf(p, "the check of %s as the httpd user did not finish", ku_spool.dir);
+        return apr_psprintf(p, "the check of %s as the httpd user did not finish", ku_spool.conf->dir);
     return NULL;
 }
 

@@ -101,11 +101,7 @@ struct ku_bind {
 };
 
 typedef struct {
-    /* Configuration (directives) */
-    const char *dir;
-    apr_off_t max_size;
-    int sync;
-    int location_on;            /* some Location said On */
+    const ku_spool_conf_t *conf; /* the directives, set by post_config */
     /* The child */
     pthread_mutex_t lock;       /* everything below */
     pthread_mutex_t sync_lock;  /* group commit */

@@ -188,7 +188,7 @@ static void log_dead_letter(const char *topic, const char *reason)
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, ku_spool.server, "KU00049: spool: a record for "
                  "topic %s refused for good (%s): moved to %s/" KU_SPOOL_DEAD_LETTER_FILE
                  " (logged once per cause; counted on the status page)", topic, reason,
-                 ku_spool.dir);
+                 ku_spool.conf->dir);
 }
 
 /* Every refused record would repeat it while the file cannot be written. */
@@ -198,7 +198,7 @@ static void log_dead_letter_failure(int err)
 
     if (ku_log_allowed(&dead_letter_rl, ku_spool.server, APLOG_ERR))
         ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00062: spool %s: "
-                     "cannot write the dead-letter file; the record is dropped", ku_spool.dir);
+                     "cannot write the dead-letter file; the record is dropped", ku_spool.conf->dir);
 }
 
 void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
@@ -210,7 +210,7 @@ void ku_spool_dead_letter_locked(ku_entry_t *e, const char *reason)
 
     apr_pool_create_unmanaged_ex(&p, NULL, NULL);
     if (ku_spool.dead_fd < 0)
-        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.dir, "/" KU_SPOOL_DEAD_LETTER_FILE, NULL),
+        ku_spool.dead_fd = open(apr_pstrcat(p, ku_spool.conf->dir, "/" KU_SPOOL_DEAD_LETTER_FILE, NULL),
                                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (load_record(p, e, &rec) == 0) {
         o = dead_letter_line(p, &rec, e->accepted, reason);
@@ -445,7 +445,7 @@ static int is_segment(const char *name)
  * second open file description). A file deleted meanwhile has no links. */
 static void scan(apr_pool_t *p)
 {
-    DIR *d = opendir(ku_spool.dir);
+    DIR *d = opendir(ku_spool.conf->dir);
     struct dirent *de;
 
     while (d && (de = readdir(d))) {
@@ -455,7 +455,7 @@ static void scan(apr_pool_t *p)
 
         if (!is_segment(de->d_name))
             continue;
-        path = apr_pstrcat(p, ku_spool.dir, "/", de->d_name, NULL);
+        path = apr_pstrcat(p, ku_spool.conf->dir, "/", de->d_name, NULL);
         if ((fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)) < 0)
             continue;
         if (flock(fd, LOCK_EX | LOCK_NB) || fstat(fd, &st) || st.st_nlink == 0) {

@@ -99,9 +99,9 @@ void ku_spool_status_json(json_object *o)
     if (!figures(&f))
         return;
     s = json_object_new_object();
-    json_object_object_add(s, "directory", json_object_new_string(ku_spool.dir));
+    json_object_object_add(s, "directory", json_object_new_string(ku_spool.conf->dir));
     json_object_object_add(s, "bytes", json_object_new_int64((int64_t)f.bytes));
-    json_object_object_add(s, "max_bytes", json_object_new_int64((int64_t)ku_spool.max_size));
+    json_object_object_add(s, "max_bytes", json_object_new_int64((int64_t)ku_spool.conf->max_size));
     json_object_object_add(s, "records_waiting", json_object_new_int64((int64_t)f.waiting));
     json_object_object_add(s, "oldest_waiting_seconds", json_object_new_double(f.oldest_seconds));
     json_object_object_add(s, "replayed", json_object_new_int64((int64_t)f.replayed));
@@ -134,7 +134,7 @@ void ku_spool_status_prometheus(apr_bucket_brigade *bb)
     if (!figures(&f))
         return;
     v[0] = (double)f.bytes;
-    v[1] = (double)ku_spool.max_size;
+    v[1] = (double)ku_spool.conf->max_size;
     v[2] = (double)f.waiting;
     v[3] = f.oldest_seconds;
     v[4] = (double)f.replayed;
