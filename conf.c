@@ -14,8 +14,6 @@
 #include "schema_conf.h"
 #include "spool.h"
 
-static const char spool_on[] = "On", spool_off[] = "Off";
-
 /* The defaults table: Kong's defaults where Kong has the field. */
 #define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
 #define KU_FLAG_ROW(id, name, def, help) [KU_FLAG_##id] = { name, def },
@@ -33,6 +31,7 @@ void *ku_create_dir_conf(apr_pool_t *p, char *dir)
         c->flag[i] = -1;
     for (i = 0; i < KU_STR_COUNT; i++)
         c->choice[i] = -1;
+    c->spool = KU_SPOOL_UNSET;
     c->section = dir;
     return c;
 }
@@ -53,6 +52,7 @@ void *ku_merge_dir_conf(apr_pool_t *p, void *base_, void *add_)
     }
     for (i = 0; i < KU_OBJ_COUNT; i++)
         c->obj[i] = add->obj[i] ? add->obj[i] : base->obj[i];
+    c->spool = add->spool != KU_SPOOL_UNSET ? add->spool : base->spool;
     c->section = add->section ? add->section : base->section;
     c->props = add->props && base->props ? apr_array_append(p, base->props, add->props)
              : add->props ? add->props : base->props;
@@ -130,7 +130,7 @@ KU_OBJ_GETTER(const apr_array_header_t *, fields, FIELDS)
 
 int ku_conf_spool(const ku_dir_conf_t *c)
 {
-    return c->obj[KU_OBJ_SPOOL] == spool_on;
+    return c->spool == KU_SPOOL_ON;
 }
 
 const apr_array_header_t *ku_conf_properties(const ku_dir_conf_t *c)
@@ -156,7 +156,7 @@ void ku_conf_set_choice(void *conf, ku_str_t s, const char *word, int index)
 
 void ku_conf_set_spool(void *conf, int on)
 {
-    ((ku_dir_conf_t *)conf)->obj[KU_OBJ_SPOOL] = on ? spool_on : spool_off;
+    ((ku_dir_conf_t *)conf)->spool = on ? KU_SPOOL_ON : KU_SPOOL_OFF;
 }
 
 /* Every value the producer properties are made of (ku_conf_producer_props):

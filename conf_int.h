@@ -15,9 +15,10 @@ typedef enum {
     KU_OBJ_HEADERS_EXCLUDE,   /* array of const char *, lower case */
     KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
     KU_OBJ_FIELDS,            /* array of ku_field_t */
-    KU_OBJ_SPOOL,             /* conf.c's spool_on or spool_off: KafkaUpstreamSpool On|Off */
     KU_OBJ_COUNT
 } ku_obj_t;
+
+typedef enum { KU_SPOOL_UNSET = -1, KU_SPOOL_OFF, KU_SPOOL_ON } ku_spool_switch_t;
 
 struct ku_dir_conf {
     int num[KU_NUM_COUNT];          /* -1: unset */
@@ -26,6 +27,7 @@ struct ku_dir_conf {
     signed char choice[KU_STR_COUNT]; /* a choice directive's word as its index
                                        * in the word list; -1: unset */
     const void *obj[KU_OBJ_COUNT];  /* NULL: unset */
+    ku_spool_switch_t spool;        /* KafkaUpstreamSpool On|Off in a section */
     const char *section;            /* the <Location>/<Directory> path, for errors */
     apr_array_header_t *props;      /* KafkaUpstreamProperty: ku_prop_t, server-wide */
 };
