@@ -25,7 +25,6 @@
 #include "conf_props.h"
 #include "log_limit.h"
 #include "producer.h"
-#include "spool.h"
 #include "status.h"
 
 /* How often async delivery failures may be logged, once each. */
@@ -194,6 +193,32 @@ static int is_purged(rd_kafka_resp_err_t err)
     return err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
 }
 
+/* --- the observer (the spool) ------------------------------------------------- */
+
+static const ku_producer_observer_t *observer;
+
+void ku_producer_observe(const ku_producer_observer_t *o)
+{
+    observer = o;
+}
+
+/* The observer's entries travel as librdkafka's opaque with bit 0 set: a
+ * sync send's waiter (an aligned pointer) never has it. */
+static void *observed_opaque(void *entry)
+{
+    return (void *)((uintptr_t)entry | 1);
+}
+
+static int is_observed(void *opaque)
+{
+    return ((uintptr_t)opaque & 1) != 0;
+}
+
+static void *observed_entry(void *opaque)
+{
+    return (void *)((uintptr_t)opaque & ~(uintptr_t)1);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     ku_producer_t *kp = opaque;
@@ -203,8 +228,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         kp->broker_trouble = NULL;
     ku_status_delivered(kp->stats, m->err != RD_KAFKA_RESP_ERR_NO_ERROR,
                         rd_kafka_message_latency(m));
-    if (m->_private && ku_spool_is_entry(m->_private))
-        ku_spool_delivered(m->_private, m->err);
+    if (m->_private && is_observed(m->_private))
+        observer->delivered(observed_entry(m->_private), m->err);
     else if (m->_private)
         waiter_complete(m->_private, m);
     else if (m->err && !is_purged(m->err))
@@ -425,7 +450,8 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
         return NULL;
     }
     pthread_mutex_init(&kp->topics_lock, NULL);
-    ku_spool_producer_added(kp, key, s, kp->name);
+    if (observer)
+        observer->producer_added(kp, key, s, kp->name);
     APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;
     apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, kp->server,
@@ -689,7 +715,7 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
     }
 }
 
-/* --- the spool's sends (spool.c) ---------------------------------------------- */
+/* --- the observer's sends (the spool) ------------------------------------------ */
 
 int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first)
 {
@@ -697,7 +723,7 @@ int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, 
 
     apr_atomic_inc32(&kp->in_queue); /* before: its report may come at once */
     if (!err)
-        err = produce(kp, rec, entry);
+        err = produce(kp, rec, observed_opaque(entry));
     if (err) {
         apr_atomic_dec32(&kp->in_queue);
         set_result(&rec->result, KU_SEND_REFUSED, err);

@@ -51,7 +51,7 @@ typedef struct {
 } ku_header_t;
 
 /* One record to produce, and what came of it. */
-typedef struct {
+typedef struct ku_record {
     const char *topic;
     const char *key;                    /* NULL: no key */
     size_t key_len;
@@ -70,9 +70,20 @@ typedef struct {
 void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
                       int wait_ms, apr_pool_t *p);
 
-/* The spool's send of a record it keeps (spool.c): queued with the spool's
- * tagged entry as opaque, which comes back to ku_spool_delivered(). Returns
- * librdkafka's refusal (rec->result then says it) or 0.
+/* Who keeps records beyond the producer (the spool): told of each producer
+ * made (a replaced one's successor too) and given the delivery report of
+ * each record it queued itself. Registered at child_init, before the
+ * producers are made (as mod_md's md_event_subscribe); one at most. */
+typedef struct {
+    void (*producer_added)(ku_producer_t *kp, const char *key, server_rec *s,
+                           const char *name);
+    void (*delivered)(void *entry, int err);
+} ku_producer_observer_t;
+void ku_producer_observe(const ku_producer_observer_t *observer);
+
+/* The observer's send of a record it keeps: queued with its entry, which
+ * comes back to observer->delivered(). Returns librdkafka's refusal
+ * (rec->result then says it) or 0.
  * first: a newly accepted record (counted), not a re-send. */
 int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first);
 

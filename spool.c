@@ -475,9 +475,11 @@ static ku_bind_t *bind_by_producer(ku_producer_t *kp)
     return NULL;
 }
 
-/* A replaced producer (fatal error) hands its key, and backlog, to the new one. */
-void ku_spool_producer_added(ku_producer_t *kp, const char *key, server_rec *s,
-                             const char *name)
+/* The producer's observer: a producer was made for a producer key
+ * (replayed records find theirs by the key's hash). A replaced producer
+ * (fatal error) hands its key, and backlog, to the new one. */
+static void producer_added(ku_producer_t *kp, const char *key, server_rec *s,
+                           const char *name)
 {
     uint64_t hash;
     ku_bind_t *b;
@@ -635,7 +637,7 @@ static void queue_spooled(ku_bind_t *b, ku_record_t *rec, ku_entry_t *e)
     pthread_mutex_unlock(&ku_spool.lock);
     if (!queued)
         return;
-    err = ku_producer_queue_spooled(b->kp, rec, (void *)((uintptr_t)e | 1), 1);
+    err = ku_producer_queue_spooled(b->kp, rec, e, 1);
     if (!err)
         return;
     pthread_mutex_lock(&ku_spool.lock);
@@ -686,9 +688,9 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
 
 /* --- delivery reports (the producer's poll thread) ---------------------------------- */
 
-void ku_spool_delivered(void *opaque, int err)
+static void delivered(void *entry, int err)
 {
-    ku_entry_t *e = (ku_entry_t *)((uintptr_t)opaque & ~(uintptr_t)1);
+    ku_entry_t *e = entry;
     ku_bind_t *b;
 
     pthread_mutex_lock(&ku_spool.lock);
@@ -744,11 +746,14 @@ static void spool_child_init(apr_pool_t *pchild, server_rec *s)
 {
     if (!ku_spool.shared)
         return;
+    static const ku_producer_observer_t observer = { producer_added, delivered };
+
     ku_spool.server = s;
     ku_spool.slot = -1;
     pthread_mutex_init(&ku_spool.lock, NULL);
     pthread_mutex_init(&ku_spool.sync_lock, NULL);
     apr_pool_cleanup_register(pchild, NULL, spool_child_exit, apr_pool_cleanup_null);
+    ku_producer_observe(&observer);
 }
 
 /* After the producers are made (APR_HOOK_LAST): the replay thread. */

@@ -6,11 +6,14 @@
 #ifndef KU_SPOOL_H
 #define KU_SPOOL_H
 
-#include <stdint.h>
 #include "httpd.h"
 #include "http_config.h"
 #include "conf.h"
-#include "producer.h"
+
+/* producer.h's, named only: the directive table (conf.c) includes this
+ * header, and the producer's header would bring status.h along. */
+struct ku_producer;
+struct ku_record;
 
 /* Directive handlers (rows in conf.c's ku_cmds): server config: directory
  * [max-size], Sync; per Location: On|Off. */
@@ -26,14 +29,6 @@ int ku_spool_wanted(const ku_dir_conf_t *conf, int sync);
 /* The async send of a spooled Location: each record is written to the
  * spool, then queued; its result says 200 once it is in the spool, 503
  * when the spool is full or cannot be written. */
-void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p);
-
-/* producer.c's hooks: a producer was made for a producer key (replayed
- * records find theirs by the key's hash); a delivery report came for an
- * opaque that ku_spool_is_entry() recognised. */
-void ku_spool_producer_added(ku_producer_t *kp, const char *key, server_rec *s,
-                             const char *name);
-#define ku_spool_is_entry(opaque) (((uintptr_t)(opaque)) & 1)
-void ku_spool_delivered(void *opaque, int err);
+void ku_spool_send(struct ku_producer *kp, struct ku_record *records, int n, apr_pool_t *p);
 
 #endif

@@ -264,7 +264,7 @@ static void resend_locked(ku_bind_t *b, apr_pool_t *p)
         }
         e->resent = 1;
         b->in_flight++;
-        if (!(err = ku_producer_queue_spooled(b->kp, &rec, (void *)((uintptr_t)e | 1), 0)))
+        if (!(err = ku_producer_queue_spooled(b->kp, &rec, e, 0)))
             continue;
         b->in_flight--;
         if (ku_spool_gives_up_locked(e, err)) {
