@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* answer.c: a send's outcome as the HTTP answer (see answer.h). */
-#include "httpd.h"
 #include <librdkafka/rdkafka.h>
 
 #include "answer.h"
+
+/* The HTTP statuses of "Responses" (httpd's names, without httpd.h). */
+enum {
+    HTTP_OK = 200,
+    HTTP_REQUEST_ENTITY_TOO_LARGE = 413,
+    HTTP_BAD_GATEWAY = 502,
+    HTTP_SERVICE_UNAVAILABLE = 503,
+    HTTP_GATEWAY_TIME_OUT = 504
+};
 
 static ku_answer_t answer(int status, const char *error, rd_kafka_resp_err_t err,
                           ku_reject_t reason)

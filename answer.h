@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* answer.h: a send's outcome as the HTTP answer (README "Responses") and
  * as the status page's reason for a record never queued: the one place
- * where librdkafka's errors become statuses and texts. */
+ * where librdkafka's errors become statuses and texts. httpd-free: its
+ * unit test builds without httpd's include flags. */
 #ifndef KU_ANSWER_H
 #define KU_ANSWER_H
 
-#include "producer.h"
-#include "status.h"
+#include "reject.h"
+#include "send_result.h"
 
 typedef struct {
     int status;              /* 200, or the error status */

@@ -9,29 +9,10 @@
 #include <librdkafka/rdkafka.h>
 #include "conf.h"
 #include "status.h"
+#include "send_result.h"
 
 typedef struct ku_producer ku_producer_t;
 
-/* What came of a send, as Kafka (or the module) said it; answer.c makes
- * it the HTTP answer. */
-typedef enum {
-    KU_SEND_DONE,           /* async: queued; sync: acknowledged */
-    KU_SEND_REFUSED,        /* librdkafka did not queue it: err says why */
-    KU_SEND_FAILED,         /* sync: its delivery report says err */
-    KU_SEND_WAIT_OVER,      /* sync: no delivery report within the wait */
-    KU_SEND_UNAVAILABLE     /* never handed to librdkafka: unavailable says why */
-} ku_send_outcome_t;
-
-typedef struct {
-    ku_send_outcome_t outcome;
-    rd_kafka_resp_err_t err;        /* librdkafka's error, 0 when none */
-    rd_kafka_msg_status_t persisted; /* KU_SEND_FAILED: whether the broker may have it */
-    const char *broker_trouble;     /* KU_SEND_FAILED: why the brokers cannot be used,
-                                     * as the last connection error said, or NULL */
-    const char *unavailable;        /* KU_SEND_UNAVAILABLE: "spool full", ... */
-    int32_t partition;              /* sync success only */
-    int64_t offset;                 /* sync success only */
-} ku_send_result_t;
 
 /* Sets up this child's (empty) registry; call from child_init. */
 void ku_producers_init(apr_pool_t *pchild);
