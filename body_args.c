@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* body_args.c: the request body parsed for the envelope's body_args: a
  * JSON body, an urlencoded form (also the query string's uri_args) and,
- * through multipart.c, multipart/form-data; plus the json-c helpers those
- * parsers share. Plain C on APR pools and json-c, no httpd.
+ * through multipart.c, multipart/form-data (json_args.c has the helpers
+ * those parsers share). Plain C on APR pools and json-c, no httpd.
  *
  * Parsers return NULL on success or a short error detail; every json-c
  * object they create is either handed to the caller or released, so no
  * path leaks. Plain memory comes from the caller's pool. */
 #include "body_args.h"
+#include "json_args.h"
 #include "json_text.h"
 #include "multipart.h"
 #include "urlencoded.h"
@@ -15,53 +16,8 @@
 
 #include <string.h>
 
-#include <apr_base64.h>
 #include <apr_cstr.h>
 #include <apr_strings.h>
-
-/* ---------------------------------------------------------- json helpers */
-
-json_object *ku_json_string_len(const char *s, apr_size_t len)
-{
-    return json_object_new_string_len(s, (int)len);
-}
-
-/* Adds value under key; a repeated key turns the entry into an array that
- * keeps the values in arrival order.  Takes ownership of value. */
-void ku_args_add(json_object *args, const char *key, json_object *value)
-{
-    json_object *prev, *arr;
-
-    if (!json_object_object_get_ex(args, key, &prev)) {
-        json_object_object_add(args, key, value);
-        return;
-    }
-    if (json_object_is_type(prev, json_type_array)) {
-        json_object_array_add(prev, value);
-        return;
-    }
-    arr = json_object_new_array();
-    json_object_array_add(arr, json_object_get(prev));
-    json_object_array_add(arr, value);
-    json_object_object_add(args, key, arr); /* drops the table's ref to prev */
-}
-
-char *ku_base64(apr_pool_t *p, const char *data, apr_size_t len, apr_size_t *out_len)
-{
-    char *enc = apr_palloc(p, apr_base64_encode_len((int)len));
-    int n = apr_base64_encode_binary(enc, (const unsigned char *)data, (int)len);
-
-    *out_len = (apr_size_t)(n - 1); /* n counts the NUL */
-    return enc;
-}
-
-json_object *ku_base64_json(apr_pool_t *p, const char *data, apr_size_t len)
-{
-    apr_size_t n;
-    const char *enc = ku_base64(p, data, len, &n);
-
-    return ku_json_string_len(enc, n);
-}
 
 /* ------------------------------------------------ urlencoded (form/query) */
 
@@ -208,17 +164,17 @@ ku_body_kind_t ku_body_kind(apr_pool_t *p, const char *content_type)
 }
 
 /* body_args for the parseable types, {} for the rest. */
-const char *ku_parse_body_args(apr_pool_t *p, const ku_request_t *req,
-                               ku_body_kind_t kind, json_object **args)
+const char *ku_parse_body_args(apr_pool_t *p, const char *content_type, const char *body,
+                               apr_size_t len, ku_body_kind_t kind, json_object **args)
 {
     *args = NULL;
     switch (kind) {
     case KU_BODY_JSON:
-        return ku_parse_json_body(p, req->body, req->body_len, args);
+        return ku_parse_json_body(p, body, len, args);
     case KU_BODY_FORM:
-        return ku_parse_form(p, req->body, req->body_len, 1, args);
+        return ku_parse_form(p, body, len, 1, args);
     case KU_BODY_MULTIPART:
-        return ku_parse_multipart(p, req->content_type, req->body, req->body_len, args);
+        return ku_parse_multipart(p, content_type, body, len, args);
     default:
         *args = json_object_new_object();
         return NULL;

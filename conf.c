@@ -10,9 +10,10 @@
 
 #include "conf_int.h"
 #include "mod_kafka_upstream.h"
-#include "oauth.h"
-#include "schema_conf.h"
-#include "spool.h"
+/* The feature files' handlers, for the table (t/tools/include-cycles.pl). */
+#include "oauth.h"          /* directive handlers */
+#include "schema_conf.h"    /* directive handlers */
+#include "spool.h"          /* directive handlers */
 
 /* The defaults table: Kong's defaults where Kong has the field. */
 #define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },

@@ -4,6 +4,7 @@
  * a body into records. The body parsers are body_args.c and multipart.c. */
 #include "body_args.h"
 #include "encoder.h"
+#include "json_args.h"
 #include "json_text.h"
 #include "utf8.h"
 
@@ -155,7 +156,8 @@ static const char *add_body_fields(apr_pool_t *p, env_member_t *m, int *n,
     body_utf8 = ku_utf8_valid(body, req->body_len);
     if (kind == KU_BODY_JSON && compact_json_body(p, req, body_utf8, &args_text, &args_len))
         args = NULL;
-    else if ((err = ku_parse_body_args(p, req, kind, &args)))
+    else if ((err = ku_parse_body_args(p, req->content_type, req->body, req->body_len,
+                                       kind, &args)))
         return err;
     else if (!args) /* the JSON body null: the envelope has no null fields */
         args = json_object_new_object();

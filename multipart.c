@@ -2,7 +2,7 @@
 /* multipart.c: multipart/form-data bodies (RFC 7578) parsed into
  * body_args, and the header parameter syntax (RFC 7231 §3.1.1.1) they and
  * Content-Type share. Plain C on APR pools and json-c, no httpd. */
-#include "body_args.h"
+#include "json_args.h"
 #include "multipart.h"
 #include "utf8.h"
 

@@ -4,7 +4,7 @@
 #define KU_SCHEMA_CACHE_KEY_H
 
 #include "apr_pools.h"
-#include "schema_registry.h"
+#include "schema_registry_conf.h"
 
 /* Everything that decides whether a Location may have a schema and which
  * one it gets: the registry URL, the credentials (the password as a

@@ -7,16 +7,8 @@
 #include "apr_pools.h"
 #include "avro_encode.h"
 #include "json_schema.h"
+#include "schema_registry_conf.h"
 
-/* Where and how to ask. */
-typedef struct {
-    const char *url;          /* base, e.g. http://host:8081 (no trailing /) */
-    int ttl;                  /* seconds a fetched schema is used */
-    int ssl_verify;
-    const char *ca_file;      /* NULL: the system's */
-    const char *user;         /* NULL: no basic auth */
-    const char *password;
-} ku_sr_conf_t;
 
 typedef enum {
     KU_SR_OK,

@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 #include "librdkafka/rdkafka.h"
 
-#include "body_args.h"
+#include "json_args.h"
 #include "log_limit.h"
 #include "mod_kafka_upstream.h"
 #include "spool.h"

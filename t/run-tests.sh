@@ -153,6 +153,9 @@ grep -h '^[0-9]* passed, [0-9]* failed$' t/unit/test_*.log
 # Every file of ours names its license (README, "License"); counted below.
 spdx_failed=0
 bash t/tools/spdx-check.sh || spdx_failed=1
+# No include cycle among the module's own files (README "Internals"); counted below.
+cycles_failed=0
+perl t/tools/include-cycles.pl || cycles_failed=1
 echo "== fuzz (libFuzzer, ${KU_FUZZ_SECONDS:-15} s per target)"
 fuzz_failed=0
 KU_FUZZ_DIR=${KU_TEST_WORK:-/tmp/ku-test}-fuzz bash t/fuzz/run.sh "${KU_FUZZ_SECONDS:-15}" \
@@ -223,6 +226,7 @@ passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_
 failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
 fail=$fuzz_failed
 if [ "$spdx_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1; fi
+if [ "$cycles_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1; fi
 # The package test's figures (the root part, t/package.sh).
 read -r package_passed package_failed <<<"${KU_PACKAGE_RESULT:-0 0}"
 passed=$((passed + package_passed)) failed=$((failed + package_failed))

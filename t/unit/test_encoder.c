@@ -10,7 +10,7 @@
  * Build and run from the repository root:
  *   gcc -Wall -Wextra -Werror -std=c99 -I. $(apr-1-config --cflags --cppflags --includes) \
  *       $(apu-1-config --includes) $(pkg-config --cflags json-c) \
- *       t/unit/test_encoder.c encoder.c body_args.c multipart.c utf8.c json_text.c -o /tmp/test_encoder \
+ *       t/unit/test_encoder.c encoder.c body_args.c json_args.c multipart.c utf8.c json_text.c -o /tmp/test_encoder \
  *       $(apr-1-config --link-ld --libs) $(apu-1-config --link-ld --libs) \
  *       $(pkg-config --libs json-c) && /tmp/test_encoder
  */

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* schema_registry_conf.h: where and how the registry client asks, for the
+ * client (schema_registry.c) and its cache key (schema_cache_key.c). No
+ * httpd. */
+#ifndef KU_SCHEMA_REGISTRY_CONF_H
+#define KU_SCHEMA_REGISTRY_CONF_H
+
+/* Where and how to ask. */
+typedef struct {
+    const char *url;          /* base, e.g. http://host:8081 (no trailing /) */
+    int ttl;                  /* seconds a fetched schema is used */
+    int ssl_verify;
+    const char *ca_file;      /* NULL: the system's */
+    const char *user;         /* NULL: no basic auth */
+    const char *password;
+} ku_sr_conf_t;
+
+#endif
