@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* log_limit.c: rate-limited logging (see log_limit.h). */
+#include <string.h>
+
 #include "httpd.h"
 #include "http_log.h"
 
@@ -79,5 +81,17 @@ int ku_log_due(apr_time_t *last, apr_interval_time_t interval)
     if (*last && now - *last < interval)
         return 0;
     *last = now;
+    return 1;
+}
+
+int ku_log_first_of_cause(ku_log_causes_t *set, const char *cause)
+{
+    int i;
+
+    for (i = 0; i < KU_LOG_CAUSES && set->cause[i]; i++)
+        if (!strcmp(set->cause[i], cause))
+            return 0;
+    if (i < KU_LOG_CAUSES)
+        set->cause[i] = cause;
     return 1;
 }

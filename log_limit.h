@@ -7,12 +7,16 @@
  *   KU00016 line when the window ends (at its next line, or at the next
  *   ku_log_limits_tick());
  * - an interval (ku_log_due()): for a summary line ("N messages failed")
- *   that is due at most once per interval. */
+ *   that is due at most once per interval;
+ * - a latch (ku_log_once(), log_once.h): a line logged once until it is
+ *   re-armed, and a set of them by cause (ku_log_first_of_cause()): once
+ *   per cause. */
 #ifndef KU_LOG_LIMIT_H
 #define KU_LOG_LIMIT_H
 
 #include "httpd.h"
 #include "apr_atomic.h"
+#include "log_once.h"
 
 #define KU_LOG_BURST 10
 #define KU_LOG_WINDOW 10
@@ -44,5 +48,16 @@ void ku_log_limits_tick(void);
 /* Whether a line due at most once per interval may be logged now; if so,
  * *last becomes now. Callers serialise (one thread per *last). */
 int ku_log_due(apr_time_t *last, apr_interval_time_t interval);
+
+/* The causes a line was logged for; callers serialise. */
+#define KU_LOG_CAUSES 16
+typedef struct {
+    const char *cause[KU_LOG_CAUSES];
+} ku_log_causes_t;
+
+/* Whether cause (a static text) is new to the set, which then holds it.
+ * Once the set is full, every further cause is new each time: a line too
+ * many rather than one lost. */
+int ku_log_first_of_cause(ku_log_causes_t *set, const char *cause);
 
 #endif

@@ -335,17 +335,16 @@ static int kafka_upstream_handler(request_rec *r)
  * (librdkafka/build.sh builds 2.15.1, which has the fix.) */
 #define KU_SCRAM_FIXED_VERSION 0x020601ff
 
-static int scram_warned;
+static ku_log_once_t scram_warned = KU_LOG_ONCE_ARMED; /* re-armed at each (re)start */
 
 static int warn_if_scram_is_broken(const ku_dir_conf_t *conf, server_rec *s,
                                    apr_pool_t *p)
 {
     const char *mechanism = ku_conf_str(conf, KU_STR_SASL_MECHANISM);
 
-    if (scram_warned || !ku_conf_is_complete(conf) || !mechanism
-        || strncmp(mechanism, "SCRAM", 5) || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION)
+    if (!ku_conf_is_complete(conf) || !mechanism || strncmp(mechanism, "SCRAM", 5)
+        || rd_kafka_version() >= KU_SCRAM_FIXED_VERSION || !ku_log_once(&scram_warned))
         return OK;
-    scram_warned = 1;
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00012: librdkafka %s cannot "
                  "log in with %s to Kafka 4.0 or later brokers (they refuse its "
                  "SCRAM nonce; fixed in librdkafka 2.6.1); Kafka 3.x brokers work",
@@ -376,7 +375,7 @@ static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         return OK;
     log_versions(s);
-    scram_warned = 0;
+    ku_log_once_rearm(&scram_warned);
     ku_status_post_config(pconf, ptemp, s);
     return ku_conf_walk(s, ptemp, warn_if_scram_is_broken);
 }

@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 #include "apr_strings.h"
 
+#include "log_once.h"
 #include "schema_cache_key.h"
 #include "schema_registry.h"
 
@@ -40,7 +41,7 @@ typedef struct entry {
     held_t *held;             /* NULL: none yet */
     time_t checked;           /* when last fetched (or tried) */
     int fetching;
-    int warned;               /* the current failure streak was reported */
+    ku_log_once_t warned;     /* the current failure streak was reported */
     ku_sr_status_t status;    /* of the last failed try, when held is NULL */
     char *error;
 } entry_t;
@@ -242,15 +243,14 @@ static const char *store(entry_t *e, ku_sr_status_t st, held_t *fresh, const cha
     if (st == KU_SR_OK) {
         held_release(e->held);
         e->held = fresh;
-        e->warned = 0;
+        ku_log_once_rearm(&e->warned);
         return NULL;
     }
     free(e->error);
     e->error = strdup(error ? error : "schema registry error");
     e->status = st;
-    if (e->warned)
+    if (!ku_log_once(&e->warned))
         return NULL;
-    e->warned = 1;
     return apr_pstrcat(p, e->error, e->held ? "; the cached schema stays in use"
                                             : "; requests that need it are refused", NULL);
 }

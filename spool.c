@@ -569,14 +569,33 @@ static char *encode_record(apr_pool_t *pool, const ku_record_t *rec, uint64_t pr
     return buf;
 }
 
-/* Hot-path failures: every request would repeat them. */
-static void log_refusal(const char *what, int err)
+/* Hot-path failures, each its own tag and limiter: every request would
+ * repeat them. */
+static void log_full(void)
 {
-    static ku_log_limit_t refusal_rl = KU_LOG_LIMIT("KU00046 (spool)");
+    static ku_log_limit_t full_rl = KU_LOG_LIMIT("KU00046 (spool)");
 
-    if (ku_log_allowed(&refusal_rl, ku_spool.server, APLOG_ERR))
-        ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00046: spool %s: %s",
-                     ku_spool.conf->dir, what);
+    if (ku_log_allowed(&full_rl, ku_spool.server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ku_spool.server, "KU00046: spool %s: "
+                     "full (max-size reached): answered 503", ku_spool.conf->dir);
+}
+
+static void log_write_failure(int err)
+{
+    static ku_log_limit_t write_rl = KU_LOG_LIMIT("KU00064 (spool)");
+
+    if (ku_log_allowed(&write_rl, ku_spool.server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00064: spool %s: "
+                     "cannot write a record: answered 503", ku_spool.conf->dir);
+}
+
+static void log_sync_failure(int err)
+{
+    static ku_log_limit_t sync_rl = KU_LOG_LIMIT("KU00065 (spool)");
+
+    if (ku_log_allowed(&sync_rl, ku_spool.server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, ku_spool.server, "KU00065: spool %s: "
+                     "fdatasync failed: the record is sent, answered 503", ku_spool.conf->dir);
 }
 
 /* A record's result: accepted (why NULL), or not, and why (a 503). */
@@ -598,12 +617,12 @@ static ku_entry_t *spool_record(apr_pool_t *p, ku_record_t *rec, uint64_t produc
     if (__atomic_load_n(&ku_spool.shared->bytes, __ATOMIC_RELAXED) + KU_SPOOL_HEADER + len
         > (uint64_t)ku_spool.conf->max_size) {
         set_result(rec, "spool full");
-        log_refusal("full (max-size reached): answered 503", 0);
+        log_full();
         return NULL;
     }
     pthread_mutex_lock(&ku_spool.lock);
     if (!(e = append_locked(buf, len, accepted, producer)))
-        log_refusal("cannot write a record: answered 503", errno);
+        log_write_failure(errno);
     pthread_mutex_unlock(&ku_spool.lock);
     set_result(rec, e ? NULL : "spool unavailable");
     return e;
@@ -671,7 +690,7 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
     for (i = 0; ku_spool.conf->sync && i < n; i++)
         if (entries[i] && commit(entries[i]->seg, entries[i]->offset + KU_SPOOL_HEADER
                                                       + entries[i]->len)) {
-            log_refusal("fdatasync failed", errno);
+            log_sync_failure(errno);
             unsynced[i] = 1;
         }
     for (i = 0; i < n; i++) {

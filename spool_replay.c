@@ -30,7 +30,6 @@
 #define KU_REPLAY_TICK_MS 100
 #define KU_SCAN_TICKS 10          /* adoption scans: every second */
 #define KU_RESEND_BATCH 1000      /* records re-sent per producer and tick */
-#define KU_REASONS_LOGGED 16
 
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 
@@ -174,17 +173,13 @@ static json_object *dead_letter_line(apr_pool_t *p, const ku_record_t *rec, int6
     return o;
 }
 
-/* Each reason is logged once per child; all are counted. */
+/* Each reason is logged once per child; all are counted. Lock held. */
 static void log_dead_letter(const char *topic, const char *reason)
 {
-    static const char *logged[KU_REASONS_LOGGED];
-    int i;
+    static ku_log_causes_t logged;
 
-    for (i = 0; i < KU_REASONS_LOGGED && logged[i]; i++)
-        if (!strcmp(logged[i], reason))
-            return;
-    if (i < KU_REASONS_LOGGED)
-        logged[i] = reason;
+    if (!ku_log_first_of_cause(&logged, reason))
+        return;
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, ku_spool.server, "KU00049: spool: a record for "
                  "topic %s refused for good (%s): moved to %s/" KU_SPOOL_DEAD_LETTER_FILE
                  " (logged once per cause; counted on the status page)", topic, reason,
