@@ -175,7 +175,7 @@ static int add_regex(compile_t *c, const char *where, const char *source)
     PCRE2_SIZE offset;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)source, PCRE2_ZERO_TERMINATED,
                                    PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &code, &offset, NULL);
-    regex_t_ *r;
+    ku_js_regex_t *r;
 
     if (!re) {
         PCRE2_UCHAR msg[120];
@@ -412,7 +412,7 @@ void ku_js_free(ku_js_schema_t *s)
     if (!s)
         return;
     while (s->regexes) {
-        regex_t_ *next = s->regexes->next;
+        ku_js_regex_t *next = s->regexes->next;
 
         pcre2_code_free(s->regexes->code);
         free(s->regexes);

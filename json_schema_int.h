@@ -13,15 +13,15 @@
 #define KU_JS_MAX_DEPTH 64          /* of $ref chains and nesting while validating */
 #define KU_JS_MATCH_LIMIT 1000000   /* PCRE2 backtracking steps per match */
 
-typedef struct regex {
-    struct regex *next;
+typedef struct ku_js_regex {
+    struct ku_js_regex *next;
     const char *source;             /* the pattern string in the schema (its identity) */
     pcre2_code *code;
-} regex_t_;
+} ku_js_regex_t;
 
 struct ku_js_schema {
     json_object *root;
-    regex_t_ *regexes;
+    ku_js_regex_t *regexes;
     pcre2_match_context *limits;
 };
 

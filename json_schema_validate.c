@@ -98,7 +98,7 @@ static int valid_at_index(run_t *r, json_object *doc, json_object *schema, size_
 
 static int matches(const run_t *r, const char *pattern, const char *text, size_t len)
 {
-    const regex_t_ *re;
+    const ku_js_regex_t *re;
     pcre2_match_data *md;
     int rc;
 

@@ -29,7 +29,7 @@
 #include "rest_v2.h"
 #include "spool.h"
 #include "status.h"
-#include "storage.h"
+#include "no_fs_walk.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -429,7 +429,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ku_status_register_hooks(p);
     ku_spool_register_hooks(p);
-    ku_storage_register_hooks(p);
+    ku_no_fs_walk_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_kafka_upstream.h already says APLOG_USE_MODULE. */

@@ -455,21 +455,21 @@ static uint64_t key_hash(const char *key)
     return h;
 }
 
-ku_bind_t *ku_spool_bind_by_hash(uint64_t hash)
+ku_producer_backlog_t *ku_spool_backlog_by_hash(uint64_t hash)
 {
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
 
-    for (b = ku_spool.binds; b; b = b->next)
+    for (b = ku_spool.backlogs; b; b = b->next)
         if (b->hash == hash)
             return b;
     return NULL;
 }
 
-static ku_bind_t *bind_by_producer(ku_producer_t *kp)
+static ku_producer_backlog_t *backlog_by_producer(ku_producer_t *kp)
 {
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
 
-    for (b = ku_spool.binds; b; b = b->next)
+    for (b = ku_spool.backlogs; b; b = b->next)
         if (b->kp == kp)
             return b;
     return NULL;
@@ -482,16 +482,16 @@ static void producer_added(ku_producer_t *kp, const char *key, server_rec *s,
                            const char *name)
 {
     uint64_t hash;
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
 
     if (!ku_spool.shared)
         return;
     hash = key_hash(key);
     pthread_mutex_lock(&ku_spool.lock);
-    if (!(b = ku_spool_bind_by_hash(hash)) && (b = calloc(1, sizeof(*b)))) {
+    if (!(b = ku_spool_backlog_by_hash(hash)) && (b = calloc(1, sizeof(*b)))) {
         b->hash = hash;
-        b->next = ku_spool.binds;
-        ku_spool.binds = b;
+        b->next = ku_spool.backlogs;
+        ku_spool.backlogs = b;
     }
     if (b) {
         b->kp = kp;
@@ -506,7 +506,7 @@ static int comes_before(const ku_entry_t *a, const ku_entry_t *b)
     return a->accepted < b->accepted || (a->accepted == b->accepted && a->seq < b->seq);
 }
 
-void ku_spool_backlog_locked(ku_bind_t *b, ku_entry_t *e)
+void ku_spool_backlog_locked(ku_producer_backlog_t *b, ku_entry_t *e)
 {
     ku_entry_t **pp;
 
@@ -527,7 +527,7 @@ void ku_spool_backlog_locked(ku_bind_t *b, ku_entry_t *e)
 
 /* --- the write path --------------------------------------------------------------- */
 
-static void put(char **p, const void *data, size_t len)
+static void append_bytes(char **p, const void *data, size_t len)
 {
     memcpy(*p, data, len);
     *p += len;
@@ -550,18 +550,18 @@ static char *encode_record(apr_pool_t *pool, const ku_record_t *rec, uint64_t pr
         n += 8 + strlen(h[i].name) + strlen(h[i].value);
     p = buf = apr_palloc(pool, KU_SPOOL_HEADER + n);
     p += KU_SPOOL_HEADER;
-    put(&p, &f, sizeof(f));
-    put(&p, rec->topic, f.topic_len);
+    append_bytes(&p, &f, sizeof(f));
+    append_bytes(&p, rec->topic, f.topic_len);
     if (rec->key)
-        put(&p, rec->key, rec->key_len);
+        append_bytes(&p, rec->key, rec->key_len);
     for (i = 0; i < nh; i++) {
         uint32_t l[2] = { (uint32_t)strlen(h[i].name), (uint32_t)strlen(h[i].value) };
 
-        put(&p, l, sizeof(l));
-        put(&p, h[i].name, l[0]);
-        put(&p, h[i].value, l[1]);
+        append_bytes(&p, l, sizeof(l));
+        append_bytes(&p, h[i].name, l[0]);
+        append_bytes(&p, h[i].value, l[1]);
     }
-    put(&p, rec->value, rec->len);
+    append_bytes(&p, rec->value, rec->len);
     hd.len = (uint32_t)n;
     hd.crc = ku_spool_entry_crc(KU_SPOOL_RECORD, hd.len, buf + KU_SPOOL_HEADER);
     memcpy(buf, &hd, sizeof(hd));
@@ -642,7 +642,7 @@ void ku_spool_add_id_header(apr_pool_t *p, ku_record_t *rec, const ku_entry_t *e
 
 /* Queues a spooled record, or leaves it in the backlog: while earlier
  * records wait there, so that records go out in accept order. */
-static void queue_spooled(ku_bind_t *b, ku_record_t *rec, ku_entry_t *e)
+static void queue_spooled(ku_producer_backlog_t *b, ku_record_t *rec, ku_entry_t *e)
 {
     int err, queued = 0;
 
@@ -674,11 +674,11 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
 {
     ku_entry_t **entries = apr_pcalloc(p, sizeof(*entries) * (size_t)n);
     char *unsynced = apr_pcalloc(p, (size_t)n);
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
     int i;
 
     pthread_mutex_lock(&ku_spool.lock);
-    b = bind_by_producer(kp);
+    b = backlog_by_producer(kp);
     pthread_mutex_unlock(&ku_spool.lock);
     for (i = 0; i < n; i++) {
         if (!b) {
@@ -710,10 +710,10 @@ void ku_spool_send(ku_producer_t *kp, ku_record_t *records, int n, apr_pool_t *p
 static void delivered(void *entry, int err)
 {
     ku_entry_t *e = entry;
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
 
     pthread_mutex_lock(&ku_spool.lock);
-    b = ku_spool_bind_by_hash(e->producer);
+    b = ku_spool_backlog_by_hash(e->producer);
     if (b && b->in_flight)
         b->in_flight--;
     if (!err) {

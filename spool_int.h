@@ -56,7 +56,7 @@ typedef struct {
 } ku_spool_shared_t;
 
 typedef struct ku_segment ku_segment_t;
-typedef struct ku_bind ku_bind_t;
+typedef struct ku_producer_backlog ku_producer_backlog_t;
 typedef struct ku_entry ku_entry_t;
 
 struct ku_segment {
@@ -89,8 +89,8 @@ struct ku_entry {
 
 /* A producer key (hash) and its producer, with the records to re-send
  * through it in accept order. */
-struct ku_bind {
-    ku_bind_t *next;
+struct ku_producer_backlog {
+    ku_producer_backlog_t *next;
     uint64_t hash;
     ku_producer_t *kp;
     server_rec *server;
@@ -108,7 +108,7 @@ typedef struct {
     server_rec *server;
     ku_spool_shared_t *shared;
     ku_segment_t *segments;
-    ku_bind_t *binds;
+    ku_producer_backlog_t *backlogs; /* one per producer key */
     ku_entry_t *unbound;        /* adopted records whose producer is unknown yet */
     ku_entry_t *oldest, *newest; /* every waiting entry, in accept order */
     unsigned waiting;
@@ -124,14 +124,14 @@ extern ku_spool_t ku_spool;
 
 uint32_t ku_spool_crc(uint32_t crc, const void *data, size_t len);
 uint32_t ku_spool_entry_crc(uint32_t type, uint32_t len, const void *payload);
-ku_bind_t *ku_spool_bind_by_hash(uint64_t hash);
+ku_producer_backlog_t *ku_spool_backlog_by_hash(uint64_t hash);
 /* Marks done: the record is acknowledged or dead-lettered. Lock held. */
 void ku_spool_done_locked(ku_entry_t *e);
 /* Writes the batched done offsets and frees finished segments. Lock held. */
 void ku_spool_flush_done_locked(void);
 void ku_spool_segment_free_locked(ku_segment_t *seg);
 /* Into the producer's backlog, in accept order. Lock held. */
-void ku_spool_backlog_locked(ku_bind_t *b, ku_entry_t *e);
+void ku_spool_backlog_locked(ku_producer_backlog_t *b, ku_entry_t *e);
 int ku_spool_write_all(int fd, const void *buf, size_t len);
 void ku_spool_add_bytes(int64_t n);
 /* The record header KU_SPOOL_ID_HEADER, added to a copy of its headers. */

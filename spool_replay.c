@@ -232,7 +232,7 @@ static void torn(const char *path, apr_off_t at, apr_off_t bytes, const char *wh
                  path, what, at, bytes);
 }
 
-static ku_entry_t *pop(ku_bind_t *b)
+static ku_entry_t *pop(ku_producer_backlog_t *b)
 {
     ku_entry_t *e = b->head;
 
@@ -242,7 +242,7 @@ static ku_entry_t *pop(ku_bind_t *b)
 }
 
 /* Re-sends the backlog's first records, once the earlier ones are settled. */
-static void resend_locked(ku_bind_t *b, apr_pool_t *p)
+static void resend_locked(ku_producer_backlog_t *b, apr_pool_t *p)
 {
     int i, err;
 
@@ -283,9 +283,9 @@ typedef struct {
     int done;
     int64_t accepted;
     uint64_t producer;
-} ku_found_t;
+} ku_scanned_record_t;
 
-static ku_found_t *find_record(ku_found_t *found, unsigned n, uint64_t offset)
+static ku_scanned_record_t *find_record(ku_scanned_record_t *found, unsigned n, uint64_t offset)
 {
     unsigned lo = 0, hi = n;
 
@@ -313,7 +313,7 @@ static int valid_entry(const char *buf, apr_off_t at, apr_off_t size, ku_spool_h
 
 /* The file's records and which are done; returns the end of its last valid
  * entry. *found is malloc'd. */
-static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_found_t **found,
+static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_scanned_record_t **found,
                                unsigned *n)
 {
     unsigned cap = 0;
@@ -330,7 +330,7 @@ static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_found_t **fou
         if (h.type == KU_SPOOL_DONE) {
             for (i = 0; i < h.len / 8; i++) {
                 uint64_t off;
-                ku_found_t *r;
+                ku_scanned_record_t *r;
 
                 memcpy(&off, payload + i * 8, 8);
                 if ((r = find_record(*found, *n, off)))
@@ -339,7 +339,7 @@ static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_found_t **fou
             continue;
         }
         if (*n == cap) {
-            ku_found_t *grown = realloc(*found, (cap = cap ? cap * 2 : 256) * sizeof(**found));
+            ku_scanned_record_t *grown = realloc(*found, (cap = cap ? cap * 2 : 256) * sizeof(**found));
 
             if (!grown)
                 return at;
@@ -358,13 +358,13 @@ static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_found_t **fou
 
 /* Its records join their producers' backlogs (or wait for a producer of
  * their configuration). Lock held. */
-static unsigned take_over_locked(ku_segment_t *seg, const ku_found_t *found, unsigned n)
+static unsigned take_over_locked(ku_segment_t *seg, const ku_scanned_record_t *found, unsigned n)
 {
     unsigned i, pending = 0;
 
     for (i = 0; i < n; i++) {
         ku_entry_t *e;
-        ku_bind_t *b;
+        ku_producer_backlog_t *b;
 
         if (found[i].done || !(e = calloc(1, sizeof(*e))))
             continue;
@@ -378,7 +378,7 @@ static unsigned take_over_locked(ku_segment_t *seg, const ku_found_t *found, uns
         seg->pending++;
         pending++;
         ku_spool_waiting_add_locked(e);
-        if ((b = ku_spool_bind_by_hash(e->producer)))
+        if ((b = ku_spool_backlog_by_hash(e->producer)))
             ku_spool_backlog_locked(b, e);
         else {
             e->next = ku_spool.unbound;
@@ -391,7 +391,7 @@ static unsigned take_over_locked(ku_segment_t *seg, const ku_found_t *found, uns
 static void adopt(int fd, const char *path, const char *file, apr_off_t size)
 {
     char *buf = malloc(size ? (size_t)size : 1);
-    ku_found_t *found = NULL;
+    ku_scanned_record_t *found = NULL;
     ku_segment_t *seg = calloc(1, sizeof(*seg));
     unsigned n = 0, pending;
     apr_off_t end;
@@ -467,12 +467,12 @@ static void scan(apr_pool_t *p)
 static void bind_unbound_locked(void)
 {
     ku_entry_t *e = ku_spool.unbound, *next;
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
 
     ku_spool.unbound = NULL;
     for (; e; e = next) {
         next = e->next;
-        if ((b = ku_spool_bind_by_hash(e->producer)))
+        if ((b = ku_spool_backlog_by_hash(e->producer)))
             ku_spool_backlog_locked(b, e);
         else {
             e->next = ku_spool.unbound;
@@ -503,7 +503,7 @@ static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
 {
     apr_pool_t *p;
     unsigned tick;
-    ku_bind_t *b;
+    ku_producer_backlog_t *b;
 
     apr_pool_create(&p, apr_thread_pool_get(thread));
     for (tick = 0; !ku_spool.stopping; tick++) {
@@ -513,7 +513,7 @@ static void *APR_THREAD_FUNC replay_loop(apr_thread_t *thread, void *data)
         ku_spool_flush_done_locked();
         if (tick % KU_SCAN_TICKS == 0)
             bind_unbound_locked();
-        for (b = ku_spool.binds; b; b = b->next)
+        for (b = ku_spool.backlogs; b; b = b->next)
             resend_locked(b, p);
         ku_spool_publish_locked();
         pthread_mutex_unlock(&ku_spool.lock);

@@ -2,7 +2,7 @@
 /* mod_ku_null: the benchmark's ceiling (bench/run.sh). `SetHandler ku-null`
  * reads the request body the way mod_kafka_upstream does (a brigade loop
  * into one pool buffer) and answers 200 with the same JSON body, and does
- * nothing else. Like the module (storage.c), it skips httpd's <Directory>
+ * nothing else. Like the module (no_fs_walk.c), it skips httpd's <Directory>
  * walk for its requests, so it stays an honest ceiling. Not part of the
  * module; built with apxs by bench/run.sh. */
 #include <string.h>
@@ -78,7 +78,7 @@ static int ku_null_handler(request_rec *r)
     return OK;
 }
 
-/* As storage.c: the <Location>'s SetHandler decides, before the walk. */
+/* As no_fs_walk.c: the <Location>'s SetHandler decides, before the walk. */
 static int mark_null_requests(request_rec *r)
 {
     core_dir_config *d = ap_get_core_module_config(r->per_dir_config);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Requests for our handlers skip httpd's <Directory>/<Files> walk (storage.c,
+# Requests for our handlers skip httpd's <Directory>/<Files> walk (no_fs_walk.c,
 # README "Locations and the filesystem"), while every <Location> setting
 # still applies. The proof that nothing is read under the document root: the
 # directory ku-nowalk holds an unreadable .htaccess (AllowOverride All), so

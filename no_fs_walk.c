@@ -22,7 +22,7 @@
 #include "ap_expr.h"
 
 #include "mod_kafka_upstream.h"
-#include "storage.h"
+#include "no_fs_walk.h"
 
 static int is_our_handler(const char *handler)
 {
@@ -63,7 +63,7 @@ static int skip_storage_walk(request_rec *r)
     return OK;
 }
 
-void ku_storage_register_hooks(apr_pool_t *p)
+void ku_no_fs_walk_register_hooks(apr_pool_t *p)
 {
     ap_hook_translate_name(mark_our_requests, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_map_to_storage(skip_storage_walk, NULL, NULL, APR_HOOK_FIRST);
