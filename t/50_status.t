@@ -11,6 +11,7 @@ use Apache::TestUtil;
 use Apache::TestRequest qw(GET POST);
 use FindBin;
 use IO::Socket::INET ();
+use Time::HiRes ();
 use lib 't/lib';
 use KafkaTest;
 use HttpdLog;
@@ -18,7 +19,7 @@ use HttpdLog;
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
 
-plan tests => 35 + 2 * @secrets, need_lwp;
+plan tests => 36 + 2 * @secrets, need_lwp;
 
 my $async = qr{^/status-async \(status };
 my $sync = qr{^/status-sync \(status-sync };
@@ -60,6 +61,7 @@ my $n = 6;
 # --- accepted and delivered agree with Kafka ------------------------------------
 my $before = producer(status(), $async);
 my $offset = end_offset($topic);
+my $sent_at = Time::HiRes::time();
 my @codes = map { post('/status-async', "status-$_")->code } 1 .. $n;
 ok t_cmp("@codes", join(' ', (200) x $n), "$n messages accepted");
 my @records = consume($topic, $offset, $n);
@@ -67,6 +69,9 @@ ok t_cmp(scalar(grep { ($_->{payload} // '') =~ /"status-\d"/ } @records), $n,
          "all $n reached Kafka");
 my $after = producer(status_until(sub {
     producer($_[0], $async)->{delivered} >= $before->{delivered} + $n }, 20), $async);
+# Every one was delivered between the first send and this page: no latency
+# can be longer than that.
+my $took_ms = (Time::HiRes::time() - $sent_at) * 1000;
 ok t_cmp($after->{accepted} - $before->{accepted}, $n, 'accepted counts them');
 ok t_cmp($after->{delivered} - $before->{delivered}, $n,
          'delivered counts them, as many as reached Kafka');
@@ -88,6 +93,19 @@ sub quantile_of {
 ok t_cmp(($after->{latency_ms}{p50} // 'none') . ' ' . ($after->{latency_ms}{p99} // 'none'),
          quantile_of($after->{latency_ms}, 0.5) . ' ' . quantile_of($after->{latency_ms}, 0.99),
          'p50 and p99 are the buckets that hold them');
+# The p99 of these $n deliveries alone (the buckets' growth): a bucket no
+# higher than the first bound at or above the time they all took.
+my %grown = (buckets => { map { $_ => ($after->{latency_ms}{buckets}{$_} // 0)
+                                     - ($before->{latency_ms}{buckets}{$_} // 0) }
+                          keys %{ $after->{latency_ms}{buckets} } });
+my $p99 = quantile_of(\%grown, 0.99);
+my ($ceiling) = (grep({ $_ >= $took_ms } 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
+                      10000), '+Inf');
+t_debug(sprintf 'p99 of the %d: %s ms; they took %.0f ms (bucket %s)', $n, $p99, $took_ms,
+        $ceiling);
+ok t_cmp($p99 ne '+Inf' && $ceiling ne '+Inf' && $p99 <= $ceiling ? 'sane' : "p99 $p99 ms, "
+         . sprintf('all delivered within %.0f ms', $took_ms), 'sane',
+         "the p99 of the $n deliveries is no longer than they all took");
 
 # --- rejected, by reason ----------------------------------------------------------
 $before = $after;
