@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "status.h"
 #include "send_result.h"
+#include "record_header.h"
 
 typedef struct ku_producer ku_producer_t;
 
@@ -24,12 +25,6 @@ void ku_producers_init(apr_pool_t *pchild);
 ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
                                server_rec *s, const char **error);
 
-/* A Kafka record header. */
-typedef struct {
-    const char *name;
-    const char *value;
-    size_t value_len;                   /* 0: strlen(value); more: bytes with NULs */
-} ku_header_t;
 
 /* One record to produce, and what came of it. */
 typedef struct ku_record {

@@ -40,38 +40,6 @@
 ku_spool_t ku_spool = { .dead_fd = -1 };
 static ku_segment_t *current_seg;       /* under ku_spool.lock */
 
-/* --- crc32c (Castagnoli), table-driven --------------------------------------- */
-
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-    uint32_t i, j, c;
-
-    for (i = 0; i < 256; i++) {
-        for (c = i, j = 0; j < 8; j++)
-            c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-        crc_table[i] = c;
-    }
-}
-
-uint32_t ku_spool_crc(uint32_t crc, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-
-    crc = ~crc;
-    while (len--)
-        crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
-
-uint32_t ku_spool_entry_crc(uint32_t type, uint32_t len, const void *payload)
-{
-    uint32_t head[2] = { type, len };
-
-    return ku_spool_crc(ku_spool_crc(0, head, sizeof(head)), payload, len);
-}
-
 int ku_spool_write_all(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
@@ -527,46 +495,14 @@ void ku_spool_backlog_locked(ku_producer_backlog_t *b, ku_entry_t *e)
 
 /* --- the write path --------------------------------------------------------------- */
 
-static void append_bytes(char **p, const void *data, size_t len)
-{
-    memcpy(*p, data, len);
-    *p += len;
-}
-
 /* Header and payload in one buffer, for one write(2). */
 static char *encode_record(apr_pool_t *pool, const ku_record_t *rec, uint64_t producer,
                            int64_t accepted, uint32_t *len)
 {
-    const ku_header_t *h = rec->headers ? (const ku_header_t *)rec->headers->elts : NULL;
-    int i, nh = rec->headers ? rec->headers->nelts : 0;
-    ku_spool_fixed_t f = { accepted, producer, (uint32_t)strlen(rec->topic),
-                           rec->key ? (uint32_t)rec->key_len : ~0u, (uint32_t)nh,
-                           (uint32_t)rec->len };
-    size_t n = sizeof(f) + f.topic_len + (rec->key ? rec->key_len : 0) + rec->len;
-    ku_spool_header_t hd = { KU_SPOOL_MAGIC, KU_SPOOL_RECORD, 0, 0 };
-    char *buf, *p;
+    ku_spool_record_t kept = { accepted, producer, rec->topic, rec->key, rec->key_len,
+                               rec->headers, rec->value, rec->len };
 
-    for (i = 0; i < nh; i++)
-        n += 8 + strlen(h[i].name) + strlen(h[i].value);
-    p = buf = apr_palloc(pool, KU_SPOOL_HEADER + n);
-    p += KU_SPOOL_HEADER;
-    append_bytes(&p, &f, sizeof(f));
-    append_bytes(&p, rec->topic, f.topic_len);
-    if (rec->key)
-        append_bytes(&p, rec->key, rec->key_len);
-    for (i = 0; i < nh; i++) {
-        uint32_t l[2] = { (uint32_t)strlen(h[i].name), (uint32_t)strlen(h[i].value) };
-
-        append_bytes(&p, l, sizeof(l));
-        append_bytes(&p, h[i].name, l[0]);
-        append_bytes(&p, h[i].value, l[1]);
-    }
-    append_bytes(&p, rec->value, rec->len);
-    hd.len = (uint32_t)n;
-    hd.crc = ku_spool_entry_crc(KU_SPOOL_RECORD, hd.len, buf + KU_SPOOL_HEADER);
-    memcpy(buf, &hd, sizeof(hd));
-    *len = hd.len;
-    return buf;
+    return ku_spool_encode_record(pool, &kept, len);
 }
 
 /* Hot-path failures, each its own tag and limiter: every request would
@@ -785,7 +721,6 @@ static void spool_child_start(apr_pool_t *pchild, server_rec *s)
 
 void ku_spool_register_hooks(apr_pool_t *p)
 {
-    crc_init();
     ap_hook_pre_config(spool_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(spool_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(spool_child_init, NULL, NULL, APR_HOOK_FIRST);

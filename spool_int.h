@@ -3,11 +3,7 @@
  * path, done-marking) and spool_replay.c (the replay thread: re-sending,
  * adopting orphaned segments, the dead-letter file) share.
  *
- * A segment file is a log of entries, each a 16-byte header (magic, type,
- * payload length, crc32c of type, length and payload) and its payload:
- *   record: accept time, producer-key hash, topic, key, headers, value;
- *   done:   the offsets of records Kafka acknowledged (or dead-lettered).
- * Records are appended by request threads, done entries by the replay
+ * The file format is spool_format.h's. Records are appended by request threads, done entries by the replay
  * thread; only the child holding the file's flock writes to it. */
 #ifndef KU_SPOOL_INT_H
 #define KU_SPOOL_INT_H
@@ -18,26 +14,12 @@
 #include "apr_thread_proc.h"
 #include "httpd.h"
 #include "producer.h"
+#include "spool_format.h"
 
-#define KU_SPOOL_MAGIC 0x3153554bu /* "KUS1" */
-#define KU_SPOOL_RECORD 1u
-#define KU_SPOOL_DONE 2u
-#define KU_SPOOL_HEADER 16
 #define KU_SPOOL_SUFFIX ".kus"
 #define KU_SPOOL_DEAD_LETTER_FILE "dead-letter.jsonl"
 /* The record header consumers deduplicate on: "<segment>/<offset>". */
 #define KU_SPOOL_ID_HEADER "ku-spool-id"
-
-typedef struct {
-    uint32_t magic, type, len, crc;
-} ku_spool_header_t;
-
-/* The payload of a record, before its variable parts. */
-typedef struct {
-    int64_t accepted;           /* apr_time_t */
-    uint64_t producer;          /* hash of the producer key */
-    uint32_t topic_len, key_len, nheaders, value_len; /* key_len ~0: no key */
-} ku_spool_fixed_t;
 
 /* Children publishing their waiting records; more are not counted. */
 #define KU_SPOOL_CHILDREN 1024
@@ -122,8 +104,6 @@ typedef struct {
 
 extern ku_spool_t ku_spool;
 
-uint32_t ku_spool_crc(uint32_t crc, const void *data, size_t len);
-uint32_t ku_spool_entry_crc(uint32_t type, uint32_t len, const void *payload);
 ku_producer_backlog_t *ku_spool_backlog_by_hash(uint64_t hash);
 /* Marks done: the record is acknowledged or dead-lettered. Lock held. */
 void ku_spool_done_locked(ku_entry_t *e);

@@ -74,57 +74,23 @@ int ku_spool_gives_up_locked(ku_entry_t *e, int err)
 
 /* --- reading records back ----------------------------------------------------- */
 
-static int take(const char **p, const char *end, size_t n)
-{
-    if ((size_t)(end - *p) < n)
-        return -1;
-    *p += n;
-    return 0;
-}
-
-/* The record in a payload; its parts point into it. */
+/* The record in a payload; its key and value point into it. */
 static int decode_record(apr_pool_t *p, const char *buf, uint32_t len, ku_record_t *rec,
                          int64_t *accepted)
 {
-    const char *at = buf, *end = buf + len, *s;
-    ku_spool_fixed_t f;
-    apr_array_header_t *headers;
-    uint32_t i, l[2];
+    ku_spool_record_t kept;
 
     memset(rec, 0, sizeof(*rec));
-    if (len < sizeof(f))
+    if (ku_spool_decode_record(p, buf, len, &kept))
         return -1;
-    memcpy(&f, buf, sizeof(f));
-    at += sizeof(f);
-    *accepted = f.accepted;
-    s = at;
-    if (take(&at, end, f.topic_len))
-        return -1;
-    rec->topic = apr_pstrmemdup(p, s, f.topic_len);
-    if (f.key_len != ~0u) {
-        rec->key = at;
-        rec->key_len = f.key_len;
-        if (take(&at, end, f.key_len))
-            return -1;
-    }
-    headers = apr_array_make(p, (int)f.nheaders + 1, sizeof(ku_header_t));
-    for (i = 0; i < f.nheaders; i++) {
-        ku_header_t *h = apr_array_push(headers);
-
-        if ((size_t)(end - at) < sizeof(l))
-            return -1;
-        memcpy(l, at, sizeof(l));
-        at += sizeof(l);
-        s = at;
-        if (take(&at, end, (size_t)l[0] + l[1]))
-            return -1;
-        h->name = apr_pstrmemdup(p, s, l[0]);
-        h->value = apr_pstrmemdup(p, s + l[0], l[1]);
-    }
-    rec->headers = headers;
-    rec->value = at;
-    rec->len = f.value_len;
-    return take(&at, end, f.value_len) || at != end ? -1 : 0;
+    *accepted = kept.accepted;
+    rec->topic = kept.topic;
+    rec->key = kept.key;
+    rec->key_len = kept.key_len;
+    rec->headers = kept.headers;
+    rec->value = kept.value;
+    rec->len = kept.value_len;
+    return 0;
 }
 
 /* The entry's record, read from its segment and checked. */
@@ -277,85 +243,6 @@ static void resend_locked(ku_producer_backlog_t *b, apr_pool_t *p)
 
 /* --- adopting a gone child's segments --------------------------------------------- */
 
-typedef struct {
-    apr_off_t offset;
-    uint32_t len;
-    int done;
-    int64_t accepted;
-    uint64_t producer;
-} ku_scanned_record_t;
-
-static ku_scanned_record_t *find_record(ku_scanned_record_t *found, unsigned n, uint64_t offset)
-{
-    unsigned lo = 0, hi = n;
-
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-
-        if ((uint64_t)found[mid].offset < offset)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && (uint64_t)found[lo].offset == offset ? &found[lo] : NULL;
-}
-
-static int valid_entry(const char *buf, apr_off_t at, apr_off_t size, ku_spool_header_t *h)
-{
-    if (size - at < KU_SPOOL_HEADER)
-        return 0;
-    memcpy(h, buf + at, sizeof(*h));
-    return h->magic == KU_SPOOL_MAGIC && (apr_off_t)h->len <= size - at - KU_SPOOL_HEADER
-           && ((h->type == KU_SPOOL_RECORD && h->len >= sizeof(ku_spool_fixed_t))
-               || (h->type == KU_SPOOL_DONE && h->len % sizeof(uint64_t) == 0))
-           && h->crc == ku_spool_entry_crc(h->type, h->len, buf + at + KU_SPOOL_HEADER);
-}
-
-/* The file's records and which are done; returns the end of its last valid
- * entry. *found is malloc'd. */
-static apr_off_t parse_segment(const char *buf, apr_off_t size, ku_scanned_record_t **found,
-                               unsigned *n)
-{
-    unsigned cap = 0;
-    apr_off_t at = 0;
-    ku_spool_header_t h;
-
-    *found = NULL;
-    *n = 0;
-    for (; at < size && valid_entry(buf, at, size, &h); at += KU_SPOOL_HEADER + h.len) {
-        const char *payload = buf + at + KU_SPOOL_HEADER;
-        ku_spool_fixed_t f;
-        uint32_t i;
-
-        if (h.type == KU_SPOOL_DONE) {
-            for (i = 0; i < h.len / 8; i++) {
-                uint64_t off;
-                ku_scanned_record_t *r;
-
-                memcpy(&off, payload + i * 8, 8);
-                if ((r = find_record(*found, *n, off)))
-                    r->done = 1;
-            }
-            continue;
-        }
-        if (*n == cap) {
-            ku_scanned_record_t *grown = realloc(*found, (cap = cap ? cap * 2 : 256) * sizeof(**found));
-
-            if (!grown)
-                return at;
-            *found = grown;
-        }
-        memcpy(&f, payload, sizeof(f));
-        (*found)[*n].offset = at;
-        (*found)[*n].len = h.len;
-        (*found)[*n].done = 0;
-        (*found)[*n].accepted = f.accepted;
-        (*found)[*n].producer = f.producer;
-        (*n)++;
-    }
-    return at;
-}
-
 /* Its records join their producers' backlogs (or wait for a producer of
  * their configuration). Lock held. */
 static unsigned take_over_locked(ku_segment_t *seg, const ku_scanned_record_t *found, unsigned n)
@@ -402,7 +289,7 @@ static void adopt(int fd, const char *path, const char *file, apr_off_t size)
         close(fd);
         return;
     }
-    end = parse_segment(buf, size, &found, &n);
+    end = ku_spool_parse_segment(buf, size, &found, &n);
     free(buf);
     if (end < size) {
         /* Cut off, so that the done marks appended from now on are read. */
