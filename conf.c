@@ -387,17 +387,19 @@ static const char *set_pem_file(cmd_parms *cmd, void *conf, const char *arg)
 }
 
 /* The private key is read here, by the parent (as mod_ssl does), so the
- * file may stay readable by root only; the children get its contents. */
+ * file may stay readable by root only; the children get its contents.
+ * cmd->info: where it goes (NULL: the brokers' KU_STR_SSL_KEY_PEM). */
 static const char *set_key_file(cmd_parms *cmd, void *conf, const char *arg)
 {
     const char *path, *pem, *error = read_config_file(cmd, arg, &path, &pem);
+    ku_str_t which = cmd->info ? (ku_str_t)(intptr_t)cmd->info : KU_STR_SSL_KEY_PEM;
 
     if (error)
         return error;
     if (!strstr(pem, "PRIVATE KEY-----") || strstr(pem, "ENCRYPTED"))
-        return apr_psprintf(cmd->pool, "KafkaUpstreamSSLCertificateKeyFile: '%s' "
-                            "holds no unencrypted PEM private key", arg);
-    ((ku_dir_conf_t *)conf)->str[KU_STR_SSL_KEY_PEM] = pem;
+        return apr_psprintf(cmd->pool, "%s: '%s' holds no unencrypted PEM private key",
+                            cmd->cmd->name, arg);
+    ((ku_dir_conf_t *)conf)->str[which] = pem;
     return NULL;
 }
 
@@ -718,6 +720,15 @@ const command_rec ku_cmds[] = {
     AP_INIT_TAKE2("KafkaUpstreamProperty", set_property, NULL, RSRC_CONF,
                   "name value: any librdkafka producer property (server config only)"),
     KU_SCHEMA_CMDS
+    AP_INIT_TAKE2("KafkaUpstreamSchemaRegistryHeader", ku_schema_add_header, NULL, KU_CONTEXT,
+                  "name value: a header sent on every schema registry request, e.g. "
+                  "target-sr-cluster (value literal, file:PATH or env:NAME)"),
+    AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryCertificateFile", set_pem_file,
+                  (void *)(intptr_t)KU_STR_SR_CERT_FILE, KU_CONTEXT,
+                  "PEM client certificate for mTLS to the schema registry"),
+    AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryCertificateKeyFile", set_key_file,
+                  (void *)(intptr_t)KU_STR_SR_KEY_PEM, KU_CONTEXT,
+                  "PEM private key of that certificate, unencrypted"),
     AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryCACertificateFile", set_pem_file,
                   (void *)(intptr_t)KU_STR_SR_CA_FILE, KU_CONTEXT,
                   "PEM file of the CAs that the schema registry's certificate is checked with"),
