@@ -79,13 +79,16 @@ static int is_number(json_object *j)
 }
 
 /* A float or double default may be "NaN", "Infinity" or "-Infinity" (as
- * Avro's Java parser takes them: JSON has no such numbers). */
+ * Avro's Java parser takes them: JSON has no such numbers). Defaults are
+ * shared by every thread: json_object_get_string is asked of strings only
+ * (of a number it would write the number's text into the object). */
 static int special_double(const fill_ctx_t *ctx, json_object *j, double *out)
 {
-    const char *s = json_object_get_string(j);
+    const char *s;
 
     if (!ctx->in_default || !json_object_is_type(j, json_type_string))
         return 0;
+    s = json_object_get_string(j);
     if (!strcmp(s, "NaN"))
         *out = NAN;
     else if (!strcmp(s, "Infinity"))
