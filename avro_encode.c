@@ -26,6 +26,8 @@ struct ku_avro_schema {
 };
 
 static int defaults_fit(ku_avro_schema_t *s, const char **error, apr_pool_t *p);
+static const char *holds_itself(avro_schema_t s, avro_schema_t *within, int depth,
+                                apr_pool_t *p);
 
 ku_avro_schema_t *ku_avro_schema_parse(const char *json, const char **error, apr_pool_t *p)
 {
@@ -36,7 +38,8 @@ ku_avro_schema_t *ku_avro_schema_parse(const char *json, const char **error, apr
         free(s);
         return NULL;
     }
-    if (!(s->defaults = ku_avro_defaults_read(json, s->schema, error, p))
+    if ((*error = holds_itself(s->schema, NULL, 0, p))
+        || !(s->defaults = ku_avro_defaults_read(json, s->schema, error, p))
         || defaults_fit(s, error, p)) {
         ku_avro_schema_free(s);
         return NULL;
@@ -51,6 +54,40 @@ void ku_avro_schema_free(ku_avro_schema_t *s)
         avro_schema_decref(s->schema);
         free(s);
     }
+}
+
+/* A record that holds itself through record fields only (a union, array
+ * or map in between makes its value finite): Avro C makes a record's
+ * field values when it makes the record, so such a value never ends. */
+#define KU_AVRO_RECORD_DEPTH 256
+
+static const char *holds_itself(avro_schema_t s, avro_schema_t *within, int depth,
+                                apr_pool_t *p)
+{
+    avro_schema_t stack[KU_AVRO_RECORD_DEPTH];
+    const char *error;
+    size_t i, n;
+    int d;
+
+    while (is_avro_link(s))
+        s = avro_schema_link_target(s);
+    if (!is_avro_record(s))
+        return NULL;
+    for (d = 0; d < depth; d++)
+        if (within[d] == s)
+            return apr_psprintf(p, "record %s holds itself without a union, array or map "
+                                "in between: no value of it is finite", avro_schema_name(s));
+    if (depth == KU_AVRO_RECORD_DEPTH)
+        return "records nest too deep";
+    if (depth)
+        memcpy(stack, within, (size_t)depth * sizeof(*stack));
+    stack[depth] = s;
+    n = avro_schema_record_size(s);
+    for (i = 0; i < n; i++)
+        if ((error = holds_itself(avro_schema_record_field_get_by_index(s, (int)i), stack,
+                                  depth + 1, p)))
+            return error;
+    return NULL;
 }
 
 /* --- filling a value ----------------------------------------------------- */

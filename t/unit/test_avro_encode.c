@@ -187,6 +187,17 @@ int main(void)
     expect_refused("a union default that fits only a later branch",
                    REC("{\"name\":\"a\",\"type\":[\"null\",\"int\"],\"default\":1}"),
                    "R.a: expected null");
+    expect_refused("a record that holds itself (no finite value)",
+                   REC("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"self\",\"type\":\"R\"}"),
+                   "record R holds itself");
+    expect_refused("a record that holds itself through another record",
+                   REC("{\"name\":\"s\",\"type\":{\"type\":\"record\",\"name\":\"S\",\"fields\":["
+                       "{\"name\":\"r\",\"type\":\"R\"}]}}"),
+                   "record R holds itself");
+    expect("a record that holds itself through a union is fine",
+           REC("{\"name\":\"a\",\"type\":\"int\"},"
+               "{\"name\":\"next\",\"type\":[\"null\",\"R\"],\"default\":null}"),
+           KU_AVRO_JSON, "{\"a\":1,\"next\":{\"R\":{\"a\":2}}}", "\x02\x02\x04\x00", 4, NULL);
     expect_refused("a record default that needs itself",
                    REC("{\"name\":\"a\",\"type\":\"int\",\"default\":1},"
                        "{\"name\":\"self\",\"type\":[\"R\",\"null\"],\"default\":{}}"),
