@@ -270,13 +270,27 @@ static int fill_map(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char
     return 0;
 }
 
+/* A reference to a named type (Avro C's link) as the type it names: Avro C
+ * cannot make a value of a link alone (and leaks what it made trying),
+ * and a link's own name is not the full name. */
+static avro_schema_t resolved(avro_schema_t s)
+{
+    while (is_avro_link(s))
+        s = avro_schema_link_target(s);
+    return s;
+}
+
 /* The name a union branch has in Avro's JSON encoding: a primitive's type
  * name, a named type's full name (the short name is accepted too). */
 static int branch_named(avro_schema_t b, const char *tag)
 {
-    const char *ns = is_avro_named_type(b) ? avro_schema_namespace(b) : NULL;
-    const char *name = avro_schema_type_name(b);
-    size_t ns_len = ns ? strlen(ns) : 0;
+    const char *ns, *name;
+    size_t ns_len;
+
+    b = resolved(b);
+    ns = is_avro_named_type(b) ? avro_schema_namespace(b) : NULL;
+    name = avro_schema_type_name(b);
+    ns_len = ns ? strlen(ns) : 0;
 
     if (!strcmp(tag, name))
         return 1;
@@ -289,7 +303,7 @@ static int branch_named(avro_schema_t b, const char *tag)
 static int try_branch(fill_ctx_t *ctx, avro_value_t *v, size_t i, json_object *j,
                       const char *path)
 {
-    avro_schema_t b = avro_schema_union_branch(avro_value_get_schema(v), (int)i);
+    avro_schema_t b = resolved(avro_schema_union_branch(avro_value_get_schema(v), (int)i));
     avro_value_iface_t *iface = avro_generic_class_from_schema(b);
     avro_value_t scratch, branch;
     int rc = -1;

@@ -197,7 +197,12 @@ int main(void)
     expect("a record that holds itself through a union is fine",
            REC("{\"name\":\"a\",\"type\":\"int\"},"
                "{\"name\":\"next\",\"type\":[\"null\",\"R\"],\"default\":null}"),
-           KU_AVRO_JSON, "{\"a\":1,\"next\":{\"R\":{\"a\":2}}}", "\x02\x02\x04\x00", 4, NULL);
+           KU_AVRO_JSON, "{\"a\":1,\"next\":{\"ku.R\":{\"a\":2}}}", "\x02\x02\x04\x00", 4, NULL);
+    expect("a union branch that names a record defined before, simple_json",
+           REC("{\"name\":\"p\",\"type\":{\"type\":\"record\",\"name\":\"P\",\"fields\":["
+               "{\"name\":\"z\",\"type\":\"int\"}]}},"
+               "{\"name\":\"q\",\"type\":[\"null\",\"P\"]}"), KU_AVRO_SIMPLE_JSON,
+           "{\"p\":{\"z\":1},\"q\":{\"z\":2}}", "\x02\x02\x04", 3, NULL);
     expect_refused("a record default that needs itself",
                    REC("{\"name\":\"a\",\"type\":\"int\",\"default\":1},"
                        "{\"name\":\"self\",\"type\":[\"R\",\"null\"],\"default\":{}}"),
