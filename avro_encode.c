@@ -4,6 +4,7 @@
  * walks the JSON (json-c) and the schema side by side and fills a generic
  * Avro value, naming the path of the first mismatch. */
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,11 +12,22 @@
 #include <json-c/json.h>
 #include "apr_strings.h"
 
+#include "avro_defaults.h"
 #include "avro_encode.h"
+
+/* Defaults applied within defaults (a record's default lacking a field
+ * that has one) nest at most this deep: a record whose default needs
+ * itself is refused, not followed for ever. */
+#define KU_AVRO_DEFAULT_DEPTH 32
 
 struct ku_avro_schema {
     avro_schema_t schema;
+    ku_avro_defaults_t *defaults;
 };
+
+static int defaults_fit(ku_avro_schema_t *s, const char **error, apr_pool_t *p);
+static const char *holds_itself(avro_schema_t s, avro_schema_t *within, int depth,
+                                apr_pool_t *p);
 
 ku_avro_schema_t *ku_avro_schema_parse(const char *json, const char **error, apr_pool_t *p)
 {
@@ -26,15 +38,56 @@ ku_avro_schema_t *ku_avro_schema_parse(const char *json, const char **error, apr
         free(s);
         return NULL;
     }
+    if ((*error = holds_itself(s->schema, NULL, 0, p))
+        || !(s->defaults = ku_avro_defaults_read(json, s->schema, error, p))
+        || defaults_fit(s, error, p)) {
+        ku_avro_schema_free(s);
+        return NULL;
+    }
     return s;
 }
 
 void ku_avro_schema_free(ku_avro_schema_t *s)
 {
     if (s) {
+        ku_avro_defaults_free(s->defaults);
         avro_schema_decref(s->schema);
         free(s);
     }
+}
+
+/* A record that holds itself through record fields only (a union, array
+ * or map in between makes its value finite): Avro C makes a record's
+ * field values when it makes the record, so such a value never ends. */
+#define KU_AVRO_RECORD_DEPTH 256
+
+static const char *holds_itself(avro_schema_t s, avro_schema_t *within, int depth,
+                                apr_pool_t *p)
+{
+    avro_schema_t stack[KU_AVRO_RECORD_DEPTH];
+    const char *error;
+    size_t i, n;
+    int d;
+
+    while (is_avro_link(s))
+        s = avro_schema_link_target(s);
+    if (!is_avro_record(s))
+        return NULL;
+    for (d = 0; d < depth; d++)
+        if (within[d] == s)
+            return apr_psprintf(p, "record %s holds itself without a union, array or map "
+                                "in between: no value of it is finite", avro_schema_name(s));
+    if (depth == KU_AVRO_RECORD_DEPTH)
+        return "records nest too deep";
+    if (depth)
+        memcpy(stack, within, (size_t)depth * sizeof(*stack));
+    stack[depth] = s;
+    n = avro_schema_record_size(s);
+    for (i = 0; i < n; i++)
+        if ((error = holds_itself(avro_schema_record_field_get_by_index(s, (int)i), stack,
+                                  depth + 1, p)))
+            return error;
+    return NULL;
 }
 
 /* --- filling a value ----------------------------------------------------- */
@@ -42,6 +95,10 @@ void ku_avro_schema_free(ku_avro_schema_t *s)
 typedef struct {
     apr_pool_t *p;
     ku_avro_payload_t payload;
+    const ku_avro_defaults_t *defaults;
+    int in_default;           /* filling a schema's default: Avro's rules for
+                                 defaults (a union's is its first branch's) */
+    int default_depth;
     const char *error;        /* the first mismatch, with its path */
 } fill_ctx_t;
 
@@ -56,6 +113,28 @@ static int mismatch(fill_ctx_t *ctx, const char *path, const char *what)
 static int is_number(json_object *j)
 {
     return json_object_is_type(j, json_type_int) || json_object_is_type(j, json_type_double);
+}
+
+/* A float or double default may be "NaN", "Infinity" or "-Infinity" (as
+ * Avro's Java parser takes them: JSON has no such numbers). Defaults are
+ * shared by every thread: json_object_get_string is asked of strings only
+ * (of a number it would write the number's text into the object). */
+static int special_double(const fill_ctx_t *ctx, json_object *j, double *out)
+{
+    const char *s;
+
+    if (!ctx->in_default || !json_object_is_type(j, json_type_string))
+        return 0;
+    s = json_object_get_string(j);
+    if (!strcmp(s, "NaN"))
+        *out = NAN;
+    else if (!strcmp(s, "Infinity"))
+        *out = INFINITY;
+    else if (!strcmp(s, "-Infinity"))
+        *out = -INFINITY;
+    else
+        return 0;
+    return 1;
 }
 
 /* Avro's JSON form of bytes and fixed: a string whose code points 0-255
@@ -99,6 +178,29 @@ static int fill_bytes(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const ch
     return avro_value_set_bytes(v, bytes, (size_t)n) ? mismatch(ctx, path, avro_strerror()) : 0;
 }
 
+/* A field the JSON lacks: the schema's default for it, as Avro's readers
+ * and Confluent's converters take it; else null when its type allows it. */
+static int fill_missing(fill_ctx_t *ctx, avro_schema_t record, size_t i, avro_value_t *field,
+                        const char *path)
+{
+    json_object *def;
+    int outer = ctx->in_default, rc;
+
+    if (!ku_avro_default_of(ctx->defaults, record, i, &def)) {
+        if (avro_value_get_type(field) != AVRO_UNION && avro_value_get_type(field) != AVRO_NULL)
+            return mismatch(ctx, path, "missing");
+        return fill(ctx, field, NULL, path);
+    }
+    if (ctx->default_depth >= KU_AVRO_DEFAULT_DEPTH)
+        return mismatch(ctx, path, "field defaults nest too deep (a default that needs itself?)");
+    ctx->in_default = 1;
+    ctx->default_depth++;
+    rc = fill(ctx, field, def, path);
+    ctx->default_depth--;
+    ctx->in_default = outer;
+    return rc;
+}
+
 static int fill_record(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char *path)
 {
     size_t n, i;
@@ -108,14 +210,17 @@ static int fill_record(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const c
     avro_value_get_size(v, &n);
     for (i = 0; i < n; i++) {
         avro_value_t field;
-        const char *name;
+        const char *name, *field_path;
         json_object *fj = NULL;
+        int rc;
 
         avro_value_get_by_index(v, i, &field, &name);
-        if (!json_object_object_get_ex(j, name, &fj)
-            && avro_value_get_type(&field) != AVRO_UNION && avro_value_get_type(&field) != AVRO_NULL)
-            return mismatch(ctx, apr_pstrcat(ctx->p, path, ".", name, NULL), "missing");
-        if (fill(ctx, &field, fj, apr_pstrcat(ctx->p, path, ".", name, NULL)))
+        field_path = apr_pstrcat(ctx->p, path, ".", name, NULL);
+        if (json_object_object_get_ex(j, name, &fj))
+            rc = fill(ctx, &field, fj, field_path);
+        else
+            rc = fill_missing(ctx, avro_value_get_schema(v), i, &field, field_path);
+        if (rc)
             return -1;
     }
     {
@@ -165,13 +270,27 @@ static int fill_map(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char
     return 0;
 }
 
+/* A reference to a named type (Avro C's link) as the type it names: Avro C
+ * cannot make a value of a link alone (and leaks what it made trying),
+ * and a link's own name is not the full name. */
+static avro_schema_t resolved(avro_schema_t s)
+{
+    while (is_avro_link(s))
+        s = avro_schema_link_target(s);
+    return s;
+}
+
 /* The name a union branch has in Avro's JSON encoding: a primitive's type
  * name, a named type's full name (the short name is accepted too). */
 static int branch_named(avro_schema_t b, const char *tag)
 {
-    const char *ns = is_avro_named_type(b) ? avro_schema_namespace(b) : NULL;
-    const char *name = avro_schema_type_name(b);
-    size_t ns_len = ns ? strlen(ns) : 0;
+    const char *ns, *name;
+    size_t ns_len;
+
+    b = resolved(b);
+    ns = is_avro_named_type(b) ? avro_schema_namespace(b) : NULL;
+    name = avro_schema_type_name(b);
+    ns_len = ns ? strlen(ns) : 0;
 
     if (!strcmp(tag, name))
         return 1;
@@ -184,7 +303,7 @@ static int branch_named(avro_schema_t b, const char *tag)
 static int try_branch(fill_ctx_t *ctx, avro_value_t *v, size_t i, json_object *j,
                       const char *path)
 {
-    avro_schema_t b = avro_schema_union_branch(avro_value_get_schema(v), (int)i);
+    avro_schema_t b = resolved(avro_schema_union_branch(avro_value_get_schema(v), (int)i));
     avro_value_iface_t *iface = avro_generic_class_from_schema(b);
     avro_value_t scratch, branch;
     int rc = -1;
@@ -205,6 +324,11 @@ static int fill_union(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const ch
     size_t i, n = avro_schema_union_size(u);
     avro_value_t branch;
 
+    if (ctx->in_default) {    /* a default is its union's first branch's */
+        if (!n || avro_value_set_branch(v, 0, &branch))
+            return mismatch(ctx, path, "an empty union");
+        return fill(ctx, &branch, j, path);
+    }
     if (!j) {
         for (i = 0; i < n; i++)
             if (is_avro_null(avro_schema_union_branch(u, (int)i)))
@@ -245,6 +369,8 @@ static int fill_enum(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const cha
 
 static int fill(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char *path)
 {
+    double d;
+
     switch (avro_value_get_type(v)) {
     case AVRO_NULL:
         return j ? mismatch(ctx, path, "expected null") : avro_value_set_null(v);
@@ -262,10 +388,14 @@ static int fill(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char *pa
             return mismatch(ctx, path, "expected long (an integer)");
         return avro_value_set_long(v, json_object_get_int64(j));
     case AVRO_FLOAT:
+        if (special_double(ctx, j, &d))
+            return avro_value_set_float(v, (float)d);
         if (!is_number(j))
             return mismatch(ctx, path, "expected float (a number)");
         return avro_value_set_float(v, (float)json_object_get_double(j));
     case AVRO_DOUBLE:
+        if (special_double(ctx, j, &d))
+            return avro_value_set_double(v, d);
         if (!is_number(j))
             return mismatch(ctx, path, "expected double (a number)");
         return avro_value_set_double(v, json_object_get_double(j));
@@ -291,6 +421,52 @@ static int fill(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char *pa
     default:
         return mismatch(ctx, path, "a schema type this module cannot write");
     }
+}
+
+/* --- the defaults, checked once ------------------------------------------------- */
+
+typedef struct {
+    apr_pool_t *p;
+    const ku_avro_schema_t *s;
+    const char *error;
+} fit_t;
+
+/* Fills a scratch record with each default: a default that does not fit
+ * its field's type (Avro's Java parser refuses such schemas too) makes the
+ * schema unusable, said when the schema is read, not per request. */
+static int default_fits(void *arg, avro_schema_t record, size_t index, json_object *value)
+{
+    fit_t *fit = arg;
+    fill_ctx_t ctx = { fit->p, KU_AVRO_JSON, fit->s->defaults, 1, 1, NULL };
+    const char *where = apr_psprintf(fit->p, "%s.%s", avro_schema_name(record),
+                                     avro_schema_record_field_name(record, (int)index));
+    /* A value of the whole record: a field's type may be a reference to a
+     * named type, which Avro C cannot make a value of alone. */
+    avro_value_iface_t *iface = avro_generic_class_from_schema(record);
+    avro_value_t v, field;
+    int rc = -1;
+
+    if (iface && !avro_generic_value_new(iface, &v)) {
+        if (!avro_value_get_by_index(&v, index, &field, NULL))
+            rc = fill(&ctx, &field, value, where);
+        avro_value_decref(&v);
+    }
+    if (iface)
+        avro_value_iface_decref(iface);
+    if (rc)
+        fit->error = apr_psprintf(fit->p, "a field default does not fit its type: %s",
+                                  ctx.error ? ctx.error : avro_strerror());
+    return rc;
+}
+
+static int defaults_fit(ku_avro_schema_t *s, const char **error, apr_pool_t *p)
+{
+    fit_t fit = { p, s, NULL };
+
+    if (!ku_avro_defaults_each(s->defaults, default_fits, &fit))
+        return 0;
+    *error = fit.error;
+    return -1;
 }
 
 /* --- the wire format ------------------------------------------------------- */
@@ -327,7 +503,7 @@ int ku_avro_encode(apr_pool_t *p, const ku_avro_schema_t *s, int id, ku_avro_pay
                    const char *doc, size_t len, char **out, size_t *out_len,
                    const char **error)
 {
-    fill_ctx_t ctx = { p, payload, NULL };
+    fill_ctx_t ctx = { p, payload, s->defaults, 0, 0, NULL };
     json_tokener *tok = json_tokener_new();
     /* With its NUL: a number at the very end is complete, not cut short. */
     json_object *j = json_tokener_parse_ex(tok, apr_pstrmemdup(p, doc, len), (int)len + 1);

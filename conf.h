@@ -113,6 +113,9 @@ typedef enum {
     KU_STR_SR_CA_FILE,
     KU_STR_SR_USER,           /* set: basic auth */
     KU_STR_SR_PASSWORD,       /* secret */
+    KU_STR_SR_HEADERS,        /* "Name: value" lines (values secret) */
+    KU_STR_SR_CERT_FILE,      /* mTLS to the registry: the client certificate */
+    KU_STR_SR_KEY_PEM,        /* secret: its key itself, read by the parent as root */
     KU_STR_VALUE_SUBJECT,
     KU_STR_VALUE_VERSION,     /* "latest" or a number */
     KU_STR_KEY_SUBJECT,

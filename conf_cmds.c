@@ -180,17 +180,19 @@ const char *ku_cmd_pem_file(cmd_parms *cmd, void *conf, const char *arg)
 }
 
 /* The private key is read here, by the parent (as mod_ssl does), so the
- * file may stay readable by root only; the children get its contents. */
+ * file may stay readable by root only; the children get its contents.
+ * cmd->info: where it goes (NULL: the brokers' KU_STR_SSL_KEY_PEM). */
 const char *ku_cmd_key_file(cmd_parms *cmd, void *conf, const char *arg)
 {
     const char *path, *pem, *error = read_config_file(cmd, arg, &path, &pem);
+    ku_str_t which = cmd->info ? (ku_str_t)(intptr_t)cmd->info : KU_STR_SSL_KEY_PEM;
 
     if (error)
         return error;
     if (!strstr(pem, "PRIVATE KEY-----") || strstr(pem, "ENCRYPTED"))
-        return apr_psprintf(cmd->pool, "KafkaUpstreamSSLCertificateKeyFile: '%s' "
-                            "holds no unencrypted PEM private key", arg);
-    ((ku_dir_conf_t *)conf)->str[KU_STR_SSL_KEY_PEM] = pem;
+        return apr_psprintf(cmd->pool, "%s: '%s' holds no unencrypted PEM private key",
+                            cmd->cmd->name, arg);
+    ((ku_dir_conf_t *)conf)->str[which] = pem;
     return NULL;
 }
 

@@ -27,6 +27,9 @@ static ku_sr_conf_t registry_conf(const ku_dir_conf_t *conf)
         .ca_file = ku_conf_str(conf, KU_STR_SR_CA_FILE),
         .user = user && *user ? user : NULL,
         .password = ku_conf_str(conf, KU_STR_SR_PASSWORD),
+        .headers = ku_conf_str(conf, KU_STR_SR_HEADERS),
+        .cert_file = ku_conf_str(conf, KU_STR_SR_CERT_FILE),
+        .key_pem = ku_conf_str(conf, KU_STR_SR_KEY_PEM),
     };
     return c;
 }

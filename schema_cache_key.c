@@ -16,17 +16,18 @@ static const char *part(apr_pool_t *p, const char *value)
     return apr_psprintf(p, "%" APR_SIZE_T_FMT ":%s;", strlen(value), value);
 }
 
-/* The password's SHA-256 in hex: equal passwords give equal keys, and the
- * key (unlike the configuration) never holds the secret itself. */
-static const char *password_digest(apr_pool_t *p, const char *password)
+/* A secret's SHA-256 in hex (the password, the extra headers): equal
+ * secrets give equal keys, and the key (unlike the configuration) never
+ * holds the secret itself. */
+static const char *secret_digest(apr_pool_t *p, const char *secret)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0, i;
     char *hex;
 
-    if (!password)
+    if (!secret)
         return NULL;
-    if (!EVP_Digest(password, strlen(password), md, &n, EVP_sha256(), NULL))
+    if (!EVP_Digest(secret, strlen(secret), md, &n, EVP_sha256(), NULL))
         return "?";           /* cannot happen with OpenSSL's own SHA-256 */
     hex = apr_palloc(p, 2 * n + 1);
     for (i = 0; i < n; i++)
@@ -39,7 +40,9 @@ const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
                             const char *version)
 {
     return apr_pstrcat(p, part(p, conf->url), part(p, conf->user),
-                       part(p, password_digest(p, conf->password)),
+                       part(p, secret_digest(p, conf->password)),
+                       part(p, secret_digest(p, conf->headers)),
+                       part(p, conf->cert_file), part(p, secret_digest(p, conf->key_pem)),
                        conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
                        apr_psprintf(p, "ttl %d;", conf->ttl), part(p, subject),
                        part(p, version), NULL);

@@ -84,12 +84,82 @@ const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg)
     return NULL;
 }
 
+/* Headers libcurl writes itself, or that would change how the request is
+ * framed or routed: not the directive's to set. */
+static int header_refused(const char *name)
+{
+    static const char *const refused[] = { "host", "content-length", "transfer-encoding",
+                                           "connection", "expect", "te", "upgrade",
+                                           "authorization", NULL };
+    int i;
+
+    for (i = 0; refused[i]; i++)
+        if (!strcasecmp(name, refused[i]))
+            return 1;
+    return 0;
+}
+
+/* An RFC 9110 token: the characters of a header name. */
+static int is_token(const char *s)
+{
+    return *s && strspn(s, "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(s);
+}
+
+/* Visible ASCII, spaces and tabs inside: no CR, LF or NUL, which would let a
+ * value add headers of its own. */
+static int is_header_value(const char *s)
+{
+    const char *c;
+
+    for (c = s; *c; c++)
+        if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+            return 0;
+    return *s && *s != ' ' && *s != '\t' && c[-1] != ' ' && c[-1] != '\t';
+}
+
+const char *ku_schema_add_header(cmd_parms *cmd, void *conf, const char *name,
+                                 const char *value)
+{
+    const char *headers = ku_conf_str(conf, KU_STR_SR_HEADERS), *resolved = NULL, *error;
+
+    if (!is_token(name))
+        return apr_psprintf(cmd->pool, "%s: invalid header name '%s': letters, digits and "
+                            "!#$%%&'*+-.^_`|~ are allowed", cmd->cmd->name, name);
+    if (header_refused(name))
+        return apr_psprintf(cmd->pool, "%s: the header %s is not the directive's to set%s",
+                            cmd->cmd->name, name, strcasecmp(name, "authorization") ? ""
+                            : " (KafkaUpstreamSchemaRegistryAuth sends it)");
+    if ((error = ku_conf_resolve_secret(cmd, value, &resolved)))
+        return error;
+    /* Named by its source, never by its value: it may be a secret. */
+    if (!is_header_value(resolved))
+        return apr_psprintf(cmd->pool, "%s %s: the value must be printable ASCII, not empty, "
+                            "without leading or trailing spaces", cmd->cmd->name, name);
+    /* mod_info shows the configuration's arguments: never a literal value. */
+    if (strncmp(value, "env:", 4) && strncmp(value, "file:", 5))
+        ((ap_directive_t *)cmd->directive)->args =
+            apr_pstrcat(cmd->pool, name, " [redacted]", NULL);
+    /* Repeated lines add to the section's list, which replaces the inherited one. */
+    ku_conf_set_str(conf, KU_STR_SR_HEADERS,
+                    apr_pstrcat(cmd->pool, headers ? headers : "", name, ": ", resolved, "\n",
+                                NULL));
+    return NULL;
+}
+
 const char *ku_schema_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
 {
+    const char *url = ku_conf_str(c, KU_STR_SR_URL);
+
     (void)p;
-    if ((ku_conf_str(c, KU_STR_VALUE_SUBJECT) || ku_conf_str(c, KU_STR_KEY_SUBJECT))
-        && !ku_conf_str(c, KU_STR_SR_URL))
+    if ((ku_conf_str(c, KU_STR_VALUE_SUBJECT) || ku_conf_str(c, KU_STR_KEY_SUBJECT)) && !url)
         return "KafkaUpstreamValueSchema and KafkaUpstreamKeySchema need "
                "KafkaUpstreamSchemaRegistry";
+    if (!ku_conf_str(c, KU_STR_SR_CERT_FILE) != !ku_conf_str(c, KU_STR_SR_KEY_PEM))
+        return "KafkaUpstreamSchemaRegistryCertificateFile and "
+               "KafkaUpstreamSchemaRegistryCertificateKeyFile go together";
+    if (ku_conf_str(c, KU_STR_SR_CERT_FILE) && url && strncasecmp(url, "https://", 8))
+        return "KafkaUpstreamSchemaRegistryCertificateFile is set but "
+               "KafkaUpstreamSchemaRegistry is not an https:// URL";
     return NULL;
 }

@@ -99,16 +99,38 @@ static size_t collect(char *ptr, size_t size, size_t n, void *arg)
     return add;
 }
 
+/* KafkaUpstreamSchemaRegistryHeader's lines as libcurl's list. */
+static struct curl_slist *header_list(apr_pool_t *p, const char *headers)
+{
+    struct curl_slist *list = NULL, *grown;
+    const char *end;
+
+    for (; headers && (end = strchr(headers, '\n')); headers = end + 1) {
+        if (!(grown = curl_slist_append(list, apr_pstrmemdup(p, headers, end - headers)))) {
+            curl_slist_free_all(list);
+            return NULL;
+        }
+        list = grown;
+    }
+    return list;
+}
+
 static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
                                body_t *body, long *code, const char **error)
 {
     CURL *curl = curl_easy_init();
+    struct curl_slist *headers = header_list(p, conf->headers);
     CURLcode rc;
 
-    if (!curl) {
+    if (!curl || (conf->headers && !headers)) {
         *error = "libcurl: cannot start a request";
+        curl_slist_free_all(headers);
+        if (curl)
+            curl_easy_cleanup(curl);
         return KU_SR_UNAVAILABLE;
     }
+    if (headers)
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     body->p = p;
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
@@ -121,6 +143,14 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->ssl_verify ? 2L : 0L);
     if (conf->ca_file)
         curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
+    if (conf->cert_file && conf->key_pem) {
+        /* The key as the parent read it: the file may be root's only. */
+        struct curl_blob key = { (void *)conf->key_pem, strlen(conf->key_pem), CURL_BLOB_COPY };
+
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, conf->cert_file);
+        curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+        curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
+    }
     if (conf->user) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(curl, CURLOPT_USERNAME, conf->user);
@@ -129,6 +159,7 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
         *error = apr_psprintf(p, "schema registry %s: %s", conf->url, curl_easy_strerror(rc));
         return KU_SR_UNAVAILABLE;

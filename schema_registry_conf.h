@@ -13,6 +13,9 @@ typedef struct {
     const char *ca_file;      /* NULL: the system's */
     const char *user;         /* NULL: no basic auth */
     const char *password;
+    const char *headers;      /* NULL, or "Name: value\n" lines sent on every request */
+    const char *cert_file;    /* NULL, or mTLS: the client certificate (PEM file) */
+    const char *key_pem;      /* and its key (PEM text) */
 } ku_sr_conf_t;
 
 #endif

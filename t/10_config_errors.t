@@ -341,6 +341,38 @@ for my $dir (qw(KafkaUpstreamValueSchema KafkaUpstreamKeySchema)) {
     fails "$dir without the registry", complete("$dir s"),
         qr/KU00010: \QKafkaUpstreamValueSchema and KafkaUpstreamKeySchema need KafkaUpstreamSchemaRegistry\E/m;
 }
+for my $name ('bad name', 'a:b', 'x(y)') {
+    fails "KafkaUpstreamSchemaRegistryHeader '$name'",
+        location(qq{KafkaUpstreamSchemaRegistryHeader "$name" v}),
+        qr/^\QKafkaUpstreamSchemaRegistryHeader: invalid header name '$name': letters, digits and \E/m;
+}
+for my $name (qw(Host Content-Length Authorization)) {
+    fails "KafkaUpstreamSchemaRegistryHeader $name",
+        location("KafkaUpstreamSchemaRegistryHeader $name v"),
+        qr/^\QKafkaUpstreamSchemaRegistryHeader: the header $name is not the directive's to set\E/m;
+}
+fails 'KafkaUpstreamSchemaRegistryHeader value with a control character',
+    location(qq{KafkaUpstreamSchemaRegistryHeader X-Key "a\tb\x01c"}),
+    qr/^\QKafkaUpstreamSchemaRegistryHeader X-Key: the value must be printable ASCII, not empty, without leading or trailing spaces\E$/m;
+fails 'KafkaUpstreamSchemaRegistryHeader value from a missing file',
+    location('KafkaUpstreamSchemaRegistryHeader X-Key file:/nonexistent/secret'),
+    qr/^KafkaUpstreamSchemaRegistryHeader: .*\/nonexistent\/secret/m;
+fails 'KafkaUpstreamSchemaRegistryHeader value from an unset variable',
+    location('KafkaUpstreamSchemaRegistryHeader X-Key env:KU_NO_SUCH_VARIABLE'),
+    qr/^\QKafkaUpstreamSchemaRegistryHeader: environment variable 'KU_NO_SUCH_VARIABLE' is not set or empty\E$/m;
+fails 'KafkaUpstreamSchemaRegistryCertificateKeyFile without a key',
+    location("KafkaUpstreamSchemaRegistryCertificateKeyFile $files/cert.pem"),
+    qr/^\QKafkaUpstreamSchemaRegistryCertificateKeyFile: '$files\/cert.pem' holds no unencrypted PEM private key\E$/m;
+fails 'KafkaUpstreamSchemaRegistryCertificateFile without its key',
+    complete(@registry, "KafkaUpstreamSchemaRegistryCertificateFile $files/cert.pem"),
+    qr/KU00010: \QKafkaUpstreamSchemaRegistryCertificateFile and KafkaUpstreamSchemaRegistryCertificateKeyFile go together\E/m;
+fails 'KafkaUpstreamSchemaRegistryCertificateFile with an http:// registry',
+    complete(@registry, "KafkaUpstreamSchemaRegistryCertificateFile $files/cert.pem",
+             "KafkaUpstreamSchemaRegistryCertificateKeyFile $files/key.pem"),
+    qr/KU00010: \QKafkaUpstreamSchemaRegistryCertificateFile is set but KafkaUpstreamSchemaRegistry is not an https:\/\/ URL\E/m;
+passes 'KafkaUpstreamSchemaRegistryHeader twice',
+    location('KafkaUpstreamSchemaRegistryHeader target-sr-cluster lsrc-1',
+             'KafkaUpstreamSchemaRegistryHeader X-Api-Key "k e y"');
 fails 'KafkaUpstreamSchemaPayload xml', location('KafkaUpstreamSchemaPayload xml'),
     qr/^\QKafkaUpstreamSchemaPayload: invalid value 'xml': avro_json or simple_json is allowed\E$/m;
 fails 'unreadable registry CA file',

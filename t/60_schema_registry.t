@@ -11,7 +11,10 @@
 # resolution, the envelope as the value, a body that does not match (400
 # naming the path, nothing produced), a missing subject and a registry that
 # is down (503 + Retry-After, nothing produced), a new version registered
-# while running (picked up after the 2 s TTL, the pinned Location stays).
+# while running (picked up after the 2 s TTL, the pinned Location stays),
+# and field defaults: version 2 adds fields with defaults of every type a
+# default can have, old clients keep sending version 1 bodies, and the
+# records (written with version 2) decode with the defaults.
 # JSON Schema (schemaType JSON): a valid body framed as it came (the
 # jsonschema package agrees it is valid), invalid bodies (400 naming the
 # path, nothing produced), a schema with an unsupported keyword (500 naming
@@ -20,7 +23,9 @@
 # sharing a registry and a subject but not the right to fetch it (TLS
 # verification, CA file, host name check, password, TTL) never get each
 # other's schema or failure, through an httpd with TLS and basic auth that
-# the test starts in front of the registry.
+# the test starts in front of the registry; that front also wants extra
+# headers (KafkaUpstreamSchemaRegistryHeader) under /hdr/, and logs them,
+# and wants a client certificate (mTLS) on a third port.
 use strict;
 use warnings FATAL => 'all';
 
@@ -37,7 +42,7 @@ my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/r
 chomp(my $python = `bash t/tools/sr-venv.sh`);
 my $topic = 'ku-schema';
 
-plan tests => 71, need { 'schema registry venv' => -x $python };
+plan tests => 95, need { 'schema registry venv' => -x $python };
 
 # --- helpers ---------------------------------------------------------------------
 
@@ -52,7 +57,9 @@ sub post {
 # the registry gave.
 sub register {
     my ($subject, $schema, $type) = @_;
-    my $req = json->encode({ schema => json->encode($schema), $type ? (schemaType => $type) : () });
+    # ASCII: the shell gets bytes, and a schema may hold any character.
+    my $req = JSON::PP->new->canonical->ascii->encode({ schema => json->encode($schema),
+                                                       $type ? (schemaType => $type) : () });
     my $answer = `curl -s -X POST -H 'Content-Type: application/vnd.schemaregistry.v1+json' --data-binary \@- '$registry/subjects/$subject/versions' <<'KU_EOF'\n$req\nKU_EOF\n`;
     my $id = eval { json->decode($answer)->{id} };
     die "registering $subject: $answer\n" unless defined $id;
@@ -96,7 +103,7 @@ my @order_fields = (
 );
 # The registry lives through all MPM runs: each run starts from no versions.
 for my $subject (qw(ku-sr-order-value ku-sr-order-key ku-sr-envelope-value ku-sr-json-value
-                    ku-sr-json-format-value)) {
+                    ku-sr-json-format-value ku-sr-defaults-value)) {
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
 }
@@ -183,6 +190,39 @@ ok t_cmp(end_offset($topic, 0), $before, 'nothing produced');
 
 # --- 6. a new version while running: latest follows after the TTL, a pin stays ---------------
 
+# Field defaults: version 1 has an id only; clients keep sending such bodies.
+my %event1 = (type => 'record', name => 'Event', namespace => 'ku.test',
+              fields => [ { name => 'id', type => 'long' } ]);
+my $event_v1 = register('ku-sr-defaults-value', \%event1);
+$res = post('/sr-defaults', '{"id":1}');
+ok t_cmp($res->{status}, 200, 'defaults: a version 1 body to version 1: 200');
+ok t_cmp(decoded(offset_of($res), '%s')->{id}, $event_v1, 'written with version 1');
+# Version 2 adds a field with a default of every type a default can have
+# (bytes and fixed as Avro's JSON strings of code points; a union's default
+# is its first branch's; a record default lacking a field takes that
+# field's own default).
+my %event2 = (%event1, fields => [ @{ $event1{fields} },
+    { name => 'n', type => 'null', default => undef },
+    { name => 'flag', type => 'boolean', default => JSON::PP::true },
+    { name => 'count', type => 'int', default => -7 },
+    { name => 'big', type => 'long', default => 12345678901 },
+    { name => 'f', type => 'float', default => 1.5 },
+    { name => 'd', type => 'double', default => 2.25 },
+    { name => 's', type => 'string', default => "Zo\x{eb}" },
+    { name => 'raw', type => 'bytes', default => "\x{01}\x{ff}" },
+    { name => 'fx', type => { type => 'fixed', name => 'Two', size => 2 }, default => 'ab' },
+    { name => 'kind', type => { type => 'enum', name => 'Kind', symbols => [ 'A', 'B' ] },
+      default => 'B' },
+    { name => 'tags', type => { type => 'array', items => 'string' }, default => [ 'x', 'y' ] },
+    { name => 'attrs', type => { type => 'map', values => 'int' }, default => { k => 1 } },
+    { name => 'addr', type => { type => 'record', name => 'Addr', fields => [
+        { name => 'city', type => 'string' },
+        { name => 'zip', type => 'string', default => '00000' } ] },
+      default => { city => 'Paris' } },
+    { name => 'opt', type => [ 'string', 'null' ], default => 'dflt' },
+    { name => 'maybe', type => [ 'null', 'int' ], default => undef } ]);
+my $event_v2 = register('ku-sr-defaults-value', \%event2);
+
 my %order2 = (%order, fields => [ @order_fields, { name => 'channel', type => 'string', default => 'web' } ]);
 my $v2 = register('ku-sr-order-value', \%order2);
 ok t_cmp($v2 != $v1, 1, 'the registry gave version 2 its own id');
@@ -193,6 +233,19 @@ ok t_cmp($res->{status}, 200, 'a v2 body to latest after the TTL: 200');
 $rec = decoded(offset_of($res), '%s');
 ok t_cmp($rec->{id}, $v2, 'latest now writes with the v2 id');
 ok t_cmp($rec->{value}{channel}, 'app', 'the new field decoded');
+$res = post('/sr-raw', $body);
+ok t_cmp($res->{status}, 200, 'a v1 body (no channel) to latest (v2): 200');
+ok t_cmp(decoded(offset_of($res), '%s')->{value}{channel} // 'none', 'web',
+         'written with the default of the field it lacks');
+$res = post('/sr-defaults', '{"id":2}');
+ok t_cmp($res->{status}, 200, 'defaults: a version 1 body after version 2 came: 200');
+$rec = decoded(offset_of($res), '%s');
+ok t_cmp($rec->{id}, $event_v2, 'written with version 2');
+ok t_cmp(json->canonical->encode($rec->{value} // {}), json->canonical->encode({
+    id => 2, n => undef, flag => JSON::PP::true, count => -7, big => 12345678901, f => 1.5,
+    d => 2.25, s => "Zo\x{eb}", raw => [ 1, 255 ], fx => [ 97, 98 ], kind => 'B',
+    tags => [ 'x', 'y' ], attrs => { k => 1 }, addr => { city => 'Paris', zip => '00000' },
+    opt => 'dflt', maybe => undef }), 'every added field decoded with its default');
 $res = post('/sr-pinned', $body);
 $rec = decoded(offset_of($res), '%s');
 ok t_cmp($rec->{id}, $v1, 'the Location pinned to version 1 still writes v1');
@@ -283,10 +336,10 @@ ok t_cmp(scalar(keys %per_child) >= 1 && !grep({ $_ != 1 } values %per_child), 1
 # broker certificate and basic auth (user ku-sr-user, password ku-sr-right)
 # on KU_REGISTRY_FRONT_PORT; the same with a certificate for
 # wrong.example.invalid on KU_REGISTRY_FRONT_BADHOST_PORT.
-my ($front_port, $badhost_port, $certs) =
-    @ENV{qw(KU_REGISTRY_FRONT_PORT KU_REGISTRY_FRONT_BADHOST_PORT KU_CERTS)};
-die "KU_REGISTRY_FRONT_PORT, KU_REGISTRY_FRONT_BADHOST_PORT or KU_CERTS is not set: run t/run-tests.sh\n"
-    unless $front_port && $badhost_port && $certs;
+my ($front_port, $badhost_port, $mtls_port, $certs) =
+    @ENV{qw(KU_REGISTRY_FRONT_PORT KU_REGISTRY_FRONT_BADHOST_PORT KU_REGISTRY_FRONT_MTLS_PORT KU_CERTS)};
+die "KU_REGISTRY_FRONT_PORT, KU_REGISTRY_FRONT_BADHOST_PORT, KU_REGISTRY_FRONT_MTLS_PORT or KU_CERTS is not set: run t/run-tests.sh\n"
+    unless $front_port && $badhost_port && $mtls_port && $certs;
 my ($registry_hostport) = $registry =~ m{^http://([^/]+)/} or die "registry URL $registry\n";
 my ($front_moddir) = grep { -e "$_/mod_ssl.so" }
     '/usr/lib/apache2/modules', '/usr/lib64/httpd/modules', '/usr/lib/httpd/modules';
@@ -304,13 +357,18 @@ sub start_front {
         "ErrorLog $front_dir/error_log\nDefaultRuntimeDir $front_dir\n",
         (map { "LoadModule ${_}_module $front_moddir/mod_$_.so\n" }
          qw(mpm_event authz_core authn_core auth_basic authn_file authz_user ssl proxy proxy_http)),
-        "Listen 127.0.0.1:$front_port https\nListen 127.0.0.1:$badhost_port https\n";
+        "Listen 127.0.0.1:$front_port https\nListen 127.0.0.1:$badhost_port https\n",
+        "Listen 127.0.0.1:$mtls_port https\n",
+        # What reached the front under /hdr/: the extra headers' values.
+        "LogFormat \"%U %{target-sr-cluster}i %{X-Ku-Registry-Key}i %{X-Ku-Registry-Env}i %>s\" hdr\n",
+        "CustomLog $front_dir/access_log hdr\n";
     for ([ $front_port, 'broker.pem' ], [ $badhost_port, 'badhost.pem' ]) {
         my ($port, $pem) = @$_;
         print $fh <<"EOF";
 <VirtualHost 127.0.0.1:$port>
     SSLEngine on
     SSLCertificateFile $certs/$pem
+    ProxyPass /hdr/ http://$registry_hostport/
     ProxyPass / http://$registry_hostport/
     <Location />
         AuthType Basic
@@ -319,9 +377,25 @@ sub start_front {
         AuthUserFile $front_dir/htpasswd
         Require valid-user
     </Location>
+    # A registry that wants three headers (Confluent Cloud's
+    # target-sr-cluster, say) instead of a password.
+    <Location /hdr/>
+        AuthType None
+        Require expr "%{HTTP:target-sr-cluster} == 'lsrc-ku42' && %{HTTP:X-Ku-Registry-Key} == 'ku-hdr-secret-7' && %{HTTP:X-Ku-Registry-Env} == 'ku-env-secret-9'"
+    </Location>
 </VirtualHost>
 EOF
     }
+    # mTLS: a client certificate the test CA signed, or no answer.
+    print $fh <<"EOF";
+<VirtualHost 127.0.0.1:$mtls_port>
+    SSLEngine on
+    SSLCertificateFile $certs/broker.pem
+    SSLCACertificateFile $certs/ca.pem
+    SSLVerifyClient require
+    ProxyPass / http://$registry_hostport/
+</VirtualHost>
+EOF
     close $fh;
     system($httpd, '-f', "$front_dir/httpd.conf", '-k', 'start') == 0
         or die "the front httpd did not start: " . `cat $front_dir/error_log 2>&1`;
@@ -403,3 +477,45 @@ ok t_cmp(header_of($ttl[0]{offset}), "0 $ttl_v1", 'TTL 0: version 1');
 ok t_cmp(header_of($ttl[2]{offset}), "0 $ttl_v2", 'TTL 1: version 2 after 2 s');
 ok t_cmp(header_of($ttl[3]{offset}), "0 $ttl_v1",
          'TTL 0 still writes version 1 after the other Location refreshed');
+
+# 5. KafkaUpstreamSchemaRegistryHeader: the front's /hdr/ wants three
+# headers (a literal, one from a file, one from the environment). The
+# headers are in the key: a Location without them, or with a wrong value,
+# never gets what one with them fetched, and the reverse.
+my $front_log_size = -s "$front_dir/access_log" // 0;
+$before = end_offset($topic, 0);
+@a = h2_case('/sr-header', '/sr-header-none', '/sr-header-wrong');
+ok t_cmp($a[0]{code}, 200, 'with the registry\'s headers: 200');
+ok t_cmp(decoded($a[0]{offset}, '%s')->{id}, $front_id, 'the schema fetched through the front');
+ok t_cmp($a[1]{code}, 500, 'without them, after a fetch with them: 500');
+ok t_cmp($a[1]{body}, qr/refused the credentials \(HTTP 403\)/, 'the front refused it');
+ok t_cmp($a[2]{code}, 500, 'with a wrong value, after a fetch with the right one: 500');
+@a = h2_case('/sr-header-wrong-v1', '/sr-header-v1');
+ok t_cmp(join(',', map { $_->{code} } @a), '500,200',
+         'version 1: a wrong value refused, the right one right after served');
+ok t_cmp(end_offset($topic, 0) - $before, 2, 'one record per 200, none for a refusal');
+open(my $front_log, '<', "$front_dir/access_log") or die "front access_log: $!";
+seek($front_log, $front_log_size, 0);
+my @front_lines = grep { m{^/hdr/} } <$front_log>;
+close $front_log;
+ok t_cmp(scalar(grep { m{ lsrc-ku42 ku-hdr-secret-7 ku-env-secret-9 200$} } @front_lines), 2,
+         'the front logged the three headers on the two fetches it served: ' . join('', @front_lines));
+ok t_cmp(scalar(grep { / 403$/ } @front_lines), 3, 'and refused the three without them');
+my $own_log = do { local (@ARGV, $/) = (Apache::Test::vars('t_logs') . '/error_log'); <> };
+ok t_cmp(scalar(grep { index($own_log, $_) >= 0 } qw(ku-hdr-secret-7 ku-env-secret-9 lsrc-ku42)), 0,
+         'no header value in the error log');
+
+# 6. mTLS: the front's third port wants a client certificate the test CA
+# signed. The certificate is in the key: a Location without it, or with one
+# another CA signed, never gets what the one with it fetched, and the reverse.
+$before = end_offset($topic, 0);
+@a = h2_case('/sr-mtls', '/sr-mtls-none', '/sr-mtls-other');
+ok t_cmp($a[0]{code}, 200, 'mTLS with the client certificate: 200');
+ok t_cmp(decoded($a[0]{offset}, '%s')->{id}, $front_id, 'the schema fetched over mTLS');
+ok t_cmp($a[1]{code}, 503, 'without a client certificate, after a fetch with one: 503');
+ok t_cmp($a[2]{code}, 503, 'with a certificate of another CA, after a fetch with the right one: 503');
+ok t_cmp($a[2]{body}, qr/schema registry/, 'naming the schema registry');
+@a = h2_case('/sr-mtls-other-v1', '/sr-mtls-v1');
+ok t_cmp(join(',', map { $_->{code} } @a), '503,200',
+         'version 1: another CA\'s certificate refused, the right one right after served');
+ok t_cmp(end_offset($topic, 0) - $before, 2, 'one record per 200, none for a refusal');

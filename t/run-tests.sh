@@ -202,8 +202,10 @@ wait $registry_pid
 export KU_REGISTRY_URL=$(bash $REGISTRY url)
 # t/60_schema_registry.t puts an httpd with TLS and basic auth in front of
 # the registry on these two ports (the second: a certificate for another
-# host name); the test httpd's Locations name them.
+# host name), and one that wants a client certificate on the third; the
+# test httpd's Locations name them.
 export KU_REGISTRY_FRONT_PORT=$((PORT + 73)) KU_REGISTRY_FRONT_BADHOST_PORT=$((PORT + 74))
+export KU_REGISTRY_FRONT_MTLS_PORT=$((PORT + 76))
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
@@ -219,6 +221,10 @@ export KU_SECURE_PORT=$((PORT + 71))
 export KU_SECRETS=$KU_CERTS
 printf 'bob-secret-256\n' > "$KU_SECRETS/bob-password"
 export KU_CAROL_PASSWORD=carol-secret-512
+# KafkaUpstreamSchemaRegistryHeader's values from a file and from the
+# environment (t/60_schema_registry.t: its registry front requires them).
+printf 'ku-hdr-secret-7\n' > "$KU_SECRETS/sr-header-key"
+export KU_SR_HEADER_ENV=ku-env-secret-9
 
 # Counts for the closing "N passed, N failed" line.
 passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_*.log | paste -sd+) \

@@ -11,6 +11,9 @@
 static const ku_sr_conf_t base = {
     .url = "https://sr.example:8081", .ttl = 300, .ssl_verify = 1,
     .ca_file = "/etc/ku/ca.pem", .user = "alice", .password = "s3cret-pass",
+    .headers = "target-sr-cluster: lsrc-1\nX-Api-Key: k3y-value\n",
+    .cert_file = "/etc/ku/client.pem",
+    .key_pem = "-----BEGIN PRIVATE KEY-----\nk3y-pem\n-----END PRIVATE KEY-----\n",
 };
 
 static int differs(apr_pool_t *p, const ku_sr_conf_t *other, const char *subject,
@@ -33,6 +36,18 @@ static void test_each_setting(apr_pool_t *p)
     CHECK("no credentials: another key", differs(p, &c, "orders-value", "latest"));
     c = base, c.password = "s3cret-pasS";
     CHECK("another password: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.headers = NULL;
+    CHECK("no extra headers: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.headers = "target-sr-cluster: lsrc-1\nX-Api-Key: k3y-valuE\n";
+    CHECK("another header value: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.headers = "target-sr-cluster: lsrc-1\n";
+    CHECK("one header fewer: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.cert_file = NULL, c.key_pem = NULL;
+    CHECK("no client certificate: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.cert_file = "/etc/ku/other-client.pem";
+    CHECK("another client certificate: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.key_pem = "-----BEGIN PRIVATE KEY-----\nk3y-peM\n-----END PRIVATE KEY-----\n";
+    CHECK("another client key: another key", differs(p, &c, "orders-value", "latest"));
     c = base, c.ssl_verify = 0;
     CHECK("verification off: another key", differs(p, &c, "orders-value", "latest"));
     c = base, c.ca_file = NULL;
@@ -64,6 +79,9 @@ static void test_no_secret(apr_pool_t *p)
     const char *key = ku_sr_cache_key(p, &base, "orders-value", "latest");
 
     CHECK("the password is not in the key", strstr(key, "s3cret") == NULL);
+    CHECK("no header value is in the key", strstr(key, "k3y-value") == NULL
+                                           && strstr(key, "lsrc-1") == NULL);
+    CHECK("the client key is not in the key", strstr(key, "k3y-pem") == NULL);
     /* SHA-256("s3cret-pass"), worked out with `printf %s s3cret-pass | sha256sum`. */
     CHECK("its SHA-256 is", strstr(key, "64:926d3a2dd68393416b7a8348aaadfe4e0c56de6259e17078a0fa1f4dd6e519ae;") != NULL);
 }
