@@ -16,6 +16,7 @@
 #include "schema_conf.h"
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
+#include "lua_message.h"
 
 /* Settings held as objects; a section that sets one replaces it whole. */
 typedef enum {
@@ -26,6 +27,7 @@ typedef enum {
     KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
     KU_OBJ_FIELDS,            /* array of ku_field_t */
     KU_OBJ_SPOOL,             /* spool_on or spool_off: KafkaUpstreamSpool On|Off */
+    KU_OBJ_MESSAGE_LUA,       /* ku_lua_chunks_t: KafkaUpstreamMessageLua (lua_message.c) */
     KU_OBJ_COUNT
 } ku_obj_t;
 
@@ -164,6 +166,16 @@ void ku_conf_set_choice(void *conf, ku_str_t s, const char *word, int index)
 void ku_conf_set_spool(void *conf, int on)
 {
     ((ku_dir_conf_t *)conf)->obj[KU_OBJ_SPOOL] = on ? spool_on : spool_off;
+}
+
+const ku_lua_chunks_t *ku_conf_message_lua(const ku_dir_conf_t *c)
+{
+    return c->obj[KU_OBJ_MESSAGE_LUA];
+}
+
+void ku_conf_set_message_lua(void *conf, const ku_lua_chunks_t *chunks)
+{
+    ((ku_dir_conf_t *)conf)->obj[KU_OBJ_MESSAGE_LUA] = chunks;
 }
 
 /* Every value the producer properties are made of (ku_conf_producer_props):
@@ -724,6 +736,9 @@ const command_rec ku_cmds[] = {
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
     KU_SPOOL_CMDS
+    AP_INIT_RAW_ARGS("KafkaUpstreamMessageLua", ku_lua_message_cmd, NULL, KU_CONTEXT,
+                     "file.lua ...: Lua functions that change or drop each message "
+                     "(Kong message_by_lua_functions)"),
     { NULL }
 };
 
