@@ -72,8 +72,8 @@ sub delivered {
     my $rec = delivered($res);
     my $w = decode_value($rec) // {};
     ok t_cmp($w->{headers}{apikey}, '[REDACTED]', 'redact: apikey replaced');
-    ok !exists $w->{consumer} && ($rec->{payload} // '') !~ /secret-key/,
-        'redact: no consumer without authentication, the secret nowhere';
+    ok t_cmp((!exists $w->{consumer} && ($rec->{payload} // '') !~ /secret-key/) ? 1 : 0, 1,
+             'redact: no consumer without authentication, the secret nowhere');
 }
 
 # 8-10: add a field; change the key.
@@ -84,7 +84,8 @@ sub delivered {
     my $rec = delivered(post_json('/lua/key?key=from-query', '{"user":"alice"}'));
     ok t_cmp($rec && $rec->{key}, 'alice', 'key set by the function wins');
     $rec = delivered(post_json('/lua/key?key=from-query', '{"other":1}'));
-    ok !defined($rec && $rec->{key}) && defined $rec, 'key removed by the function (nil)';
+    ok t_cmp($rec ? $rec->{key} // '(none)' : 'no record', '(none)',
+             'key removed by the function (nil)');
 }
 
 # 11-13: drop: 200, nothing produced; in a split body only those elements.
@@ -140,9 +141,10 @@ for my $c (@bounds) {
     my $after = post_json('/lua/add', '{"after":1}');
     ok t_cmp($after->code, 200, "$url: the next request is served (took ${\ sprintf '%.2f', $took} s)");
     ok t_cmp(end_offset($TOPIC) - $before, 1, "$url: nothing produced (only the next request's)");
-    ok wait_for_log($from, qr/$tag: KafkaUpstreamMessageLua: \Q$error\E/, 5), "$url: $tag logged";
+    ok t_cmp(wait_for_log($from, qr/$tag: KafkaUpstreamMessageLua: \Q$error\E/, 5) ? 1 : 0, 1,
+             "$url: $tag logged");
 }
-ok !-e '/tmp/ku-lua-escaped', 'os.execute never ran';
+ok t_cmp(-e '/tmp/ku-lua-escaped' ? 'ran' : 'never ran', 'never ran', 'os.execute never ran');
 
 # 40-41: many requests after the bounds: the threads' states still work.
 {
