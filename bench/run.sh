@@ -9,7 +9,8 @@
 # side by side: /null (bench/mod_ku_null.c: reads the body, answers 200, the
 # ceiling), /async (the module, default async mode), /sync1 (Async Off,
 # acks=1), /syncall (Async Off, acks=all) and /batch (async, Split ndjson,
-# 100 records a request), /spool (async with the durable spool,
+# 100 records a request), /lua (async with one trivial
+# KafkaUpstreamMessageLua function), /spool (async with the durable spool,
 # KafkaUpstreamSpoolSync from KU_BENCH_SPOOL_SYNC: Off by default; run
 # again with On for that row). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
@@ -85,7 +86,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS="async sync1 syncall batch spool"
+PATHS="async sync1 syncall batch spool lua"
 SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
@@ -93,6 +94,8 @@ for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
 start_kafka $topics
 
 # --- httpd ---------------------------------------------------------------------------
+printf -- '-- SPDX-License-Identifier: Apache-2.0\nreturn function(message) return message end\n' \
+    >"$DIR/trivial.lua"
 {
     httpd_conf_head "$PORT" event 160 0 5 "LoadModule http2_module $MODDIR/mod_http2.so" \
         "Protocols h2c http/1.1" "KafkaUpstreamSpool $DIR/spool 8G" \
@@ -109,6 +112,9 @@ start_kafka $topics
             "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000" \
             "KafkaUpstreamDeliveryTimeout 60000"
         location "spool-$proto" "ku-bench-spool-$proto" "KafkaUpstreamSpool On"
+        # Async with one trivial message function (Kong's "Unmodified
+        # message"): the cost of the Lua step against /async.
+        location "lua-$proto" "ku-bench-lua-$proto" "KafkaUpstreamMessageLua $DIR/trivial.lua"
     done
 } >"$DIR/httpd.conf"
 say "Starting httpd on 127.0.0.1:$PORT"
@@ -242,7 +248,7 @@ delivered_msgs() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == p
 label() {
     case $1 in
         null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
-        syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
+        syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; lua) echo "async + one Lua function" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
     esac
 }
 
