@@ -317,18 +317,24 @@ static ku_lua_t *thread_state(void)
 /* One line per failure (rate-limited), with its own tag. */
 static int failed(request_rec *r, ku_lua_t *s, const char *lua_error, const char **error)
 {
-    ku_log_limit_t *rl = s->over_instructions ? &instructions_rl
-                       : s->over_memory ? &memory_rl : &error_rl;
-
-    if (s->over_instructions)
+    if (s->over_instructions) {
         *error = "message function exceeded its instruction limit";
-    else if (s->over_memory)
+        if (ku_log_allowed(&instructions_rl, r->server, APLOG_ERR))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00065: KafkaUpstreamMessageLua: "
+                          "%s (%s), nothing produced", *error, lua_error);
+    }
+    else if (s->over_memory) {
         *error = "message function exceeded its memory limit";
-    else
+        if (ku_log_allowed(&memory_rl, r->server, APLOG_ERR))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00066: KafkaUpstreamMessageLua: "
+                          "%s (%s), nothing produced", *error, lua_error);
+    }
+    else {
         *error = "message function failed";
-    if (ku_log_allowed(rl, r->server, APLOG_ERR))
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: KafkaUpstreamMessageLua: %s (%s), "
-                      "nothing produced", rl->what, *error, lua_error);
+        if (ku_log_allowed(&error_rl, r->server, APLOG_ERR))
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00064: KafkaUpstreamMessageLua: "
+                          "%s (%s), nothing produced", *error, lua_error);
+    }
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
@@ -470,7 +476,7 @@ const char *ku_lua_message_cmd(cmd_parms *cmd, void *conf, const char *args)
 static void lua_child_init(apr_pool_t *pchild, server_rec *s)
 {
     if (apr_threadkey_private_create(&state_key, close_state, pchild) != APR_SUCCESS)
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "KU00067: KafkaUpstreamMessageLua: "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "KU00068: KafkaUpstreamMessageLua: "
                      "no thread key: message functions will answer 500");
 }
 

@@ -30,7 +30,8 @@
 # (wrk rounds per path and their length, 3 x 10 s), KU_BENCH_H2_ROUNDS /
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
 # KU_BENCH_SPOOL_SYNC (Off: the /spool row's KafkaUpstreamSpoolSync),
-# KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
+# KU_BENCH_PATHS (the module paths to drive, default all: "async sync1
+# syncall batch spool lua"), KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
 # header), KU_BENCH_PERF=async,null-async (perf record the child during
 # those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
 set -euo pipefail
@@ -86,7 +87,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS="async sync1 syncall batch spool lua"
+PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua"}
 SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
