@@ -136,7 +136,9 @@ static void count_hook(lua_State *L, lua_Debug *ar)
         s->over_instructions = 1;
     if (s->over_instructions || s->over_memory) {
         lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, s->over_memory ? "memory limit" : "instruction limit");
+        /* no position: it would name whichever function the hook interrupted */
+        lua_pushstring(L, s->over_memory ? "memory limit" : "instruction limit");
+        lua_error(L);
     }
 }
 
