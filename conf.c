@@ -14,6 +14,7 @@
 #include "oauth.h"          /* directive handlers */
 #include "schema_conf.h"    /* directive handlers */
 #include "spool.h"          /* directive handlers */
+#include "lua_message.h"    /* directive handlers */
 
 /* The defaults table: Kong's defaults where Kong has the field. */
 #define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
@@ -158,6 +159,16 @@ void ku_conf_set_choice(void *conf, ku_str_t s, const char *word, int index)
 void ku_conf_set_spool(void *conf, int on)
 {
     ((ku_dir_conf_t *)conf)->spool = on ? KU_SPOOL_ON : KU_SPOOL_OFF;
+}
+
+const ku_lua_chunks_t *ku_conf_message_lua(const ku_dir_conf_t *c)
+{
+    return c->obj[KU_OBJ_MESSAGE_LUA];
+}
+
+void ku_conf_set_message_lua(void *conf, const ku_lua_chunks_t *chunks)
+{
+    ((ku_dir_conf_t *)conf)->obj[KU_OBJ_MESSAGE_LUA] = chunks;
 }
 
 /* Every value the producer properties are made of (ku_conf_producer_props):
@@ -360,6 +371,9 @@ const command_rec ku_cmds[] = {
                    "on disk until Kafka acknowledged them; per Location: On|Off"),
     AP_INIT_FLAG("KafkaUpstreamSpoolSync", ku_spool_sync_cmd, NULL, RSRC_CONF,
                  "On: fdatasync the spool (group commit) before answering"),
+    AP_INIT_RAW_ARGS("KafkaUpstreamMessageLua", ku_lua_message_cmd, NULL, KU_CONTEXT,
+                     "file.lua ...: Lua functions that change or drop each message "
+                     "(Kong message_by_lua_functions)"),
     { NULL }
 };
 

@@ -196,6 +196,10 @@ const char *ku_conf_section(const ku_dir_conf_t *c);
 void ku_conf_set_str(void *conf, ku_str_t s, const char *value);
 void ku_conf_set_choice(void *conf, ku_str_t s, const char *word, int index);
 void ku_conf_set_spool(void *conf, int on);
+/* KafkaUpstreamMessageLua (lua_message.c): the section's Lua chunks. */
+typedef struct ku_lua_chunks ku_lua_chunks_t;
+const ku_lua_chunks_t *ku_conf_message_lua(const ku_dir_conf_t *c);
+void ku_conf_set_message_lua(void *conf, const ku_lua_chunks_t *chunks);
 
 /* What decides a conf's producer, for the request path's producer cache
  * (producer.c): filled by copying, without allocating or building a

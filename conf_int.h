@@ -15,6 +15,7 @@ typedef enum {
     KU_OBJ_HEADERS_EXCLUDE,   /* array of const char *, lower case */
     KU_OBJ_HEADER_RENAME,     /* apr_table_t: from -> to */
     KU_OBJ_FIELDS,            /* array of ku_field_t */
+    KU_OBJ_MESSAGE_LUA,       /* ku_lua_chunks_t: KafkaUpstreamMessageLua (lua_message.c) */
     KU_OBJ_COUNT
 } ku_obj_t;
 

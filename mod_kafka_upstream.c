@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "encoder.h"
 #include "log_limit.h"
+#include "lua_message.h"
 #include "producer.h"
 #include "request.h"
 #include "results.h"
@@ -430,6 +431,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ku_status_register_hooks(p);
     ku_spool_register_hooks(p);
     ku_no_fs_walk_register_hooks(p);
+    ku_lua_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_kafka_upstream.h already says APLOG_USE_MODULE. */

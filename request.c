@@ -13,6 +13,7 @@
 #include "log_limit.h"
 #include "request.h"
 #include "schema.h"
+#include "lua_message.h"
 #include "urlencoded.h"
 
 /* --- the query string ----------------------------------------------------- */
@@ -286,6 +287,23 @@ static int record_value(request_rec *r, apr_pool_t *p, const ku_dir_conf_t *conf
                == KU_ENC_OK ? OK : HTTP_BAD_REQUEST;
 }
 
+/* The value after the section's message functions (README "Lua message
+ * functions"): value->data NULL when one dropped it; *key may change. */
+static int lua_value(request_rec *r, apr_pool_t *p, const ku_dir_conf_t *conf,
+                     const ku_lua_chunks_t *lua, ku_slice_t *value, const char **key,
+                     apr_size_t *key_len, const char **error)
+{
+    const char *out;
+    apr_size_t out_len = 0;
+    int status = ku_lua_message_run(r, lua, ku_conf_format(conf) == KU_FORMAT_RAW,
+                                    value->data, value->len, key, key_len, p, &out, &out_len,
+                                    error);
+
+    value->data = out;
+    value->len = out_len;
+    return status;
+}
+
 /* The split elements, refused beyond KafkaUpstreamMaxRecords (README
  * "Limits"): each element makes one record per topic. */
 static int split_records(request_rec *r, const ku_dir_conf_t *conf, int ntopics,
@@ -316,8 +334,9 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
     const apr_array_header_t *headers = record_headers(r, conf, max_headers);
     const char *key;
     apr_size_t key_len;
+    const ku_lua_chunks_t *lua = ku_conf_message_lua(conf);
     apr_pool_t *scratch;
-    int i, t, status;
+    int i, t, kept, status;
 
     if (headers && headers->nelts > max_headers) {
         *error = apr_psprintf(r->pool, "too many record headers: at most %d per record",
@@ -329,37 +348,51 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
     key_len = key ? strlen(key) : 0;
     if ((status = split_records(r, conf, topics->nelts, body, body_len, &slices, error)) != OK)
         return status;
-    if (key && (status = ku_schema_encode(r, conf, 1, key, key_len, &key, &key_len, error)) != OK)
+    /* With message functions the key may change per record: encoded below. */
+    if (key && !lua
+        && (status = ku_schema_encode(r, conf, 1, key, key_len, &key, &key_len, error)) != OK)
         return status;
     *n = slices->nelts * topics->nelts;
     *records = apr_pcalloc(r->pool, sizeof(ku_record_t) * (size_t)*n);
     /* The envelope's scratch (a few hundred bytes) is given back after each
      * record: only the value stays, so a request's memory is its records'. */
     apr_pool_create(&scratch, r->pool);
-    for (i = 0; i < slices->nelts; i++) {
+    for (i = 0, kept = 0; i < slices->nelts; i++) {
         const ku_slice_t *slice = &APR_ARRAY_IDX(slices, i, ku_slice_t);
+        const char *rec_key = key;
+        apr_size_t rec_key_len = key_len;
         ku_slice_t value;
 
         apr_pool_clear(scratch);
         status = record_value(r, scratch, conf, slice, split != KU_SPLIT_NONE, fields, &value,
                               error);
+        if (status == OK && lua) {
+            status = lua_value(r, scratch, conf, lua, &value, &rec_key, &rec_key_len, error);
+            if (status == OK && !value.data)
+                continue; /* dropped by a function */
+        }
         if (status == OK)
             status = ku_schema_encode(r, conf, 0, value.data, value.len, &value.data,
                                       &value.len, error);
+        if (status == OK && lua && rec_key)
+            status = ku_schema_encode(r, conf, 1, rec_key, rec_key_len, &rec_key,
+                                      &rec_key_len, error);
         if (status != OK)
             return status; /* *error may live in scratch: kept until the request ends */
         if (value.data != slice->data)
             value.data = apr_pmemdup(r->pool, value.data, value.len);
         for (t = 0; t < topics->nelts; t++) {
-            ku_record_t *rec = &(*records)[i * topics->nelts + t];
+            ku_record_t *rec = &(*records)[kept * topics->nelts + t];
 
             rec->topic = APR_ARRAY_IDX(topics, t, const char *);
-            rec->key = key;
-            rec->key_len = key_len;
+            rec->key = rec_key;
+            rec->key_len = rec_key_len;
             rec->value = value.data;
             rec->len = value.len;
             rec->headers = headers;
         }
+        kept++;
     }
+    *n = kept * topics->nelts;
     return OK;
 }

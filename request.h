@@ -23,8 +23,10 @@ int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
  * per split element, all in r->pool. Returns OK, or with *error a short,
  * safe detail: 400 (the body does not fit its format or schema, or the key's
  * query argument cannot be decoded), 503 or 500
- * (the schema registry cannot give its schema: ku_schema_encode); nothing is
- * produced then. */
+ * (the schema registry cannot give its schema: ku_schema_encode), 500 (a
+ * KafkaUpstreamMessageLua function failed or went beyond a bound); nothing is
+ * produced then. A message a function dropped makes no record: *n may be
+ * fewer than elements times topics, even 0. */
 int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
                      const apr_array_header_t *topics, const char *body,
                      apr_size_t body_len, ku_record_t **records, int *n,

@@ -47,6 +47,8 @@ my @allowed = (
     # rest-v2 records refused on purpose: an unknown topic and partitions
     # that do not exist (t/25_rest_v2.t).
     qr/KU00063: rest-v2 record for topic ku-rest-v2(?:-missing)? answered 404\d\d: (?:Topic|Partition) not found\./,
+    # Message functions that fail or go beyond a bound on purpose: t/27_lua.t.
+    qr/KU0006[678]: KafkaUpstreamMessageLua: message function (?:failed|exceeded its (?:instruction|memory) limit) \(.*\), nothing produced/,
     # Async messages the broker outage made undeliverable: t/40_faults.t,
     # t/43_spool.t, t/90_child_exit.t.
     qr/KU00001: \d+ accepted message\(s\) could not be delivered by producer /,

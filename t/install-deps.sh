@@ -13,7 +13,11 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     default-jdk-headless maven clang libclang-rt-14-dev \
     dpkg-dev zlib1g-dev libzstd-dev \
     libavro-dev libcurl4-openssl-dev libpcre2-dev json-schema-test-suite \
+    libluajit2-5.1-dev lua-cjson \
     python3 python3-venv python3-h2 unzip debhelper lintian >/dev/null
+# KafkaUpstreamMessageLua: OpenResty's LuaJIT (libluajit2-5.1-dev, not
+# libluajit-5.1-dev, which conflicts with the libluajit2-5.1-2 the side by
+# side benchmark's nginx Lua module needs) and lua-cjson, linked.
 # librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
 # pinned source); a Node.js that bundles npm (not Debian's) conflicts with
 # Debian's npm package, so only where there is no npm. t/package.sh:
