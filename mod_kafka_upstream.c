@@ -27,6 +27,7 @@
 #include "request.h"
 #include "results.h"
 #include "rest_v2.h"
+#include "rest_v3.h"
 #include "spool.h"
 #include "status.h"
 #include "storage.h"
@@ -275,6 +276,8 @@ static int kafka_upstream_handler(request_rec *r)
     }
     if (ku_conf_api(conf) == KU_API_REST_V2)
         return ku_rest_v2_handle(r, conf);
+    if (ku_conf_api(conf) == KU_API_REST_V3)
+        return ku_rest_v3_handle(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);

@@ -31,6 +31,7 @@ typedef struct {
     const char *unavailable;        /* KU_SEND_UNAVAILABLE: "spool full", ... */
     int32_t partition;              /* sync success only */
     int64_t offset;                 /* sync success only */
+    int64_t timestamp;              /* sync: the record's, ms since the epoch; -1 unknown */
 } ku_send_result_t;
 
 /* Sets up this child's (empty) registry; call from child_init. */
