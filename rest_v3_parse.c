@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "apr_hash.h"
@@ -128,7 +129,7 @@ int ku_v3_parse_time(const char *s, int64_t *ms)
             frac += scale ? (*c - '0') * scale : 0;
     }
     if (*c == '+' || *c == '-') {
-        int oh = digits(c + 1, 2), om = c[3] == ':' ? digits(c + 4, 2) : -1;
+        int oh = digits(c + 1, 2), om = oh >= 0 && c[3] == ':' ? digits(c + 4, 2) : -1;
 
         if (oh < 0 || oh > 23 || om < 0 || om > 59 || c[6])
             return -1;
@@ -148,12 +149,13 @@ const char *ku_v3_format_time(apr_pool_t *p, int64_t ms)
     time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     int millis = (int)(ms - (int64_t)secs * 1000);
     struct tm tm;
-    char buf[64];
+    const char *text;
 
     if (!gmtime_r(&secs, &tm))
         return NULL;
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-    return millis ? apr_psprintf(p, "%s.%03dZ", buf, millis) : apr_pstrcat(p, buf, "Z", NULL);
+    text = apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return millis ? apr_psprintf(p, "%s.%03dZ", text, millis) : apr_pstrcat(p, text, "Z", NULL);
 }
 
 /* --- one record ------------------------------------------------------------------ */
@@ -370,10 +372,16 @@ int ku_v3_parse_batch(apr_pool_t *p, const char *body, size_t len, int max_recor
 
 /* --- the stream of record objects ------------------------------------------------- */
 
+/* json-c's incremental parse finds where an object ends; its bytes, kept
+ * here, are then parsed again in one call, strictly: json-c checks UTF-8
+ * only within one call and lets pieces of a malformed number through, so
+ * a stream cut anywhere reads the same as one body. */
 struct ku_v3_stream {
     json_tokener *tok;
     size_t max_object;
-    size_t taken;       /* bytes of the object under way */
+    char *text;         /* the bytes of the object under way */
+    size_t taken;
+    size_t size;
     int pending;        /* something other than white space was fed since the last object */
 };
 
@@ -382,6 +390,7 @@ static apr_status_t stream_cleanup(void *data)
     ku_v3_stream_t *s = data;
 
     json_tokener_free(s->tok);
+    free(s->text);
     return APR_SUCCESS;
 }
 
@@ -391,8 +400,7 @@ ku_v3_stream_t *ku_v3_stream_make(apr_pool_t *p, size_t max_object)
 
     if (!(s->tok = json_tokener_new_ex(KU_V3_JSON_DEPTH)))
         return NULL;
-    json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS
-                                   | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(s->tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
     s->max_object = max_object;
     apr_pool_cleanup_register(p, s, stream_cleanup, apr_pool_cleanup_null);
     return s;
@@ -408,33 +416,65 @@ static int blank(const char *buf, size_t len)
     return 1;
 }
 
+/* Whether the next object may begin here: only objects, as a scalar's end
+ * would depend on what follows it. */
+static int begins_object(const char *buf, size_t len)
+{
+    size_t lead = 0;
+
+    while (lead < len && strchr(" \t\r\n", buf[lead]))
+        lead++;
+    return lead == len || buf[lead] == '{';
+}
+
+/* Keeps the bytes of the object under way: 0, or -1 past max_object. */
+static int keep(ku_v3_stream_t *s, const char *buf, size_t len)
+{
+    if (s->taken + len > s->max_object)
+        return -1;
+    if (s->taken + len > s->size) {
+        size_t size = s->size ? s->size : 256;
+        char *text;
+
+        while (size < s->taken + len)
+            size *= 2;
+        if (!(text = realloc(s->text, size)))
+            return -1;
+        s->text = text, s->size = size;
+    }
+    memcpy(s->text + s->taken, buf, len);
+    s->taken += len;
+    return 0;
+}
+
 int ku_v3_stream_feed(ku_v3_stream_t *s, const char *buf, size_t len, size_t *used,
                       json_object **o, ku_v2_error_t *err)
 {
     size_t take = len > INT_MAX ? INT_MAX : len;
-    enum json_tokener_error e;
+    json_object *found;
 
     *o = NULL;
     *used = 0;
     if (memchr(buf, '\0', take))
         return refuse(err, 400, 400, "the body is not JSON"), -1;
-    *o = json_tokener_parse_ex(s->tok, buf, (int)take);
-    e = json_tokener_get_error(s->tok);
-    if (!*o && e != json_tokener_continue)
+    if (!s->pending && !begins_object(buf, take))
+        return refuse(err, 400, 400, "a record is an object"), -1;
+    found = json_tokener_parse_ex(s->tok, buf, (int)take);
+    if (!found && json_tokener_get_error(s->tok) != json_tokener_continue)
         return refuse(err, 400, 400, "the body is not JSON"), -1;
-    *used = *o ? json_tokener_get_parse_end(s->tok) : take;
+    *used = found ? json_tokener_get_parse_end(s->tok) : take;
+    json_object_put(found);
     s->pending |= !blank(buf, *used);
-    s->taken += *used;
-    if (s->taken > s->max_object) {
-        json_object_put(*o);
-        *o = NULL;
+    if (keep(s, buf, *used))
         return refuse(err, 413, 413, "a record is larger than the body limit"), -1;
-    }
-    if (!*o)
+    if (!found)
         return 0;
     json_tokener_reset(s->tok);
+    *o = ku_v2_parse_json(s->text, s->taken);
     s->taken = 0;
     s->pending = 0;
+    if (!*o)
+        return refuse(err, 400, 400, "the body is not JSON"), -1;
     if (!json_object_is_type(*o, json_type_object)) {
         json_object_put(*o);
         *o = NULL;

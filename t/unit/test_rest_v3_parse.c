@@ -225,6 +225,18 @@ static void test_stream(void)
     s = ku_v3_stream_make(pool, 10);
     CHECK("stream: an object over the limit is 413",
           ku_v3_stream_feed(s, "{\"value\":{}}", 12, &used, &o, &err) == -1 && err.code == 413);
+    s = ku_v3_stream_make(pool, 1000);
+    objects = 0;
+    CHECK("stream: a UTF-8 character cut between pieces",
+          !feed_bytewise(s, "{\"value\":{\"type\":\"STRING\",\"data\":\"\xde\xa1\xe2\x82\xac\"}}",
+                         &objects, &err) && objects == 1);
+    s = ku_v3_stream_make(pool, 1000);
+    objects = 0;
+    CHECK("stream: bad UTF-8 cut between pieces is 400",
+          feed_bytewise(s, "{\"a\":\"\xde\"}", &objects, &err) == -1 && err.code == 400);
+    s = ku_v3_stream_make(pool, 1000);
+    CHECK("stream: a number is 400 at once",
+          ku_v3_stream_feed(s, " 42", 3, &used, &o, &err) == -1 && err.code == 400);
     s = ku_v3_stream_make(pool, 12);
     objects = 0;
     CHECK("stream: the limit is per object",
