@@ -257,6 +257,7 @@ typedef struct {
     int records;            /* objects taken so far */
     int max_records;
     int stop;               /* the stream cannot go on: the rest is not read as records */
+    ku_v2_error_t why;      /* why it stopped, when the body is to blame (status != 0) */
 } ku_v3_reading_t;
 
 /* Feeds one piece of the body to the stream; each complete object is
@@ -273,16 +274,17 @@ static apr_status_t stream_piece(ku_v3_req_t *q, ku_v3_reading_t *rd, const char
 
         if (got < 0) {
             rd->stop = 1;
-            return stream_error(q, &e, p);
+            rd->why = e;
+            return APR_SUCCESS;
         }
         buf += used, len -= used;
         if (!got)
             continue;
         if (++rd->records > rd->max_records) {
-            e.status = e.code = HTTP_REQUEST_ENTITY_TOO_LARGE;
-            e.message = apr_psprintf(p, "more than %d records in one request", rd->max_records);
+            rd->why.status = rd->why.code = HTTP_REQUEST_ENTITY_TOO_LARGE;
+            rd->why.message = apr_psprintf(q->r->pool, "more than %d records in one request",
+                                           rd->max_records);
             rd->stop = 1;
-            rv = stream_error(q, &e, p);
         }
         else
             rv = stream_record(q, o, p);
@@ -303,9 +305,10 @@ static int stream_records(ku_v3_req_t *q)
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     ku_v3_reading_t rd = { ku_v3_stream_make(r->pool, (size_t)ku_conf_num(
                                                  q->conf, KU_NUM_MAX_BODY_SIZE)),
-                           0, (int)ku_conf_num(q->conf, KU_NUM_MAX_RECORDS), 0 };
+                           0, (int)ku_conf_num(q->conf, KU_NUM_MAX_RECORDS), 0,
+                           { 0, 0, NULL } };
     apr_pool_t *p;
-    int seen_eos = 0;
+    int seen_eos = 0, read_failed = 0;
 
     if (!rd.stream)
         return refuse(q, HTTP_SERVICE_UNAVAILABLE, 50302, "out of memory");
@@ -314,8 +317,10 @@ static int stream_records(ku_v3_req_t *q)
         apr_bucket *b;
 
         if (ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
-                           KU_V3_READ_BYTES) != APR_SUCCESS)
-            break;      /* cut: the client left, or its framing broke */
+                           KU_V3_READ_BYTES) != APR_SUCCESS) {
+            read_failed = 1;    /* cut: the client left, or its framing broke */
+            break;
+        }
         for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && !rd.stop;
              b = APR_BUCKET_NEXT(b)) {
             const char *buf;
@@ -332,15 +337,22 @@ static int stream_records(ku_v3_req_t *q)
         apr_brigade_cleanup(bb);
     }
     if (seen_eos && !rd.stop && ku_v3_stream_pending(rd.stream)) {
-        ku_v2_error_t e = { HTTP_BAD_REQUEST, HTTP_BAD_REQUEST, "the body ends inside a record" };
-
-        if (q->started)
-            stream_error(q, &e, p);
-        else
-            return refuse(q, HTTP_BAD_REQUEST, 400, e.message);
+        rd.why.status = rd.why.code = HTTP_BAD_REQUEST;
+        rd.why.message = "the body ends inside a record";
     }
-    if (!q->started && !rd.stop)
-        return refuse(q, HTTP_BAD_REQUEST, 400, "the body holds no record");
+    else if (seen_eos && !rd.stop && !q->started) {
+        rd.why.status = rd.why.code = HTTP_BAD_REQUEST;
+        rd.why.message = "the body holds no record";
+    }
+    else if (read_failed && !q->started) {
+        rd.why.status = rd.why.code = HTTP_BAD_REQUEST;
+        rd.why.message = "request body could not be read";
+    }
+    /* The body's fault before any answer: its status; later, its object in the stream. */
+    if (rd.why.status && !q->started)
+        return refuse(q, rd.why.status, rd.why.code, rd.why.message);
+    if (rd.why.status)
+        stream_error(q, &rd.why, p);
     if (rd.stop)
         ap_discard_request_body(r);
     return OK;

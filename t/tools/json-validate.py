@@ -4,6 +4,7 @@
 # JSON Schema file SCHEMA (draft 7): prints "valid", or "invalid: <why>" and
 # exits 1. Run with the venv of t/tools/sr-venv.sh (it has jsonschema).
 import json
+import pathlib
 import sys
 
 import jsonschema
@@ -18,7 +19,11 @@ def main():
     except ValueError as e:
         print(f"invalid: not JSON: {e}")
         return 1
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=str)
+    # A schema's "$ref" to another file names it beside the schema.
+    base = pathlib.Path(sys.argv[1]).resolve().as_uri()
+    resolver = jsonschema.RefResolver(base_uri=base, referrer=schema)
+    errors = sorted(jsonschema.Draft7Validator(schema, resolver=resolver).iter_errors(doc),
+                    key=str)
     if errors:
         print("invalid: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errors))
         return 1
