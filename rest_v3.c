@@ -529,6 +529,13 @@ static int accepts_json(const char *accept)
     return 0;
 }
 
+/* The request's Content-Type: application/json, parameters allowed. */
+static int json_content_type(const char *type)
+{
+    return !strncasecmp(type, "application/json", 16)
+        && (!type[16] || type[16] == ';' || type[16] == ' ' || type[16] == '\t');
+}
+
 static int produce_route(ku_v3_req_t *q, const ku_v3_route_t *route)
 {
     const char *type = apr_table_get(q->r->headers_in, "Content-Type");
@@ -540,7 +547,7 @@ static int produce_route(ku_v3_req_t *q, const ku_v3_route_t *route)
                       "topic-partition.");
     if (!ku_topic_allowed(q->conf, route->topic))
         return refuse(q, HTTP_FORBIDDEN, 40301, "topic not allowed");
-    if (type && (!json_media(type) || !strncmp(type, "*", 1)))
+    if (type && !json_content_type(type))
         return refuse(q, HTTP_UNSUPPORTED_MEDIA_TYPE, 415, "HTTP 415 Unsupported Media Type");
     q->topic = route->topic;
     return route->kind == KU_V3_BATCH ? batch_records(q) : stream_records(q);
