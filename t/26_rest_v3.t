@@ -20,7 +20,7 @@ use lib 't/lib';
 use KafkaTest;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 92, need_lwp, need { 'jsonschema venv' => -x $python };
+plan tests => 103, need_lwp, need { 'jsonschema venv' => -x $python };
 
 my $topic = 'ku-rest-v3';           # 3 partitions
 my $missing = 'ku-rest-v3-missing'; # allowed, not on the broker
@@ -273,6 +273,7 @@ for (@refusals) {
     ok t_cmp($res->code . ' ' . ($answer->{error_code} // 'none'), "$status $code",
              "$name: $status, error_code $code");
     ok t_cmp($answer->{message} // '', $message, "$name: the message says why");
+    ok t_cmp(schema_check('rest-v3-error', $res->content), 'valid', "$name: the error validates");
     ok t_cmp(end_offsets(), $before, "$name: nothing produced");
 }
 
