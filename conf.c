@@ -236,7 +236,7 @@ static const char *const formats[] = { "envelope", "raw", NULL };
 static const char *const partitioners[] = { "murmur2_random", "consistent_random", "crc32",
                                             "random", NULL };
 static const char *const splits[] = { "none", "ndjson", "json-array", NULL };
-static const char *const apis[] = { "kong", "rest-v2", NULL };
+static const char *const apis[] = { "kong", "rest-v2", "rest-v3", NULL };
 
 static const ku_choice_t choice_compression = {
     KU_STR_COMPRESSION, compressions, "none, gzip, snappy, lz4 or zstd" };
@@ -247,7 +247,7 @@ static const ku_choice_t choice_format = { KU_STR_MESSAGE_FORMAT, formats, "enve
 static const ku_choice_t choice_partitioner = {
     KU_STR_PARTITIONER, partitioners, "murmur2_random, consistent_random, crc32 or random" };
 static const ku_choice_t choice_split = { KU_STR_SPLIT, splits, "none, ndjson or json-array" };
-static const ku_choice_t choice_api = { KU_STR_API, apis, "kong or rest-v2" };
+static const ku_choice_t choice_api = { KU_STR_API, apis, "kong, rest-v2 or rest-v3" };
 
 /* --- the directive table -------------------------------------------------- */
 
@@ -331,9 +331,9 @@ const command_rec ku_cmds[] = {
                   KU_CONTEXT, "murmur2_random|consistent_random|crc32|random"),
     AP_INIT_TAKE1("KafkaUpstreamSplit", ku_cmd_choice, (void *)&choice_split, KU_CONTEXT,
                   "none|ndjson|json-array: one record per line or array element"),
-    AP_INIT_TAKE1("KafkaUpstreamAPI", ku_cmd_api, (void *)&choice_api, KU_CONTEXT,
-                  "kong|rest-v2: Kong's envelope, or the REST proxies' v2 produce routes "
-                  "below the Location"),
+    AP_INIT_TAKE1("KafkaUpstreamAPI", ku_cmd_choice, (void *)&choice_api, KU_CONTEXT,
+                  "kong|rest-v2|rest-v3: Kong's envelope, or the REST proxies' v2 "
+                  "(rest-v3: v3 and v2) produce routes below the Location"),
     AP_INIT_TAKE1("KafkaUpstreamClusterName", ku_cmd_name,
                   (void *)(intptr_t)KU_STR_CLUSTER_NAME, KU_CONTEXT,
                   "names the producer: client.id suffix (Kong cluster_name)"),

@@ -107,7 +107,7 @@ typedef enum {
     KU_STR_MESSAGE_FORMAT,    /* envelope raw */
     KU_STR_PARTITIONER,       /* murmur2_random consistent_random crc32 random */
     KU_STR_SPLIT,             /* none ndjson json-array */
-    KU_STR_API,               /* kong rest-v2 */
+    KU_STR_API,               /* kong rest-v2 rest-v3 */
     /* The schema registry (schema_conf.c): */
     KU_STR_SR_URL,
     KU_STR_SR_CA_FILE,
@@ -216,7 +216,7 @@ void ku_conf_producer_id(const ku_dir_conf_t *c, ku_conf_producer_id_t *id);
 typedef enum { KU_REPEATED_RETAIN, KU_REPEATED_CONCATENATE, KU_REPEATED_TAKE_FIRST } ku_repeated_t;
 typedef enum { KU_FORMAT_ENVELOPE, KU_FORMAT_RAW } ku_format_t;
 typedef enum { KU_PAYLOAD_AVRO_JSON, KU_PAYLOAD_SIMPLE_JSON } ku_payload_t;
-typedef enum { KU_API_KONG, KU_API_REST_V2 } ku_api_t;
+typedef enum { KU_API_KONG, KU_API_REST_V2, KU_API_REST_V3 } ku_api_t;
 ku_repeated_t ku_conf_headers_repeated(const ku_dir_conf_t *c);
 ku_format_t ku_conf_format(const ku_dir_conf_t *c);
 ku_split_t ku_conf_split(const ku_dir_conf_t *c);

@@ -309,14 +309,6 @@ const char *ku_cmd_choice(cmd_parms *cmd, void *conf, const char *arg)
                         cmd->cmd->name, arg, choice->allowed);
 }
 
-/* The REST proxies' v3 API is reserved: named, but refused until it is built. */
-const char *ku_cmd_api(cmd_parms *cmd, void *conf, const char *arg)
-{
-    if (!strcasecmp(arg, "rest-v3"))
-        return "KafkaUpstreamAPI: rest-v3 is not implemented yet: kong or rest-v2 is allowed";
-    return ku_cmd_choice(cmd, conf, arg);
-}
-
 /* A query argument name or a cluster name: a plain token. */
 const char *ku_cmd_name(cmd_parms *cmd, void *conf, const char *arg)
 {

@@ -68,7 +68,6 @@ const char *ku_cmd_secret(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_cmd_property(cmd_parms *cmd, void *conf, const char *name,
                             const char *value);
 const char *ku_cmd_choice(cmd_parms *cmd, void *conf, const char *arg);
-const char *ku_cmd_api(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_cmd_name(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_cmd_key_expr(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_cmd_allowed_topic(cmd_parms *cmd, void *conf, const char *arg);

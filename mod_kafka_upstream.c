@@ -28,6 +28,7 @@
 #include "request.h"
 #include "results.h"
 #include "rest_v2.h"
+#include "rest_v3.h"
 #include "spool.h"
 #include "status.h"
 #include "no_fs_walk.h"
@@ -276,6 +277,8 @@ static int kafka_upstream_handler(request_rec *r)
     }
     if (ku_conf_api(conf) == KU_API_REST_V2)
         return ku_rest_v2_handle(r, conf);
+    if (ku_conf_api(conf) == KU_API_REST_V3)
+        return ku_rest_v3_handle(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);

@@ -79,6 +79,7 @@ typedef struct {
     rd_kafka_msg_status_t status;
     int32_t partition;
     int64_t offset;
+    int64_t timestamp;
 } ku_waiter_t;
 
 static struct {
@@ -134,6 +135,7 @@ static void waiter_complete(ku_waiter_t *w, const rd_kafka_message_t *m)
     w->status = rd_kafka_message_status(m);
     w->partition = m->partition;
     w->offset = m->offset;
+    w->timestamp = rd_kafka_message_timestamp(m, NULL);
     sem_post(&w->done); /* publishes the fields to the request */
     waiter_release(w);
 }
@@ -572,6 +574,7 @@ static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
     res->broker_trouble = broker_trouble;
     res->partition = w->partition;
     res->offset = w->offset;
+    res->timestamp = w->timestamp;
 }
 
 static rd_kafka_headers_t *record_headers(const apr_array_header_t *headers)

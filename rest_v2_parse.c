@@ -190,8 +190,8 @@ static int base64_value(char c)
 
 /* Standard base64 as the peers' Java decoder takes it: the padding may
  * be left out, anything else outside the alphabet is an error. */
-static int base64_decode(apr_pool_t *p, const char *in, size_t len, const char **out,
-                         size_t *out_len)
+int ku_v2_base64_decode(apr_pool_t *p, const char *in, size_t len, const char **out,
+                        size_t *out_len)
 {
     unsigned char *o;
     size_t i, n = 0, pad = 0;
@@ -252,7 +252,7 @@ static int embedded(apr_pool_t *p, json_object *o, ku_v2_format_t format, const 
         *out = apr_pstrmemdup(p, json_object_get_string(o), *len);
         return 0;
     }
-    if (base64_decode(p, json_object_get_string(o), (size_t)json_object_get_string_len(o),
+    if (ku_v2_base64_decode(p, json_object_get_string(o), (size_t)json_object_get_string_len(o),
                       out, len))
         return refuse(err, 422, 422, apr_psprintf(p, "%s: invalid base64", what));
     return 0;
@@ -281,7 +281,7 @@ static int record_headers(apr_pool_t *p, json_object *o, ku_v2_record_t *rec,
         out->name = apr_pstrdup(p, json_object_get_string(name));
         if (strlen(out->name) != (size_t)json_object_get_string_len(name))
             return refuse(err, 422, 422, "headers: a name must not hold NUL");
-        if (base64_decode(p, json_object_get_string(value),
+        if (ku_v2_base64_decode(p, json_object_get_string(value),
                           (size_t)json_object_get_string_len(value), &out->value,
                           &out->value_len))
             return refuse(err, 422, 422, "headers: a value is not valid base64");
@@ -342,7 +342,7 @@ static int parse_record(apr_pool_t *p, json_object *o, ku_v2_format_t format,
 }
 
 /* The body as one JSON value, all of it; NULL when it is not JSON. */
-static json_object *parse_json(const char *body, size_t len)
+json_object *ku_v2_parse_json(const char *body, size_t len)
 {
     json_tokener *tok;
     json_object *o;
@@ -400,7 +400,7 @@ int ku_v2_parse_body(apr_pool_t *p, const char *body, size_t len, ku_v2_format_t
                      int max_records, int32_t partition, apr_array_header_t **records,
                      ku_v2_error_t *err)
 {
-    json_object *root = parse_json(body, len);
+    json_object *root = ku_v2_parse_json(body, len);
     int status;
 
     if (!root)

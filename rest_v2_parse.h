@@ -66,4 +66,15 @@ int ku_v2_parse_body(apr_pool_t *p, const char *body, size_t len, ku_v2_format_t
                      int max_records, int32_t partition, apr_array_header_t **records,
                      ku_v2_error_t *err);
 
+/* Shared with the v3 dialect (rest_v3_parse.c): */
+
+/* Standard base64, padding optional, canonical: 0 and the bytes
+ * (NUL-terminated beside *out_len), or -1. */
+int ku_v2_base64_decode(apr_pool_t *p, const char *in, size_t len, const char **out,
+                        size_t *out_len);
+
+/* The whole text as one strict JSON value (trailing white space only, no
+ * NUL, bounded depth): a json-c object the caller puts, or NULL. */
+struct json_object *ku_v2_parse_json(const char *body, size_t len);
+
 #endif

@@ -27,6 +27,7 @@ typedef struct {
     const char *unavailable;        /* KU_SEND_UNAVAILABLE: "spool full", ... */
     int32_t partition;              /* sync success only */
     int64_t offset;                 /* sync success only */
+    int64_t timestamp;              /* sync: the record's, ms since the epoch; -1 unknown */
 } ku_send_result_t;
 
 #endif

@@ -12,7 +12,9 @@
 # 100 records a request), /lua (async with one trivial
 # KafkaUpstreamMessageLua function), /spool (async with the durable spool,
 # KafkaUpstreamSpoolSync from KU_BENCH_SPOOL_SYNC: Off by default; run
-# again with On for that row). Each module path is driven with wrk (HTTP/1.1) and
+# again with On for that row), /v2one and /v2batch (KafkaUpstreamAPI
+# rest-v2: {"records":[...]} of 1 and 100 of the same JSON objects,
+# answered after Kafka's acknowledgement). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
 # before or after it, so machine noise cancels in the pair's ratio. Then
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
@@ -87,7 +89,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua"}
+PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua v2one v2batch"}
 SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
@@ -116,6 +118,12 @@ printf -- '-- SPDX-License-Identifier: Apache-2.0\nreturn function(message) retu
         # Async with one trivial message function (Kong's "Unmodified
         # message"): the cost of the Lua step against /async.
         location "lua-$proto" "ku-bench-lua-$proto" "KafkaUpstreamMessageLua $DIR/trivial.lua"
+        # The REST proxies' v2 produce API (answered after Kafka's
+        # acknowledgement): one record and $BATCH_RECORDS records a request.
+        location "v2one-$proto" "ku-bench-v2one-$proto" "KafkaUpstreamAPI rest-v2"
+        location "v2batch-$proto" "ku-bench-v2batch-$proto" "KafkaUpstreamAPI rest-v2" \
+            "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000" \
+            "KafkaUpstreamDeliveryTimeout 60000"
     done
 } >"$DIR/httpd.conf"
 say "Starting httpd on 127.0.0.1:$PORT"
@@ -137,9 +145,26 @@ httpd_ticks() { cpu_ticks $(pgrep -P "$HTTPD_PID"); }
 # --- bodies --------------------------------------------------------------------------
 write_bodies
 
-body_for() { [ "$1" = batch ] && echo "$BATCH" || echo "$BODY"; }
-records_for() { [ "$1" = batch ] && echo "$BATCH_RECORDS" || echo 1; }
-ctype_for() { [ "$1" = batch ] && echo application/x-ndjson || echo application/json; }
+# The v2 bodies: the same JSON objects as records of {"records":[...]}.
+V2ONE=$DIR/v2one.json
+V2BATCH=$DIR/v2batch.json
+{ printf '{"records":[{"value":'; cat "$BODY"; printf '}]}'; } >"$V2ONE"
+{ printf '{"records":['; sed 's/^/{"value":/; s/$/},/' "$BATCH" | sed '$ s/,$//' | tr -d '\n'; printf ']}'; } >"$V2BATCH"
+
+body_for() {
+    case $1 in batch) echo "$BATCH" ;; v2one) echo "$V2ONE" ;; v2batch) echo "$V2BATCH" ;; *) echo "$BODY" ;; esac
+}
+records_for() { case $1 in batch | v2batch) echo "$BATCH_RECORDS" ;; *) echo 1 ;; esac; }
+ctype_for() {
+    case $1 in
+        batch) echo application/x-ndjson ;; v2one | v2batch) echo application/vnd.kafka.json.v2+json ;;
+        *) echo application/json ;;
+    esac
+}
+# What follows a path's Location: the v2 route names the topic.
+route_for() { # path proto
+    case $1 in v2one | v2batch) echo "/topics/ku-bench-$1-$2" ;; esac
+}
 
 # --- drivers: each appends "proto path round requests ok seconds p50_us p99_us
 # httpd_cpu_us_per_req broker_cpu_us_per_req accepted_records" --------------------------
@@ -148,14 +173,14 @@ RAW=$DIR/raw/rounds.tsv
 
 run_wrk() { # path round seconds
     local path=$1 url
-    url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1
+    url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1$(route_for "$path" h1)
     wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
         "$(records_for "$path")"
 }
 
 run_h2() { # path round seconds
     local path=$1 round=$2 secs=$3 url log out
-    url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h2
+    url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h2$(route_for "$path" h2)
     log=$DIR/raw/h2-$path-$round.log
     local h0 b0 h1 b1; h0=$(httpd_ticks) b0=$(broker_ticks)
     out=$(h2load -c "$CONNS" -t 2 -m 1 -D "$secs" -d "$(body_for "$path")" \
@@ -250,6 +275,7 @@ label() {
     case $1 in
         null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
         syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; lua) echo "async + one Lua function" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
+        v2one) echo "rest-v2, 1 rec/req (answered after the ack)" ;; v2batch) echo "rest-v2, $BATCH_RECORDS rec/req (answered after the ack)" ;;
     esac
 }
 

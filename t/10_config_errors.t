@@ -258,15 +258,12 @@ for (['KafkaUpstreamCompression', 'brotli', 'none, gzip, snappy, lz4 or zstd', [
      ['KafkaUpstreamPartitioner', 'murmur2', 'murmur2_random, consistent_random, crc32 or random',
       [qw(murmur2_random consistent_random crc32 random)]],
      ['KafkaUpstreamSplit', 'csv', 'none, ndjson or json-array', [qw(none ndjson json-array)]],
-     ['KafkaUpstreamAPI', 'soap', 'kong or rest-v2', [qw(kong rest-v2)]]) {
+     ['KafkaUpstreamAPI', 'soap', 'kong, rest-v2 or rest-v3', [qw(kong rest-v2 rest-v3)]]) {
     my ($dir, $bad, $allowed, $good) = @$_;
     fails "$dir $bad", location("$dir $bad"),
         qr/^\Q$dir: invalid value '$bad': $allowed is allowed\E$/m;
     passes "$dir $_", complete("$dir $_") for @$good;
 }
-# The REST proxies' v3 API is named but not built yet (README "REST proxy dialects").
-fails 'KafkaUpstreamAPI rest-v3', location('KafkaUpstreamAPI rest-v3'),
-    qr/^\QKafkaUpstreamAPI: rest-v3 is not implemented yet: kong or rest-v2 is allowed\E$/m;
 for my $dir (qw(KafkaUpstreamKeyQueryArg KafkaUpstreamTopicsQueryArg KafkaUpstreamClusterName)) {
     fails "$dir a/b", location("$dir a/b"),
         qr/^\Q$dir: invalid value 'a\/b': letters, digits and . _ - are allowed\E$/m;

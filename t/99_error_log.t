@@ -49,6 +49,9 @@ my @allowed = (
     qr/KU00063: rest-v2 record for topic ku-rest-v2(?:-missing)? answered 404\d\d: (?:Topic|Partition) not found\./,
     # Message functions that fail or go beyond a bound on purpose: t/27_lua.t.
     qr/KU0006[678]: KafkaUpstreamMessageLua: message function (?:failed|exceeded its (?:instruction|memory) limit) \(.*\), nothing produced/,
+    # rest-v3 records refused on purpose: bad base64, an unknown partition and
+    # topic, one record too many, malformed JSON after a record (t/26_rest_v3.t).
+    qr/KU00071: rest-v3 record for topic ku-rest-v3(?:-missing)? answered (?:400: (?:value\.data: not a base64 string|the body is not JSON)|40403: This server does not host this topic-partition\.|413: more than 5 records in one request)$/,
     # Async messages the broker outage made undeliverable: t/40_faults.t,
     # t/43_spool.t, t/90_child_exit.t.
     qr/KU00001: \d+ accepted message\(s\) could not be delivered by producer /,

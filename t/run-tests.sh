@@ -107,13 +107,14 @@ case " $tests " in "  "|*" t/99_error_log.t "*) ;; *) tests="$tests t/99_error_l
 # idempotence, delivery reports, chosen partitions). SANITIZE_FILES run
 # under ASan+UBSan: MPM_FILES but the failover (librdkafka's own, 106 s
 # there) and the memory bounds (the RSS of a child under ASan says
-# nothing), and the files that feed hostile input through the request path.
+# nothing), and the files that feed hostile input through the request path
+# (26_rest_v3 also reads a streamed body piece by piece).
 # KU_EVERY_FILE_EVERY_PASS=1 runs every file in every pass.
 MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/24_bounds.t t/27_lua.t t/40_faults.t t/41_fatal.t
            t/42_failover.t t/43_spool.t t/50_status.t t/60_schema_registry.t t/90_child_exit.t"
 LIBRDKAFKA_FILES="$MPM_FILES t/08_security.t t/09_tokens.t t/13_oauth.t t/22_split_clusters.t
                   t/23_no_offset.t t/25_rest_v2.t"
-SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds') t/02_message.t t/25_rest_v2.t t/30_bad_input.t"
+SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds') t/02_message.t t/25_rest_v2.t t/26_rest_v3.t t/30_bad_input.t"
 # The files of this run (KU_TESTS, or all) that are in list $1, and
 # t/99_error_log.t.
 files_in() {
@@ -209,7 +210,7 @@ export KU_REGISTRY_FRONT_MTLS_PORT=$((PORT + 76))
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-lua ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
-    ku-compress-zstd ku-clusters ku-no-offset ku-schema ku-bounds ku-rest-v2:3
+    ku-compress-zstd ku-clusters ku-no-offset ku-schema ku-bounds ku-rest-v2:3 ku-rest-v3:3
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.

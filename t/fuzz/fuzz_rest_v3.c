@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fuzz_rest_v3.c - libFuzzer target for rest_v3_parse.c, the v3 produce
+ * dialect's parsers of client input (README "REST proxy dialects").
+ *
+ * Input: one byte, then the body. The low bits of the byte choose how the
+ * body is read: as a stream of concatenated record objects fed in pieces
+ * (the byte's high bits give the piece size), or as a records:batch body.
+ * The body is also given, as a C string, to the route and time parsers.
+ * Invariants: every refusal is 400 or 413 with that error_code and a
+ * message; the stream gives only objects, and a stream fed in pieces gives
+ * as many as one fed whole (or both are refused); an accepted record has a type for each key or
+ * value it carries, a partition of -1 or more and a timestamp of 0 or
+ * more; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
+ * written and parsed again is the same.
+ */
+#include "fuzz_common.h"
+#include "rest_v3_parse.h"
+
+#define FZ_V3_MAX_RECORDS 50
+
+static void check_error(const ku_v2_error_t *err, const char *what)
+{
+    FZ_CHECK((err->status == 400 || err->status == 413) && err->code == err->status
+             && err->message && *err->message, what);
+}
+
+static void check_record(json_object *o)
+{
+    ku_v3_record_t rec;
+    ku_v2_error_t err = { 0, 0, NULL };
+
+    if (ku_v3_parse_record(fz_pool, o, 0, &rec, &err)) {
+        check_error(&err, "record: a refusal is 400 with a message");
+        return;
+    }
+    FZ_CHECK(!rec.rec.key || rec.key_type, "record: a key has a type");
+    FZ_CHECK(!rec.rec.value || rec.value_type, "record: a value has a type");
+    FZ_CHECK(rec.rec.partition >= -1 && rec.rec.timestamp >= 0, "record: partition, timestamp");
+}
+
+/* Feeds the body in pieces of step bytes: the objects it gave, or -1
+ * (refused, or it ends inside an object). */
+static int feed_stream(const char *body, size_t len, size_t step, int check)
+{
+    ku_v3_stream_t *s = ku_v3_stream_make(fz_pool, 4096);
+    ku_v2_error_t err = { 0, 0, NULL };
+    size_t at = 0;
+    int objects = 0;
+
+    while (at < len) {
+        size_t piece = len - at < step ? len - at : step, used;
+        const char *buf = body + at;
+
+        at += piece;
+        while (piece) {
+            json_object *o;
+            int got = ku_v3_stream_feed(s, buf, piece, &used, &o, &err);
+
+            if (got < 0) {
+                check_error(&err, "stream: a refusal is 400 or 413 with a message");
+                return -1;
+            }
+            FZ_CHECK(used <= piece, "stream: takes no more than it was given");
+            if (got) {
+                FZ_CHECK(json_object_is_type(o, json_type_object), "stream: objects only");
+                if (check)
+                    check_record(o);
+                json_object_put(o);
+                objects++;
+            }
+            buf += used, piece -= used;
+        }
+    }
+    /* A body that ends inside an object is refused as a whole. */
+    return ku_v3_stream_pending(s) ? -1 : objects;
+}
+
+static void check_batch(const char *body, size_t len)
+{
+    apr_array_header_t *entries = NULL;
+    ku_v2_error_t err = { 0, 0, NULL };
+    int i;
+
+    if (ku_v3_parse_batch(fz_pool, body, len, FZ_V3_MAX_RECORDS, &entries, &err)) {
+        check_error(&err, "batch: a refusal is 400 or 413 with a message");
+        return;
+    }
+    FZ_CHECK(entries->nelts >= 1 && entries->nelts <= FZ_V3_MAX_RECORDS, "batch: 1 to 50");
+    for (i = 0; i < entries->nelts; i++) {
+        const ku_v3_record_t *e = &APR_ARRAY_IDX(entries, i, ku_v3_record_t);
+
+        FZ_CHECK(e->id && *e->id && strlen(e->id) <= 80, "batch: each entry has an id");
+        if (e->err.status)
+            check_error(&e->err, "batch: a bad entry is 400 with a message");
+    }
+}
+
+static void check_other_parsers(const char *s)
+{
+    ku_v3_route_t route;
+    ku_v2_error_t err;
+    int64_t ms, again;
+    int found = ku_v3_route(fz_pool, s, &route, &err);
+
+    if (found > 0)
+        FZ_CHECK(err.status == 404 && err.code == 404, "route: 404");
+    else if (!found)
+        FZ_CHECK((route.kind == KU_V3_CLUSTERS || (route.cluster_id && *route.cluster_id
+                                                   && !strchr(route.cluster_id, '/')))
+                 && (route.kind < KU_V3_RECORDS || (route.topic && !strchr(route.topic, '/'))),
+                 "route: a cluster id and a topic without slashes");
+    if (!ku_v3_parse_time(s, &ms) && ms > -62135596800000LL && ms < 253402300799000LL) {
+        const char *text = ku_v3_format_time(fz_pool, ms);
+
+        FZ_CHECK(text && !ku_v3_parse_time(text, &again) && again == ms,
+                 "time: written and read again, the same");
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *body;
+
+    if (size < 1)
+        return 0;
+    body = fz_bytes(data + 1, size - 1);
+    if (data[0] & 1) {
+        check_batch(body, size - 1);
+    }
+    else {
+        int whole = feed_stream(body, size - 1, size, 1);
+        int pieces = feed_stream(body, size - 1, (size_t)(data[0] >> 1) + 1, 0);
+
+        FZ_CHECK(whole < 0 ? pieces < 0 : pieces == whole,
+                 "stream: in pieces as many objects as whole");
+    }
+    free(body);
+    body = fz_cstr(data + 1, size - 1);
+    check_other_parsers(body);
+    free(body);
+    apr_pool_clear(fz_pool);
+    return 0;
+}
