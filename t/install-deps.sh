@@ -14,6 +14,18 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     dpkg-dev zlib1g-dev libzstd-dev \
     libavro-dev libcurl4-openssl-dev libpcre2-dev json-schema-test-suite \
     python3 python3-venv python3-h2 unzip debhelper lintian >/dev/null
+# The status page's tests: t/51_status_html.t drives Debian's Chromium with
+# Selenium, t/52_prometheus.t runs promtool and a Prometheus of its own on
+# loopback. The package's own service (port 9090, started at boot) is not
+# wanted: disabled and stopped, with systemd or without.
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+    chromium chromium-driver python3-selenium prometheus >/dev/null
+if [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/prometheus ]; then
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+    /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+fi
 # librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
 # pinned source); a Node.js that bundles npm (not Debian's) conflicts with
 # Debian's npm package, so only where there is no npm. t/package.sh:
