@@ -31,14 +31,19 @@ static const char *const ku_charts[][2] = {
 };
 
 /* A value as the script shows it: "-" when absent, three decimals for a
- * fraction, else its JSON text (strings unquoted). */
+ * fraction, a whole number as an integer, strings unquoted. */
 static const char *shown(apr_pool_t *p, json_object *v)
 {
     switch (v ? json_object_get_type(v) : json_type_null) {
     case json_type_null:
         return "-";
-    case json_type_double:
-        return apr_psprintf(p, "%.3f", json_object_get_double(v));
+    case json_type_double: {
+        double d = json_object_get_double(v);
+
+        if (d > -1e15 && d < 1e15 && (double)(apr_int64_t)d == d)
+            return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)d);
+        return apr_psprintf(p, "%.3f", d);
+    }
     case json_type_int:
         return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)json_object_get_int64(v));
     default:

@@ -83,8 +83,7 @@ sub browser {
 my $t0 = time;
 my $js = browser('--stop-file', $stop);
 my ($good, $big) = (ku_load_end($accepted), ku_load_end($refused));
-ok t_cmp(($good->{lost} // -1) . ' ' . ($good->{accepted} > 100 ? 'many' : $good->{accepted}),
-         '0 many', 'the load ran, and nothing it had accepted was lost');
+ok t_cmp(($good->{accepted} // 0) > 100 ? 1 : 0, 1, "the load ran ($good->{accepted} accepted)");
 ok t_cmp(join(',', keys %{ $big->{refused_by_status} // {} }), '413', 'padded bodies were refused');
 ok t_cmp($js->{title} // '', 'mod_kafka_upstream status', 'Chromium shows the page');
 ok t_cmp(($js->{cells} // 0) > 20 ? 1 : 0, 1, "number cells: $js->{cells}");
@@ -93,15 +92,17 @@ ok t_cmp(join("\n", @{ $js->{mismatches} // ['no comparison'] }), '',
 my $port = Apache::Test::vars('port');
 my ($load_producer) = grep { $_->{name} =~ m{^/status-html-load } && $_->{server} =~ /:\Q$port\E$/ }
                       @{ $js->{json}{producers} // [] };
-ok t_cmp(($load_producer->{accepted} // 0) >= $good->{accepted} ? 1 : 0, 1,
-         'the JSON view compared counts the load');
+ok t_cmp(($load_producer->{accepted} // 'none') . ' ' .
+         (($load_producer->{delivered} // 0) + ($load_producer->{failed} // 0)),
+         "$good->{accepted} $good->{accepted}",
+         'the JSON view compared counts what the load had accepted, each reported on');
 for my $chart (qw(requests delivered latency)) {
     my ($first, $second) = map { ($_->{$chart} // [])->[0] // '' } @$js{qw(charts_first charts_second)};
     my $points = () = $second =~ /\S+/g;
     ok t_cmp($points >= 3 && $first ne $second ? 1 : 0, 1,
              "the $chart chart has points ($points) and they moved");
 }
-my ($rej) = ($js->{charts_second}{rejected} // [])[0] // '';
+my $rej = $js->{charts_second}{rejected}[0] // '';
 ok t_cmp(scalar(grep { /,([\d.]+)$/ && $1 < 97 } split ' ', $rej) > 0 ? 1 : 0, 1,
          'the rejections chart rose above zero');
 ok t_cmp(join("\n", map { "$_->{level} $_->{message}" } @{ $js->{console} // [{ level => 'none', message => 'read' }] }),

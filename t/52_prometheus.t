@@ -29,7 +29,8 @@ my $dashboard = json->decode(do {
     local $/;
     <$fh>;
 });
-my @queries = map { [$_->{title}, $_->{expr}] } map { @{ $_->{targets} } } @{ $dashboard->{panels} };
+my @queries = map { my $p = $_; map { [$p->{title}, $_->{expr}] } @{ $p->{targets} } }
+              @{ $dashboard->{panels} };
 my @variables = @{ $dashboard->{templating}{list} };
 my @alerts = do {
     open my $fh, '<', $rules or die "$rules: $!";
@@ -102,12 +103,15 @@ if (!$pid) {
     open STDOUT, '>', "$logs/prometheus.log";
     open STDERR, '>&', \*STDOUT;
     exec 'prometheus', "--config.file=$tmp/prometheus.yml", "--storage.tsdb.path=$tmp/data",
-         "--web.listen-address=127.0.0.1:$prom_port", '--log.level=warn';
+         "--web.listen-address=127.0.0.1:$prom_port";
     exit 127;
 }
 END { if ($pid) { kill 'TERM', $pid; waitpid $pid, 0 } }
 
 my $ua = LWP::UserAgent->new(timeout => 10);
+# Every query and its answer, for when a check fails.
+open my $qlog, '>', "$logs/prometheus-queries.log" or die "$logs/prometheus-queries.log: $!";
+$qlog->autoflush(1);
 sub api {
     my ($path, %form) = @_;
     my $uri = URI->new("$prom$path");
@@ -127,6 +131,7 @@ while (time - $t0 < 60) {
     last if $samples >= 8;
     sleep 0.5;
 }
+print $qlog "scrape targets: ", json->encode(api('/api/v1/targets')), "\n";
 ok t_cmp($samples >= 8 ? 1 : 0, 1, "Prometheus scraped the page ($samples samples, " . int(time - $t0) . ' s)');
 
 my $rules_api = api('/api/v1/rules');
@@ -139,6 +144,7 @@ ok t_cmp(join(' ', map { "$_->{name}:$_->{health}" } @loaded),
 sub has_data {
     my ($query) = @_;
     my $r = api('/api/v1/query', query => $query);
+    print $qlog "$query\n  => ", substr(json->encode($r), 0, 600), "\n";
     return "error: " . ($r->{error} // 'none') if $r->{status} ne 'success';
     my @values = map { $_->{value}[1] } @{ $r->{data}{result} };
     return 'no series' unless @values;
@@ -160,6 +166,7 @@ for my $v (@variables) {
     my ($metric, $label) = $v->{query}{query} =~ /^label_values\((.*), (\w+)\)$/
         or die "variable $v->{name}: not label_values(metric, label)";
     my $r = api("/api/v1/label/$label/values", 'match[]' => expand($metric));
+    print $qlog "label $label of ", expand($metric), "\n  => ", substr(json->encode($r), 0, 600), "\n";
     ok t_cmp(scalar(@{ $r->{data} // [] }) > 0 ? 1 : 0, 1,
              "dashboard variable \$$v->{name}: values of $label (@{ $r->{data} // [] })");
 }
