@@ -20,6 +20,8 @@
 import argparse
 import json
 import os
+import shutil
+import tempfile
 import sys
 import time
 import urllib.request
@@ -125,12 +127,12 @@ def chart_points(driver):
         " return out;" % json.dumps(list(CHARTS)))
 
 
-def browser(js, log_dir):
+def browser(js, log_dir, profile):
     opts = webdriver.ChromeOptions()
     opts.binary_location = '/usr/bin/chromium'
     for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
               '--window-size=1280,1400', '--no-first-run', '--disable-extensions',
-              '--user-data-dir=' + os.path.join(log_dir, 'chromium-profile-' + ('js' if js else 'nojs'))):
+              '--user-data-dir=' + profile):
         opts.add_argument(a)
     if not js:
         opts.add_experimental_option('prefs', {'profile.managed_default_content_settings.javascript': 2})
@@ -148,7 +150,8 @@ def main():
     ap.add_argument('--no-js', action='store_true')
     a = ap.parse_args()
     out = {}
-    driver = browser(not a.no_js, a.shots)
+    profile = tempfile.mkdtemp(prefix='ku-chromium-')
+    driver = browser(not a.no_js, a.shots, profile)
     try:
         driver.set_page_load_timeout(20)
         # Before the page's code: CSP violations into a list the test reads.
@@ -189,6 +192,7 @@ def main():
         out['ok'] = True
     finally:
         driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
     print(json.dumps(out))
 
 
