@@ -70,7 +70,8 @@ static json_object *get(json_object *o, const char *key)
 static const char *quoted(apr_pool_t *p, const char *s)
 {
     json_object *o = json_object_new_string(s);
-    const char *q = apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    const char *q = apr_pstrdup(p, json_object_to_json_string_ext(
+                        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 
     json_object_put(o);
     return q;
