@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* status_page.c: `SetHandler kafka-upstream-status` (README "Status page"): the shared
- * counters and the live children's gauges (status.c), summed, as JSON or
- * as Prometheus text (`?format=prometheus`). Nothing secret is in the
+ * counters and the live children's gauges (status.c), summed, as JSON, as
+ * Prometheus text (`?format=prometheus`) or as HTML (status_html.c). Nothing secret is in the
  * shared memory to begin with: producers are named by section, cluster
  * name and brokers, never by their librdkafka properties. */
 #include <stddef.h>
@@ -18,7 +18,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include "mod_kafka_upstream.h"
+#include "accept.h"
 #include "status.h"
+#include "status_page.h"
 #include "spool_status.h"
 #include "status_shm.h"
 #include "urlencoded.h"
@@ -198,11 +200,10 @@ static json_object *view_json(const ku_view_t *v)
     return o;
 }
 
-static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
-                               int processes)
+/* The JSON view's object: what both the JSON and the HTML view show. */
+static json_object *status_object(ku_view_t *views, apr_uint32_t n, int processes)
 {
     json_object *o = json_object_new_object(), *producers = json_object_new_array();
-    const char *text;
     apr_uint32_t i;
 
     KU_JSON_INT(o, "pid", getpid());
@@ -218,11 +219,7 @@ static const char *status_json(request_rec *r, ku_view_t *views, apr_uint32_t n,
             json_object_array_add(producers, view_json(&views[i]));
     json_object_object_add(o, "producers", producers);
     ku_spool_status_json(o);
-    text = apr_pstrcat(r->pool, json_object_to_json_string_ext(
-                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-                       "\n", NULL);
-    json_object_put(o);
-    return text;
+    return o;
 }
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -342,17 +339,24 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
     ku_spool_status_prometheus(bb);
 }
 
-/* ?format=prometheus, read as every query argument is (urlencoded.c): 1 or
- * 0, or -1 when the argument cannot be decoded (400). */
-static int wants_prometheus(request_rec *r)
+typedef enum { KU_VIEW_JSON, KU_VIEW_PROMETHEUS, KU_VIEW_HTML } ku_view_format_t;
+
+/* ?format=prometheus, html or json, read as every query argument is
+ * (urlencoded.c); without it HTML when the Accept header prefers it (a
+ * browser), else JSON. -1 when the argument cannot be decoded (400). */
+static int view_format(request_rec *r)
 {
     const char *format;
 
     switch (ku_query_arg(r->pool, r->args, "format", &format)) {
     case KU_ARG_FOUND:
-        return !strcmp(format, "prometheus");
+        if (!strcmp(format, "prometheus"))
+            return KU_VIEW_PROMETHEUS;
+        return strcmp(format, "html") ? KU_VIEW_JSON : KU_VIEW_HTML;
     case KU_ARG_ABSENT:
-        return 0;
+        apr_table_mergen(r->headers_out, "Vary", "Accept");
+        return ku_accept_prefers_html(apr_table_get(r->headers_in, "Accept"))
+               ? KU_VIEW_HTML : KU_VIEW_JSON;
     default:
         return -1;
     }
@@ -362,28 +366,37 @@ static int status_handler(request_rec *r)
 {
     apr_bucket_brigade *bb;
     ku_view_t *views;
+    json_object *page;
     apr_uint32_t n;
-    int processes, prometheus;
+    int processes, format;
 
     if (!r->handler || strcmp(r->handler, "kafka-upstream-status"))
         return DECLINED;
     r->allowed |= (AP_METHOD_BIT << M_GET);
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
-    if ((prometheus = wants_prometheus(r)) < 0)
+    if ((format = view_format(r)) < 0)
         return HTTP_BAD_REQUEST;
     if (!ku_shm.header)
         return HTTP_SERVICE_UNAVAILABLE;
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     views = snapshot(r->pool, &n, &processes);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    if (prometheus) {
+    if (format == KU_VIEW_PROMETHEUS) {
         ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
         status_prometheus(r, bb, views, n, processes);
     }
     else {
-        ap_set_content_type(r, "application/json");
-        apr_brigade_puts(bb, NULL, NULL, status_json(r, views, n, processes));
+        page = status_object(views, n, processes);
+        if (format == KU_VIEW_HTML)
+            ku_status_html(r, bb, page);
+        else {
+            ap_set_content_type(r, "application/json");
+            apr_brigade_puts(bb, NULL, NULL, json_object_to_json_string_ext(
+                                 page, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+            apr_brigade_puts(bb, NULL, NULL, "\n");
+        }
+        json_object_put(page);
     }
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
     return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS ? OK : AP_FILTER_ERROR;

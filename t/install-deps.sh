@@ -18,6 +18,18 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
 # KafkaUpstreamMessageLua: OpenResty's LuaJIT (libluajit2-5.1-dev, not
 # libluajit-5.1-dev, which conflicts with the libluajit2-5.1-2 the side by
 # side benchmark's nginx Lua module needs) and lua-cjson, linked.
+# The status page's tests: t/51_status_html.t drives Debian's Chromium with
+# Selenium, t/52_prometheus.t runs promtool and a Prometheus of its own on
+# loopback. The package's own service (port 9090, started at boot) is not
+# wanted: disabled and stopped, with systemd or without.
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
+    chromium chromium-driver python3-selenium prometheus >/dev/null
+if [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/prometheus ]; then
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+    /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+fi
 # librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
 # pinned source); a Node.js that bundles npm (not Debian's) conflicts with
 # Debian's npm package, so only where there is no npm. t/package.sh:
