@@ -16,6 +16,8 @@
 #include "schema_conf.h"
 #include "mod_kafka_upstream.h"
 #include "oauth.h"
+#include "cloudevents_req.h"
+#include "trace_context_req.h"
 
 /* Settings held as objects; a section that sets one replaces it whole. */
 typedef enum {
@@ -724,6 +726,12 @@ const command_rec ku_cmds[] = {
     KU_NUM_DIRECTIVES(KU_NUM_CMD)
     KU_FLAG_DIRECTIVES(KU_FLAG_CMD)
     KU_SPOOL_CMDS
+    AP_INIT_TAKE1("KafkaUpstreamCloudEvents", ku_ce_set_mode, NULL, KU_CONTEXT,
+                  "Off|On|Binary: requests are CloudEvents; Binary: structured ones become "
+                  "Kafka binary mode"),
+    AP_INIT_TAKE1("KafkaUpstreamTraceContext", ku_trace_set_mode, NULL, KU_CONTEXT,
+                  "forward|generate|off: W3C traceparent and tracestate as record headers; "
+                  "generate: a new traceparent for a request without one"),
     { NULL }
 };
 

@@ -30,6 +30,7 @@
 #include "spool.h"
 #include "status.h"
 #include "storage.h"
+#include "trace_context_req.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -273,6 +274,7 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
+    ku_trace_prepare(r, conf);
     if (ku_conf_api(conf) == KU_API_REST_V2)
         return ku_rest_v2_handle(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
