@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # t/fuzz/run.sh [SECONDS] - builds the libFuzzer targets of the encoder
 # (fuzz_urlencoded, fuzz_multipart, fuzz_envelope, fuzz_json_text,
-# fuzz_query_arg, fuzz_rest_v2) and runs each for SECONDS
+# fuzz_query_arg, fuzz_rest_v2, fuzz_cloudevents) and runs each for SECONDS
 # (default 20) from a scratch copy of the seed corpus in t/fuzz/corpus/.
 #
 # Everything is written under ${KU_FUZZ_DIR:-/tmp/ku-fuzz-$USER} (binaries,
@@ -34,7 +34,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 top=$(cd "$here/../.." && pwd -P)
 user=${USER:-$(id -un)}
 dir=${KU_FUZZ_DIR:-/tmp/ku-fuzz-$user}
-targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2}
+targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 cloudevents}
 CC=${CC:-clang}
 
 dir=$(realpath -m "$dir")
@@ -69,7 +69,7 @@ echo "fuzz: work directory $dir, $secs s per target"
 for t in $targets; do
     bin=$dir/fuzz_$t
     # shellcheck disable=SC2086
-    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" -o "$bin" $libs \
+    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/cloudevents.c" "$top/trace_context.c" -o "$bin" $libs \
         >"$dir/$t.build.log" 2>&1; then
         built[$t]=1
     else
