@@ -142,6 +142,7 @@ int ku_ce_build_records(request_rec *r, const ku_dir_conf_t *conf,
         const ku_ce_event_t *ev = &APR_ARRAY_IDX(events, i, ku_ce_event_t);
         int binary = binary_in || ce_mode(conf) == KU_CE_TO_BINARY;
         apr_array_header_t *h = event_headers(r->pool, base, ev, binary);
+        int has_partitionkey = ev->partitionkey && *ev->partitionkey; /* "": no key */
 
         if (h->nelts > max_headers) {
             *error = apr_psprintf(r->pool, "too many record headers: at most %d per record",
@@ -152,8 +153,8 @@ int ku_ce_build_records(request_rec *r, const ku_dir_conf_t *conf,
             ku_record_t *rec = &(*records)[i * topics->nelts + t];
 
             rec->topic = APR_ARRAY_IDX(topics, t, const char *);
-            rec->key = ev->partitionkey ? ev->partitionkey : key;
-            rec->key_len = ev->partitionkey ? strlen(ev->partitionkey) : key_len;
+            rec->key = has_partitionkey ? ev->partitionkey : key;
+            rec->key_len = has_partitionkey ? strlen(ev->partitionkey) : key_len;
             rec->value = binary ? ev->data : ev->json;
             rec->len = binary ? ev->data_len : ev->json_len;
             rec->headers = h->nelts ? h : NULL;

@@ -274,9 +274,9 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
-    ku_trace_prepare(r, conf);
     if (ku_conf_api(conf) == KU_API_REST_V2)
         return ku_rest_v2_handle(r, conf);
+    ku_trace_prepare(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
