@@ -15,6 +15,8 @@
 #include "schema_conf.h"    /* directive handlers */
 #include "spool.h"          /* directive handlers */
 #include "lua_message.h"    /* directive handlers */
+#include "cloudevents_req.h"    /* directive handlers */
+#include "trace_context_req.h"  /* directive handlers */
 
 /* The defaults table: Kong's defaults where Kong has the field. */
 #define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
@@ -374,6 +376,12 @@ const command_rec ku_cmds[] = {
     AP_INIT_RAW_ARGS("KafkaUpstreamMessageLua", ku_lua_message_cmd, NULL, KU_CONTEXT,
                      "file.lua ...: Lua functions that change or drop each message "
                      "(Kong message_by_lua_functions)"),
+    AP_INIT_TAKE1("KafkaUpstreamCloudEvents", ku_ce_set_mode, NULL, KU_CONTEXT,
+                  "Off|On|Binary: requests are CloudEvents; Binary: structured ones become "
+                  "Kafka binary mode"),
+    AP_INIT_TAKE1("KafkaUpstreamTraceContext", ku_trace_set_mode, NULL, KU_CONTEXT,
+                  "forward|generate|off: W3C traceparent and tracestate as record headers; "
+                  "generate: a new traceparent for a request without one"),
     { NULL }
 };
 

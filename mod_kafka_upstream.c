@@ -32,6 +32,7 @@
 #include "spool.h"
 #include "status.h"
 #include "no_fs_walk.h"
+#include "trace_context_req.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -279,6 +280,7 @@ static int kafka_upstream_handler(request_rec *r)
         return ku_rest_v2_handle(r, conf);
     if (ku_conf_api(conf) == KU_API_REST_V3)
         return ku_rest_v3_handle(r, conf);
+    ku_trace_prepare(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);

@@ -14,6 +14,8 @@
 #include "request.h"
 #include "schema.h"
 #include "lua_message.h"
+#include "cloudevents_req.h"
+#include "trace_context_req.h"
 #include "urlencoded.h"
 
 /* --- the query string ----------------------------------------------------- */
@@ -226,7 +228,8 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         const apr_table_entry_t *e = &APR_ARRAY_IDX(in, i, apr_table_entry_t);
         const char *name;
 
-        if ((include && !name_listed(include, e->key)) || name_listed(exclude, e->key))
+        if ((include && !name_listed(include, e->key)) || name_listed(exclude, e->key)
+            || ku_trace_owns_header(conf, e->key))
             continue;
         /* Lower-case whatever the protocol (HTTP/2 sends it so, and so does
          * the envelope); a rename target keeps the administrator's spelling. */
@@ -243,6 +246,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         else
             push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST, max);
     }
+    ku_trace_headers(r, conf, out);
     /* A raw value says what it is in a record header. */
     if (ku_conf_format(conf) == KU_FORMAT_RAW && content_type
         && !header_present(out, "Content-Type")) {
@@ -346,6 +350,9 @@ int ku_build_records(request_rec *r, const ku_dir_conf_t *conf,
     if ((status = record_key(r, conf, &key, error)) != OK)
         return status;
     key_len = key ? strlen(key) : 0;
+    if (ku_ce_enabled(conf))
+        return ku_ce_build_records(r, conf, topics, body, body_len, key, key_len, headers,
+                                   records, n, error);
     if ((status = split_records(r, conf, topics->nelts, body, body_len, &slices, error)) != OK)
         return status;
     /* With message functions the key may change per record: encoded below. */

@@ -18,6 +18,10 @@ function init(args)
     wrk.body = f:read("*a")
     f:close()
     wrk.headers["Content-Type"] = os.getenv("KU_BENCH_CTYPE") or "application/json"
+    -- KU_BENCH_HEADERS: more request headers, "Name: value" joined by "|"
+    for name, value in string.gmatch(os.getenv("KU_BENCH_HEADERS") or "", "([^:|]+):%s*([^|]*)") do
+        wrk.headers[name] = value
+    end
     per = tonumber(os.getenv("KU_BENCH_RECORDS") or "1")
     ok, other, records = 0, 0, 0
 end

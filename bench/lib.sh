@@ -161,7 +161,7 @@ write_bodies() { # sets BODY (140-byte JSON) and BATCH (BATCH_RECORDS NDJSON lin
 wrk_round() { # gateway path round seconds url ticks bodyfile ctype records-per-request
     local gw=$1 path=$2 round=$3 secs=$4 url=$5 ticks=$6 out line g0 b0
     g0=$($ticks) b0=$(broker_ticks)
-    out=$(KU_BENCH_BODY=$7 KU_BENCH_CTYPE=$8 KU_BENCH_RECORDS=$9 \
+    out=$(KU_BENCH_BODY=$7 KU_BENCH_CTYPE=$8 KU_BENCH_RECORDS=$9 KU_BENCH_HEADERS=${KU_BENCH_HEADERS:-} \
           wrk -t "$WRK_THREADS" -c "$CONNS" -d "${secs}s" --timeout 10s -s "$SRC/bench/count.lua" "$url" 2>&1) \
         || die "wrk failed: $out"
     echo "$out" >>"$DIR/raw/wrk.out"

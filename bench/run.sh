@@ -10,7 +10,8 @@
 # ceiling), /async (the module, default async mode), /sync1 (Async Off,
 # acks=1), /syncall (Async Off, acks=all) and /batch (async, Split ndjson,
 # 100 records a request), /lua (async with one trivial
-# KafkaUpstreamMessageLua function), /spool (async with the durable spool,
+# KafkaUpstreamMessageLua function), /ce (async, a CloudEvents binary-mode
+# request: KafkaUpstreamCloudEvents On, four ce- headers), /spool (async with the durable spool,
 # KafkaUpstreamSpoolSync from KU_BENCH_SPOOL_SYNC: Off by default; run
 # again with On for that row), /v2one and /v2batch (KafkaUpstreamAPI
 # rest-v2: {"records":[...]} of 1 and 100 of the same JSON objects,
@@ -89,7 +90,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua v2one v2batch"}
+PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua ce v2one v2batch"}
 SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
@@ -124,6 +125,8 @@ printf -- '-- SPDX-License-Identifier: Apache-2.0\nreturn function(message) retu
         location "v2batch-$proto" "ku-bench-v2batch-$proto" "KafkaUpstreamAPI rest-v2" \
             "KafkaUpstreamBufferMessages 1000000" "KafkaUpstreamBatchMessages 10000" \
             "KafkaUpstreamDeliveryTimeout 60000"
+        # A CloudEvents binary-mode request: the same body, four ce- headers.
+        location "ce-$proto" "ku-bench-ce-$proto" "KafkaUpstreamCloudEvents On"
     done
 } >"$DIR/httpd.conf"
 say "Starting httpd on 127.0.0.1:$PORT"
@@ -165,6 +168,8 @@ ctype_for() {
 route_for() { # path proto
     case $1 in v2one | v2batch) echo "/topics/ku-bench-$1-$2" ;; esac
 }
+CE_HEADERS="ce-specversion: 1.0|ce-id: bench-1|ce-source: /bench|ce-type: com.example.bench"
+headers_for() { [ "$1" = ce ] && echo "$CE_HEADERS" || true; }
 
 # --- drivers: each appends "proto path round requests ok seconds p50_us p99_us
 # httpd_cpu_us_per_req broker_cpu_us_per_req accepted_records" --------------------------
@@ -174,7 +179,7 @@ RAW=$DIR/raw/rounds.tsv
 run_wrk() { # path round seconds
     local path=$1 url
     url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1$(route_for "$path" h1)
-    wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
+    KU_BENCH_HEADERS=$(headers_for "$path") wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
         "$(records_for "$path")"
 }
 
@@ -182,9 +187,12 @@ run_h2() { # path round seconds
     local path=$1 round=$2 secs=$3 url log out
     url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h2$(route_for "$path" h2)
     log=$DIR/raw/h2-$path-$round.log
-    local h0 b0 h1 b1; h0=$(httpd_ticks) b0=$(broker_ticks)
+    local h0 b0 h1 b1 extra=(); h0=$(httpd_ticks) b0=$(broker_ticks)
+    local IFS_was=$IFS h; IFS='|'
+    for h in $(headers_for "$path"); do extra+=(-H "$h"); done
+    IFS=$IFS_was
     out=$(h2load -c "$CONNS" -t 2 -m 1 -D "$secs" -d "$(body_for "$path")" \
-          -H "content-type: $(ctype_for "$path")" --log-file="$log" "$url" 2>&1) \
+          -H "content-type: $(ctype_for "$path")" "${extra[@]}" --log-file="$log" "$url" 2>&1) \
         || die "h2load failed: $out"
     echo "$out" >>"$DIR/raw/h2load.out"
     h1=$(httpd_ticks) b1=$(broker_ticks)
@@ -276,6 +284,7 @@ label() {
         null) echo "do-nothing handler" ;; async) echo "async" ;; sync1) echo "sync, acks=1" ;;
         syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; lua) echo "async + one Lua function" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
         v2one) echo "rest-v2, 1 rec/req (answered after the ack)" ;; v2batch) echo "rest-v2, $BATCH_RECORDS rec/req (answered after the ack)" ;;
+        ce) echo "CloudEvents binary mode (async)" ;;
     esac
 }
 

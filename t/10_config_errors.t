@@ -258,7 +258,9 @@ for (['KafkaUpstreamCompression', 'brotli', 'none, gzip, snappy, lz4 or zstd', [
      ['KafkaUpstreamPartitioner', 'murmur2', 'murmur2_random, consistent_random, crc32 or random',
       [qw(murmur2_random consistent_random crc32 random)]],
      ['KafkaUpstreamSplit', 'csv', 'none, ndjson or json-array', [qw(none ndjson json-array)]],
-     ['KafkaUpstreamAPI', 'soap', 'kong, rest-v2 or rest-v3', [qw(kong rest-v2 rest-v3)]]) {
+     ['KafkaUpstreamAPI', 'soap', 'kong, rest-v2 or rest-v3', [qw(kong rest-v2 rest-v3)]],
+     ['KafkaUpstreamCloudEvents', 'structured', 'Off, On or Binary', [qw(Off On Binary)]],
+     ['KafkaUpstreamTraceContext', 'w3c', 'forward, generate or off', [qw(forward generate off)]]) {
     my ($dir, $bad, $allowed, $good) = @$_;
     fails "$dir $bad", location("$dir $bad"),
         qr/^\Q$dir: invalid value '$bad': $allowed is allowed\E$/m;

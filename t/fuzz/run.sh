@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # t/fuzz/run.sh [SECONDS] - builds the libFuzzer targets of the encoder
 # (fuzz_urlencoded, fuzz_multipart, fuzz_envelope, fuzz_json_text,
-# fuzz_query_arg, fuzz_rest_v2, fuzz_rest_v3, fuzz_avro_encode, fuzz_accept)
-# and of the spool's segment files (fuzz_spool_segment) and runs each for SECONDS
+# fuzz_query_arg, fuzz_rest_v2, fuzz_rest_v3, fuzz_avro_encode, fuzz_accept,
+# fuzz_cloudevents) and of the spool's segment files (fuzz_spool_segment) and
+# runs each for SECONDS
 # (default 20) from a scratch copy of the seed corpus in t/fuzz/corpus/.
 #
 # Everything is written under ${KU_FUZZ_DIR:-/tmp/ku-fuzz-$USER} (binaries,
@@ -18,7 +19,7 @@
 # Environment:
 #   KU_FUZZ_DIR        work directory (must lie outside the source tree)
 #   KU_FUZZ_TARGETS    targets to run (default "urlencoded multipart envelope json_text
-#                      query_arg rest_v2 rest_v3 avro_encode spool_segment accept")
+#                      query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents")
 #   KU_FUZZ_PARALLEL   1: run the targets at the same time (default: one by one)
 #   KU_FUZZ_MAX_LEN    override every target's -max_len
 #   CC                 compiler (default clang; needs libFuzzer, i.e.
@@ -35,7 +36,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 top=$(cd "$here/../.." && pwd -P)
 user=${USER:-$(id -un)}
 dir=${KU_FUZZ_DIR:-/tmp/ku-fuzz-$user}
-targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 rest_v3 avro_encode spool_segment accept}
+targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents}
 CC=${CC:-clang}
 
 dir=$(realpath -m "$dir")
@@ -70,7 +71,7 @@ echo "fuzz: work directory $dir, $secs s per target"
 for t in $targets; do
     bin=$dir/fuzz_$t
     # shellcheck disable=SC2086
-    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" -o "$bin" $libs \
+    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" "$top/cloudevents.c" "$top/trace_context.c" -o "$bin" $libs \
         >"$dir/$t.build.log" 2>&1; then
         built[$t]=1
     else
