@@ -36,11 +36,11 @@ static const char *password_digest(apr_pool_t *p, const char *password)
 }
 
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version)
+                            const char *version, const char *message)
 {
     return apr_pstrcat(p, part(p, conf->url), part(p, conf->user),
                        part(p, password_digest(p, conf->password)),
                        conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
                        apr_psprintf(p, "ttl %d;", conf->ttl), part(p, subject),
-                       part(p, version), NULL);
+                       part(p, version), part(p, message), NULL);
 }

@@ -10,7 +10,7 @@ const char *ku_schema_set_url(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_schema_set_auth(cmd_parms *cmd, void *conf, const char *mode,
                                const char *user, const char *secret);
 const char *ku_schema_set_subject(cmd_parms *cmd, void *conf, const char *subject,
-                                  const char *version);
+                                  const char *version, const char *message);
 const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg);
 
 /* Entries of conf.c's directive table. */
@@ -22,12 +22,14 @@ const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg);
     AP_INIT_TAKE13("KafkaUpstreamSchemaRegistryAuth", ku_schema_set_auth, NULL, \
                    RSRC_CONF | ACCESS_CONF, \
                    "none, or basic USER SECRET (SECRET literal, file:PATH or env:NAME)"), \
-    AP_INIT_TAKE12("KafkaUpstreamValueSchema", ku_schema_set_subject, \
-                   (void *)(intptr_t)KU_STR_VALUE_SUBJECT, RSRC_CONF | ACCESS_CONF, \
-                   "subject [version|latest]: encode the value with this schema (Kong value_schema)"), \
-    AP_INIT_TAKE12("KafkaUpstreamKeySchema", ku_schema_set_subject, \
-                   (void *)(intptr_t)KU_STR_KEY_SUBJECT, RSRC_CONF | ACCESS_CONF, \
-                   "subject [version|latest]: encode the key with this schema (Kong key_schema)"), \
+    AP_INIT_TAKE123("KafkaUpstreamValueSchema", ku_schema_set_subject, \
+                    (void *)(intptr_t)KU_STR_VALUE_SUBJECT, RSRC_CONF | ACCESS_CONF, \
+                    "subject [version|latest] [message=pkg.Name]: encode the value with this " \
+                    "schema (Kong value_schema)"), \
+    AP_INIT_TAKE123("KafkaUpstreamKeySchema", ku_schema_set_subject, \
+                    (void *)(intptr_t)KU_STR_KEY_SUBJECT, RSRC_CONF | ACCESS_CONF, \
+                    "subject [version|latest] [message=pkg.Name]: encode the key with this " \
+                    "schema (Kong key_schema)"), \
     AP_INIT_TAKE1("KafkaUpstreamSchemaPayload", ku_schema_set_payload, NULL, \
                   RSRC_CONF | ACCESS_CONF, \
                   "avro_json (unions tagged) or simple_json (Kong payload_encoding)"),
