@@ -230,7 +230,13 @@ extern "C" int ku_pb_encode(apr_pool_t *p, const ku_pb_schema_t *s, int id, cons
         pb::util::Status st = pb::util::JsonStringToMessage(
             pb::StringPiece(doc, len), msg.get(), options);
         if (!st.ok()) {
-            std::string text(st.message());
+            // Some refusals come without a message (an Any's payload).
+            std::string text = st.message().empty() ? st.ToString() : std::string(st.message());
+            for (char &c : text)   // it quotes the body: a NUL would cut it short
+                if ((unsigned char)c < 0x20)
+                    c = '?';
+            if (text.empty())
+                text = "the body does not fit the message";
             *error = apr_pstrndup(p, text.data(), text.size());
             return -1;
         }
