@@ -169,9 +169,15 @@ static int fill_map(fill_ctx_t *ctx, avro_value_t *v, json_object *j, const char
  * name, a named type's full name (the short name is accepted too). */
 static int branch_named(avro_schema_t b, const char *tag)
 {
-    const char *ns = is_avro_named_type(b) ? avro_schema_namespace(b) : NULL;
-    const char *name = avro_schema_type_name(b);
-    size_t ns_len = ns ? strlen(ns) : 0;
+    const char *ns, *name;
+    size_t ns_len;
+
+    /* A named type used again by name (a link): tagged by the type's name. */
+    if (is_avro_link(b))
+        b = avro_schema_link_target(b);
+    ns = is_avro_named_type(b) ? avro_schema_namespace(b) : NULL;
+    name = avro_schema_type_name(b);
+    ns_len = ns ? strlen(ns) : 0;
 
     if (!strcmp(tag, name))
         return 1;

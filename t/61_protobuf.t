@@ -172,7 +172,7 @@ my $before = end_offset($topic, 0);
 for my $case ([ '{"id":1,"nope":2}', qr/nope/, 'an unknown field' ],
               [ '{"id":1,"total":{"cents":"lots"}}', qr/cents/, 'a string for an int64' ],
               [ '{"at":"yesterday"}', qr/\bat\b/, 'a timestamp that is none' ],
-              [ '{"lines":{"sku":"a"}}', qr/lines/, 'an object for a repeated field' ],
+              [ '{"lines":[{"sku":"a"},{"qty":"many"}]}', qr/qty/, 'a bad field of a repeated message' ],
               [ '{"id":', qr/./, 'no JSON' ]) {
     my ($body, $names, $what) = @$case;
     $res = post('/pb-order', $body);
