@@ -13,7 +13,10 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     default-jdk-headless maven clang libclang-rt-14-dev \
     dpkg-dev zlib1g-dev libzstd-dev \
     libavro-dev libcurl4-openssl-dev libpcre2-dev json-schema-test-suite \
+    libprotobuf-dev libprotoc-dev protobuf-compiler \
     python3 python3-venv python3-h2 unzip debhelper lintian >/dev/null
+# Protobuf subjects: libprotobuf-dev and libprotoc-dev (the .proto parser);
+# protobuf-compiler's protoc decodes the records in t/61_protobuf.t.
 # librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
 # pinned source); a Node.js that bundles npm (not Debian's) conflicts with
 # Debian's npm package, so only where there is no npm. t/package.sh:
