@@ -187,6 +187,31 @@ ku_pb_schema_t *parse(const char *main_text, const ku_pb_file_t *files, int nfil
     return s.release();
 }
 
+// Whether the JSON text nests arrays and objects at most max deep (strings
+// skipped). libprotobuf's parser takes seconds for a google.protobuf.Value
+// nested some thousand times: such a body is refused before it asks.
+bool nesting_within(const char *doc, size_t len, int max)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = doc[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        }
+        else if (c == '"')
+            in_string = true;
+        else if ((c == '[' || c == '{') && ++depth > max)
+            return false;
+        else if (c == ']' || c == '}')
+            depth--;
+    }
+    return true;
+}
+
 }  // namespace
 
 extern "C" int ku_pb_available(void)
@@ -223,6 +248,10 @@ extern "C" const char *ku_pb_message_name(const ku_pb_schema_t *s)
 extern "C" int ku_pb_encode(apr_pool_t *p, const ku_pb_schema_t *s, int id, const char *doc,
                             size_t len, char **out, size_t *out_len, const char **error)
 {
+    if (!nesting_within(doc, len, KU_PB_MAX_JSON_DEPTH)) {
+        *error = apr_psprintf(p, "the JSON nests deeper than %d", KU_PB_MAX_JSON_DEPTH);
+        return -1;
+    }
     try {
         std::unique_ptr<pb::Message> msg(s->prototype->New());
         pb::util::JsonParseOptions options;

@@ -19,6 +19,7 @@ extern "C" {
 #define KU_PB_MAX_PROTO_BYTES (256 * 1024)    /* one .proto text */
 #define KU_PB_MAX_FILES 32                    /* the main file and its imports */
 #define KU_PB_MAX_IMPORT_DEPTH 8
+#define KU_PB_MAX_JSON_DEPTH 64               /* a body's arrays and objects */
 
 typedef struct ku_pb_schema ku_pb_schema_t;
 

@@ -106,6 +106,23 @@ static void test_protobuf(void)
     expect("a wrong type is refused, the field named", NULL,
            "{\"id\":1,\"total\":{\"cents\":\"lots\"}}", NULL, 0, "cents");
     expect("a bad timestamp is refused", NULL, "{\"at\":\"yesterday\"}", NULL, 0, "at");
+    expect("nested deeper than 64: refused before libprotobuf parses", NULL,
+           "{\"val\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+           "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+           NULL, 0, "deeper than 64");
+    {
+        /* 70 brackets and an escaped quote in a string: text, not nesting */
+        char doc[160], want[100];
+        char text[72];
+
+        memset(text, '[', 70);
+        memcpy(text + 70, "\"", 2);
+        snprintf(doc, sizeof(doc), "{\"total\":{\"currency\":\"%.70s\\\"\"}}", text);
+        /* 00; total: 12 49, currency: 0a 47 + 71 bytes */
+        memcpy(want, "\0\x12\x49\x0a\x47", 5);
+        memcpy(want + 5, text, 71);
+        expect("brackets inside strings do not count", NULL, doc, want, 76, NULL);
+    }
     expect("not JSON", NULL, "{\"id\":", NULL, 0, "");
     expect("not an object", NULL, "[1]", NULL, 0, "");
     expect_schema_error("a missing import is named", "syntax = \"proto3\";\nimport \"x.proto\";\n"
