@@ -5,7 +5,9 @@
 # Each record is read back with kcat; its Confluent header (magic 0, the
 # id the registry gave) and message indexes are checked byte by byte and
 # the rest is decoded by protoc --decode (an independent decoder) from the
-# .proto texts the test registered. Cases: the first message of a subject
+# .proto texts the test registered; the first record also by
+# confluent-kafka's ProtobufDeserializer (t/tools/pb-confluent-decode.py).
+# Cases: the first message of a subject
 # that imports another subject (a reference) and the well-known
 # google/protobuf/timestamp.proto; a non-first message (indexes [1]); a
 # nested message (indexes [0, 0]); a Protobuf key chosen by message=; bad
@@ -26,7 +28,9 @@ my $host = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
 my $topic = 'ku-protobuf';
 
-plan tests => 32, need { 'protoc (protobuf-compiler)' => !system('protoc --version >/dev/null 2>&1') };
+plan tests => 33, need { 'protoc (protobuf-compiler)' => !system('protoc --version >/dev/null 2>&1'),
+                         'confluent-kafka (python3-confluent-kafka)' =>
+                             !system('/usr/bin/python3 -c "import confluent_kafka.schema_registry.protobuf" 2>/dev/null') };
 
 # --- helpers ---------------------------------------------------------------------
 
@@ -148,6 +152,14 @@ ok t_cmp($rec->{text}, 'id: 12345678901 total { currency: "EUR" cents: 250 } '
                      . 'at { seconds: 1700000000 nanos: 500000000 } lines { sku: "a" qty: 2 } '
                      . 'lines { sku: "b" } tags { key: "gift" value: "yes" }',
          'protoc decodes every field as sent (import, Timestamp, repeated nested, map)');
+my $b = broker();
+my $confluent = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o @{[offset_of($res)]} -c 1 -e -f '%s' | /usr/bin/python3 t/tools/pb-confluent-decode.py '$protos' shop.proto ku.shop.Order 2>&1`;
+ok t_cmp(json->canonical->encode(eval { json->decode($confluent) } // { error => $confluent }),
+         json->canonical->encode({ id => '12345678901', total => { currency => 'EUR', cents => '250' },
+                                   at => '2023-11-14T22:13:20.500Z',
+                                   lines => [ { sku => 'a', qty => 2 }, { sku => 'b' } ],
+                                   tags => { gift => 'yes' } }),
+         'confluent-kafka\'s ProtobufDeserializer reads the same message');
 my $key = pb_decoded(offset_of($res), '%k', 'keys.proto', 'ku.shop.Key');
 ok t_cmp($key->{id}, $key_id, 'the key carries its subject\'s id');
 ok t_cmp($key->{indexes}, '1', 'the key\'s message= (the second message): indexes [1]');
@@ -202,7 +214,6 @@ my $avro_id = register('ku-pb-avro-order-value', 'AVRO', json->encode({
 $res = post('/pb-avro-ref', '{"buyer":{"name":"Zo\u00eb","vip":true},'
                           . '"seller":{"ku.t.Customer":{"name":"B","vip":false}}}');
 ok t_cmp($res->{status}, 200, 'Avro with a reference: 200');
-my $b = broker();
 my $raw = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o @{[offset_of($res)]} -c 1 -e -f '%s'`;
 ok t_cmp(unpack('H*', $raw), unpack('H*', pack('C N', 0, $avro_id) . "\x08Zo\xc3\xab\x01\x02\x02B\x00"),
          'Avro binary as the spec writes it: buyer (the referenced record), seller (its union branch 1)');

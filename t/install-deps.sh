@@ -14,9 +14,12 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     dpkg-dev zlib1g-dev libzstd-dev \
     libavro-dev libcurl4-openssl-dev libpcre2-dev json-schema-test-suite \
     libprotobuf-dev libprotoc-dev protobuf-compiler \
+    python3-confluent-kafka python3-protobuf python3-requests \
     python3 python3-venv python3-h2 unzip debhelper lintian >/dev/null
 # Protobuf subjects: libprotobuf-dev and libprotoc-dev (the .proto parser);
-# protobuf-compiler's protoc decodes the records in t/61_protobuf.t.
+# protobuf-compiler's protoc decodes the records in t/61_protobuf.t, and so
+# does confluent-kafka's ProtobufDeserializer (python3-confluent-kafka,
+# python3-protobuf; its registry client imports requests).
 # librdkafka/build.sh: libcurl (OIDC), python3 and npm (npm pack fetches the
 # pinned source); a Node.js that bundles npm (not Debian's) conflicts with
 # Debian's npm package, so only where there is no npm. t/package.sh:
