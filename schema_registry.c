@@ -277,7 +277,7 @@ static ku_sr_status_t parse_answer(apr_pool_t *p, const ku_sr_conf_t *conf, json
 {
     const char *type = member(doc, "schemaType");
     apr_array_header_t *files = apr_array_make(p, 4, sizeof(ku_sr_ref_t));
-    ku_sr_status_t st;
+    ku_sr_status_t st = KU_SR_OK;
     char why[512];
     held_t *h;
 
@@ -291,7 +291,9 @@ static ku_sr_status_t parse_answer(apr_pool_t *p, const ku_sr_conf_t *conf, json
                               type ? type : "AVRO");
         return KU_SR_BROKEN;
     }
-    if ((st = fetch_refs(p, conf, doc, 0, files, error)) != KU_SR_OK)
+    /* JSON Schema references are not resolved (README: JSON Schema). */
+    if ((!type || strcmp(type, "JSON"))
+        && (st = fetch_refs(p, conf, doc, 0, files, error)) != KU_SR_OK)
         return st;
     h = calloc(1, sizeof(*h));
     h->refs = 1;
