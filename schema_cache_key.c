@@ -37,7 +37,7 @@ static const char *secret_digest(apr_pool_t *p, const char *secret)
 }
 
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version)
+                            const char *version, const char *message)
 {
     return apr_pstrcat(p, part(p, conf->url), part(p, conf->user),
                        part(p, secret_digest(p, conf->password)),
@@ -45,5 +45,5 @@ const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
                        part(p, conf->cert_file), part(p, secret_digest(p, conf->key_pem)),
                        conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
                        apr_psprintf(p, "ttl %d;", conf->ttl), part(p, subject),
-                       part(p, version), NULL);
+                       part(p, version), part(p, message), NULL);
 }

@@ -19,9 +19,11 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include "apr_strings.h"
+#include "apr_tables.h"
 
 #include "log_once.h"
 #include "schema_cache_key.h"
+#include "avro_refs.h"
 #include "schema_registry.h"
 
 /* A subject/version without a schema (never fetched, or failed) is asked
@@ -60,6 +62,7 @@ static void held_release(held_t *h)
     if (h && --h->refs == 0) {
         ku_avro_schema_free(h->s.avro);
         ku_js_free(h->s.json);
+        ku_pb_schema_free(h->s.pb);
         free((char *)h->s.schema);
         free(h);
     }
@@ -167,50 +170,9 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     return KU_SR_OK;
 }
 
-/* Turns the registry's answer into a held schema. */
-static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, held_t **out,
-                                   const char **error)
-{
-    json_object *doc = json_tokener_parse(text), *id, *schema, *type;
-    char why[512];
-    held_t *h;
-
-    if (!json_object_object_get_ex(doc, "id", &id) || !json_object_is_type(id, json_type_int)
-        || !json_object_object_get_ex(doc, "schema", &schema)
-        || !json_object_is_type(schema, json_type_string)) {
-        json_object_put(doc);
-        *error = "the schema registry's answer has no id and schema";
-        return KU_SR_UNAVAILABLE;
-    }
-    h = calloc(1, sizeof(*h));
-    h->refs = 1;
-    h->s.id = json_object_get_int(id);
-    h->s.schema = strdup(json_object_get_string(schema));
-    h->s.is_avro = !json_object_object_get_ex(doc, "schemaType", &type)
-                   || !strcmp(json_object_get_string(type), "AVRO");
-    if (!h->s.is_avro && strcmp(json_object_get_string(type), "JSON")) {
-        *error = apr_psprintf(p, "schema type %s is not supported (AVRO and JSON are)",
-                              json_object_get_string(type));
-        json_object_put(doc);
-        held_release(h);
-        return KU_SR_BROKEN;
-    }
-    json_object_put(doc);
-    if (h->s.is_avro && !(h->s.avro = ku_avro_schema_parse(h->s.schema, error, p))) {
-        held_release(h);
-        return KU_SR_BROKEN;
-    }
-    if (!h->s.is_avro && !(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
-        *error = apr_psprintf(p, "JSON Schema id %d: %s", h->s.id, why);
-        held_release(h);
-        return KU_SR_BROKEN;
-    }
-    *out = h;
-    return KU_SR_OK;
-}
-
-static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, held_t **out, const char **error)
+/* The parsed answer to GET /subjects/S/versions/V, or a status and *error. */
+static ku_sr_status_t get_version(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                                  const char *version, json_object **doc, const char **error)
 {
     char *escaped = curl_easy_escape(NULL, subject, 0);
     const char *url = apr_psprintf(p, "%s/subjects/%s/versions/%s", conf->url,
@@ -218,6 +180,7 @@ static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
     body_t body = { 0 };
     long code = 0;
     ku_sr_status_t st;
+    json_object *id, *schema;
 
     curl_free(escaped);
     if ((st = http_get(p, conf, url, &body, &code, error)) != KU_SR_OK)
@@ -236,7 +199,168 @@ static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
         *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
         return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
     }
-    return parse_answer(p, body.data, out, error);
+    *doc = json_tokener_parse(body.data);
+    if (!json_object_object_get_ex(*doc, "id", &id) || !json_object_is_type(id, json_type_int)
+        || !json_object_object_get_ex(*doc, "schema", &schema)
+        || !json_object_is_type(schema, json_type_string)) {
+        json_object_put(*doc);
+        *doc = NULL;
+        *error = "the schema registry's answer has no id and schema";
+        return KU_SR_UNAVAILABLE;
+    }
+    return KU_SR_OK;
+}
+
+static const char *member(json_object *o, const char *name)
+{
+    json_object *v;
+
+    return json_object_object_get_ex(o, name, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int has_file(const apr_array_header_t *files, const char *name)
+{
+    int i;
+
+    for (i = 0; i < files->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(files, i, ku_sr_ref_t).name, name))
+            return 1;
+    return 0;
+}
+
+/* The schemas doc's "references" name (subject and version), fetched
+ * depth first: each lands in files after the ones it references itself. */
+static ku_sr_status_t fetch_refs(apr_pool_t *p, const ku_sr_conf_t *conf, json_object *doc,
+                                 int depth, apr_array_header_t *files, const char **error)
+{
+    json_object *refs;
+    size_t i;
+
+    if (!json_object_object_get_ex(doc, "references", &refs)
+        || !json_object_is_type(refs, json_type_array))
+        return KU_SR_OK;
+    for (i = 0; i < json_object_array_length(refs); i++) {
+        json_object *ref = json_object_array_get_idx(refs, i), *sub = NULL;
+        const char *name = member(ref, "name"), *subject = member(ref, "subject");
+        const char *version = member(ref, "version");
+        ku_sr_ref_t *file;
+        ku_sr_status_t st;
+
+        if (!name || !subject || !version) {
+            *error = "a reference in the schema registry's answer lacks name, subject or version";
+            return KU_SR_BROKEN;
+        }
+        if (has_file(files, name))
+            continue;
+        if (depth >= KU_SR_MAX_REF_DEPTH || files->nelts >= KU_SR_MAX_REFS) {
+            *error = apr_psprintf(p, "the schema's references go deeper than %d or number more "
+                                  "than %d", KU_SR_MAX_REF_DEPTH, KU_SR_MAX_REFS);
+            return KU_SR_BROKEN;
+        }
+        if ((st = get_version(p, conf, subject, version, &sub, error)) != KU_SR_OK) {
+            *error = apr_psprintf(p, "reference %s: %s", name, *error);
+            return st;
+        }
+        st = fetch_refs(p, conf, sub, depth + 1, files, error);
+        file = apr_array_push(files);
+        file->name = apr_pstrdup(p, name);
+        file->schema = apr_pstrdup(p, member(sub, "schema"));
+        json_object_put(sub);
+        if (st != KU_SR_OK)
+            return st;
+    }
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t parse_protobuf(apr_pool_t *p, held_t *h, const apr_array_header_t *files,
+                                     const char *message, const char **error)
+{
+    ku_pb_file_t *pb = apr_pcalloc(p, sizeof(*pb) * (files->nelts + 1));
+    char why[512];
+    int i;
+
+    for (i = 0; i < files->nelts; i++) {
+        pb[i].name = APR_ARRAY_IDX(files, i, ku_sr_ref_t).name;
+        pb[i].text = APR_ARRAY_IDX(files, i, ku_sr_ref_t).schema;
+    }
+    if (!(h->s.pb = ku_pb_schema_parse(h->s.schema, pb, files->nelts, message, why,
+                                       sizeof(why)))) {
+        *error = apr_psprintf(p, "Protobuf schema id %d: %s", h->s.id, why);
+        return KU_SR_BROKEN;
+    }
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t parse_avro(apr_pool_t *p, held_t *h, const apr_array_header_t *files,
+                                 const char **error)
+{
+    const char *text = h->s.schema;
+
+    if (files->nelts
+        && !(text = ku_avro_inline_refs(p, text, (const ku_sr_ref_t *)files->elts,
+                                        files->nelts, error)))
+        return KU_SR_BROKEN;
+    return (h->s.avro = ku_avro_schema_parse(text, error, p)) ? KU_SR_OK : KU_SR_BROKEN;
+}
+
+/* Turns the registry's answer (and its references) into a held schema. */
+static ku_sr_status_t parse_answer(apr_pool_t *p, const ku_sr_conf_t *conf, json_object *doc,
+                                   const char *message, held_t **out, const char **error)
+{
+    const char *type = member(doc, "schemaType");
+    apr_array_header_t *files = apr_array_make(p, 4, sizeof(ku_sr_ref_t));
+    ku_sr_status_t st = KU_SR_OK;
+    char why[512];
+    held_t *h;
+
+    if (type && strcmp(type, "AVRO") && strcmp(type, "JSON") && strcmp(type, "PROTOBUF")) {
+        *error = apr_psprintf(p, "schema type %s is not supported (AVRO, JSON and PROTOBUF are)",
+                              type);
+        return KU_SR_BROKEN;
+    }
+    if (message && (!type || strcmp(type, "PROTOBUF"))) {
+        *error = apr_psprintf(p, "message=%s is for PROTOBUF subjects; this one is %s", message,
+                              type ? type : "AVRO");
+        return KU_SR_BROKEN;
+    }
+    /* JSON Schema references are not resolved (README: JSON Schema). */
+    if ((!type || strcmp(type, "JSON"))
+        && (st = fetch_refs(p, conf, doc, 0, files, error)) != KU_SR_OK)
+        return st;
+    h = calloc(1, sizeof(*h));
+    h->refs = 1;
+    h->s.id = json_object_get_int(json_object_object_get(doc, "id"));
+    h->s.schema = strdup(member(doc, "schema"));
+    h->s.is_avro = !type || !strcmp(type, "AVRO");
+    h->s.is_protobuf = type && !strcmp(type, "PROTOBUF");
+    if (h->s.is_protobuf)
+        st = parse_protobuf(p, h, files, message, error);
+    else if (h->s.is_avro)
+        st = parse_avro(p, h, files, error);
+    else if (!(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
+        *error = apr_psprintf(p, "JSON Schema id %d: %s", h->s.id, why);
+        st = KU_SR_BROKEN;
+    }
+    if (st != KU_SR_OK) {
+        held_release(h);
+        return st;
+    }
+    *out = h;
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version, const char *message, held_t **out,
+                            const char **error)
+{
+    json_object *doc = NULL;
+    ku_sr_status_t st = get_version(p, conf, subject, version, &doc, error);
+
+    if (st != KU_SR_OK)
+        return st;
+    st = parse_answer(p, conf, doc, message, out, error);
+    json_object_put(doc);
+    return st;
 }
 
 /* --- the cache ------------------------------------------------------------------ */
@@ -287,10 +411,11 @@ static const char *store(entry_t *e, ku_sr_status_t st, held_t *fresh, const cha
 }
 
 ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, const ku_sr_schema_t **out,
-                            const char **error, const char **warning)
+                            const char *version, const char *message,
+                            const ku_sr_schema_t **out, const char **error,
+                            const char **warning)
 {
-    const char *key = ku_sr_cache_key(p, conf, subject, version);
+    const char *key = ku_sr_cache_key(p, conf, subject, version, message);
     time_t now = time(NULL);
     entry_t *e;
     held_t *held;
@@ -306,7 +431,7 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
 
         e->fetching = 1;
         pthread_mutex_unlock(&cache_lock);
-        st = fetch(p, conf, subject, version, &fresh, &fetch_error);
+        st = fetch(p, conf, subject, version, message, &fresh, &fetch_error);
         pthread_mutex_lock(&cache_lock);
         *warning = store(e, st, fresh, fetch_error, time(NULL), p);
     }
