@@ -85,7 +85,7 @@ build_protobuf() {
         -fno-sanitize-recover=undefined -I"$top" $(apr-1-config --cppflags) \
         -I"$(apr-1-config --includedir)" $(pkg-config --cflags protobuf) \
         -c "$top/protobuf_encode.cc" -o "$dir/protobuf_encode.o" &&
-        $CXX $cflags $cppflags -x c "$here/fuzz_protobuf.c" "$top/encoder.c" "$top/body_args.c" \
+        $CXX $cflags $cppflags -x c "$here/fuzz_protobuf.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" \
             "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" \
             -x none "$dir/protobuf_encode.o" -o "$bin" $libs $(pkg-config --libs protobuf)
 }
