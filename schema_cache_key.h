@@ -9,10 +9,16 @@
 /* Everything that decides whether a Location may have a schema and which
  * one it gets: the registry URL, the credentials (the password and the
  * extra headers as SHA-256s, never in clear), the client certificate
- * (its file, and its key as a SHA-256), the TLS settings, the TTL, the subject and the
- * version. Two Locations share a cached schema (or a cached failure) only
+ * (its file, and its key as a SHA-256), the TLS settings, the TTL, the
+ * OAuth2 client (ku_sr_token_key), the subject and the version. Two
+ * Locations share a cached schema (or a cached failure) only
  * when all of these are equal. A new field of ku_sr_conf_t belongs here. */
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
                             const char *version);
+
+/* The OAuth2 client a registry token belongs to: the token endpoint, the
+ * client id, the secret as a SHA-256, the scopes, the audiences and the TLS
+ * settings it is asked with. Part of ku_sr_cache_key. */
+const char *ku_sr_token_key(apr_pool_t *p, const ku_sr_conf_t *conf);
 
 #endif

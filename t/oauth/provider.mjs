@@ -15,6 +15,8 @@
 //   ku-short / ku-short-secret   the same, 20 s: refreshed under traffic
 //   ku-other / ku-other-secret   tokens for the audience "not-kafka": the
 //                                broker refuses them
+//   ku-registry / ku-registry-secret  tokens for the audience "registry"
+//                                (t/62_registry_oauth.t's Schema Registry), 300 s
 // Each token request is logged as one line: time, client, HTTP status.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -31,11 +33,13 @@ if (!keysFile || !httpPort || !issuer) {
 const resources = {
     'urn:ku:kafka': { audience: 'kafka' },
     'urn:ku:not-kafka': { audience: 'not-kafka' },
+    'urn:ku:registry': { audience: 'registry' },
 };
 const clients = {
     'ku-client': { secret: 'ku-secret-1', resource: 'urn:ku:kafka', ttl: 300 },
     'ku-short': { secret: 'ku-short-secret', resource: 'urn:ku:kafka', ttl: 20 },
     'ku-other': { secret: 'ku-other-secret', resource: 'urn:ku:not-kafka', ttl: 300 },
+    'ku-registry': { secret: 'ku-registry-secret', resource: 'urn:ku:registry', ttl: 300 },
 };
 
 const provider = new Provider(issuer, {
