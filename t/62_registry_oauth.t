@@ -112,13 +112,13 @@ my $b_id = register('ku-sr-oauth-b-value', { type => 'record', name => 'B',
 # --- the right client: its schemas, one token ------------------------------------------
 
 my $granted = token_requests('ku-registry', 200);
-my $r1 = post('/sro', '{"n":7,"s":"first"}');
+my $r1 = post('/sro-a', '{"n":7,"s":"first"}');
 ok t_cmp($r1->{status}, 200, 'the right client: 200');
-sleep 1.2;    # past the schema TTL (1 s): the next request to /sro refetches
-my $r2 = post('/sro/b', '{"flag":true}');
+sleep 1.2;    # past the schema TTL (1 s): the next request to /sro-a refetches
+my $r2 = post('/sro-b', '{"flag":true}');
 ok t_cmp($r2->{status}, 200, 'another subject, the same client: 200');
 sleep 1.2;
-my $r3 = post('/sro', '{"n":8,"s":"third"}');
+my $r3 = post('/sro-a', '{"n":8,"s":"third"}');
 ok t_cmp($r3->{status}, 200, 'the schema refetched after its TTL: 200');
 ok t_cmp(token_requests('ku-registry', 200) - $granted, 1,
          'one token for the three registry requests (cached by the child)');
@@ -136,11 +136,11 @@ ok t_cmp(json->encode($d3->{value}), json->encode({ n => 8, s => 'third' }), 'th
 
 my $end = end_offset($topic);
 my $refused = token_requests('ku-registry', 401);
-my $w = post('/sro/wrong', '{"n":1,"s":"x"}');
+my $w = post('/sro-wrong', '{"n":1,"s":"x"}');
 ok t_cmp($w->{status}, 503, 'a wrong client secret: 503');
 ok t_cmp(token_requests('ku-registry', 401) - $refused, 1, 'the token endpoint refused it');
 my $other = token_requests('ku-other', 200);
-my $o = post('/sro/other-audience', '{"n":1,"s":"x"}');
+my $o = post('/sro-other', '{"n":1,"s":"x"}');
 ok t_cmp($o->{status}, 503, 'a token the registry refuses: 503');
 ok t_cmp(token_requests('ku-other', 200) - $other, 2, 'renewed once after the 401, not more');
 ok t_cmp(end_offset($topic), $end, 'nothing produced for either');
@@ -150,10 +150,10 @@ ok t_cmp(log_since($log_start) =~ m{KU00035: subject ku-sr-oauth-a-value version
 # --- a token the registry refuses: renewed once, the request succeeds ---------------------
 
 my $stale = token_requests('ku-stale', 200);
-my $s1 = post('/sro/stale', '{"n":3,"s":"stale"}');
+my $s1 = post('/sro-stale-a', '{"n":3,"s":"stale"}');
 ok t_cmp($s1->{status}, 200, 'a client whose tokens expire early: 200');
 sleep 3;      # its token expired at the registry; the child believes it good for 300 s
-my $s2 = post('/sro/stale/b', '{"flag":false}');
+my $s2 = post('/sro-stale-b', '{"flag":false}');
 ok t_cmp($s2->{status}, 200, 'its expired token refused, a new one fetched: 200');
 ok t_cmp(token_requests('ku-stale', 200) - $stale, 2, 'two tokens: the first and the renewed one');
 my $d4 = decoded($s2->{headers}{'kafka-offset'} // 'end', $admin);
