@@ -230,7 +230,7 @@ export KU_SR_HEADER_ENV=ku-env-secret-9
 # t/62_registry_oauth.t's OAuth2 server and the registry that requires its
 # tokens (t/registry/oauth-registry.sh; the test starts and stops them):
 # where the test httpd's Locations find them, and the clients' secrets.
-export KU_SR_OAUTH_PORT=$(( ${KU_KAFKA_PORT:-19092} + 2503 ))
+export KU_SR_OAUTH_PORT=${KU_SR_OAUTH_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2503 ))}
 export KU_SR_OAUTH_REGISTRY_PORT=$(( ${KU_REGISTRY_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2600 ))} + 1 ))
 export KU_SR_OAUTH_DIR=$SRC-sr-oauth
 export KU_SR_OAUTH_TOKEN_URL=http://127.0.0.1:$KU_SR_OAUTH_PORT/token
