@@ -11,7 +11,7 @@
 # nothing produced, the latter's token renewed exactly once; a token the
 # registry refuses (expired while the answer promised 300 s) is renewed
 # once and the request succeeds; no secret and no token in the error log.
-# All requests go over one keep-alive connection: one child, one token cache.
+# The requests go over one keep-alive connection: one child, one token cache.
 use strict;
 use warnings FATAL => 'all';
 
@@ -66,12 +66,18 @@ sub register {
     return eval { json->decode($answer)->{id} } // die "registering $subject: $answer\n";
 }
 
-# One keep-alive connection to the test server: every request reaches the
-# same child, whose token cache the counts below are about.
+# One keep-alive connection to the test server: the requests whose token
+# counts matter reach the same child, whose token cache they are about. A
+# 503 closes the connection; the next request opens another.
 my $hostport = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
-my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30)
-    or die "connect $hostport: $!";
-binmode $sock;
+my $sock;
+
+sub connect_server {
+    $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30)
+        or die "connect $hostport: $!";
+    binmode $sock;
+}
+connect_server();
 
 sub post {
     my ($path, $body) = @_;
@@ -85,6 +91,7 @@ sub post {
     }
     my $len = $res{headers}{'content-length'} // 0;
     read($sock, $res{body}, $len) == $len or die "short answer to $path";
+    connect_server() if lc($res{headers}{connection} // '') eq 'close';
     return \%res;
 }
 
