@@ -68,7 +68,7 @@ sub register {
 
 # One keep-alive connection to the test server: the requests whose token
 # counts matter reach the same child, whose token cache they are about. A
-# 503 closes the connection; the next request opens another.
+# refusal may close the connection: the next request opens another.
 my $hostport = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $sock;
 
@@ -91,7 +91,7 @@ sub post {
     }
     my $len = $res{headers}{'content-length'} // 0;
     read($sock, $res{body}, $len) == $len or die "short answer to $path";
-    connect_server() if lc($res{headers}{connection} // '') eq 'close';
+    connect_server() if $res{status} != 200 || lc($res{headers}{connection} // '') eq 'close';
     return \%res;
 }
 
