@@ -345,7 +345,17 @@ const command_rec ku_cmds[] = {
                   "http(s) URL of a Confluent-compatible Schema Registry "
                   "(Kong schema_registry.confluent.url)"),
     AP_INIT_TAKE13("KafkaUpstreamSchemaRegistryAuth", ku_schema_set_auth, NULL, KU_CONTEXT,
-                   "none, or basic USER SECRET (SECRET literal, file:PATH or env:NAME)"),
+                   "none, basic USER SECRET or oauth2 CLIENT_ID CLIENT_SECRET (SECRET "
+                   "literal, file:PATH or env:NAME)"),
+    AP_INIT_TAKE1("KafkaUpstreamSchemaRegistryOAuthTokenEndpoint", ku_schema_set_token_endpoint,
+                  NULL, KU_CONTEXT, "http(s) URL the oauth2 registry token is asked at "
+                  "(client credentials grant)"),
+    AP_INIT_ITERATE("KafkaUpstreamSchemaRegistryOAuthScope", ku_schema_add_oauth_word,
+                    (void *)(intptr_t)KU_STR_SR_OAUTH_SCOPE, KU_CONTEXT,
+                    "scope...: scopes asked for with the registry token"),
+    AP_INIT_ITERATE("KafkaUpstreamSchemaRegistryOAuthAudience", ku_schema_add_oauth_word,
+                    (void *)(intptr_t)KU_STR_SR_OAUTH_AUDIENCE, KU_CONTEXT,
+                    "audience...: audiences asked for with the registry token"),
     AP_INIT_TAKE123("KafkaUpstreamValueSchema", ku_schema_set_subject,
                     (void *)(intptr_t)KU_STR_VALUE_SUBJECT, KU_CONTEXT,
                     "subject [version|latest] [message=pkg.Name]: encode the value with this "

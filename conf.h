@@ -116,6 +116,11 @@ typedef enum {
     KU_STR_SR_HEADERS,        /* "Name: value" lines (values secret) */
     KU_STR_SR_CERT_FILE,      /* mTLS to the registry: the client certificate */
     KU_STR_SR_KEY_PEM,        /* secret: its key itself, read by the parent as root */
+    KU_STR_SR_OAUTH_CLIENT,   /* set, not empty: OAuth2 client credentials (the
+                                 secret in KU_STR_SR_PASSWORD) */
+    KU_STR_SR_OAUTH_URL,      /* its token endpoint */
+    KU_STR_SR_OAUTH_SCOPE,    /* space separated */
+    KU_STR_SR_OAUTH_AUDIENCE, /* space separated */
     KU_STR_VALUE_SUBJECT,
     KU_STR_VALUE_VERSION,     /* "latest" or a number */
     KU_STR_KEY_SUBJECT,

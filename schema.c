@@ -31,6 +31,16 @@ static ku_sr_conf_t registry_conf(const ku_dir_conf_t *conf)
         .cert_file = ku_conf_str(conf, KU_STR_SR_CERT_FILE),
         .key_pem = ku_conf_str(conf, KU_STR_SR_KEY_PEM),
     };
+    const char *client = ku_conf_str(conf, KU_STR_SR_OAUTH_CLIENT);
+
+    if (client && *client) {
+        c.oauth_url = ku_conf_str(conf, KU_STR_SR_OAUTH_URL);
+        c.oauth_client = client;
+        c.oauth_secret = c.password;
+        c.oauth_scope = ku_conf_str(conf, KU_STR_SR_OAUTH_SCOPE);
+        c.oauth_audience = ku_conf_str(conf, KU_STR_SR_OAUTH_AUDIENCE);
+        c.password = NULL;
+    }
     return c;
 }
 

@@ -16,7 +16,8 @@ static const char *part(apr_pool_t *p, const char *value)
     return apr_psprintf(p, "%" APR_SIZE_T_FMT ":%s;", strlen(value), value);
 }
 
-/* A secret's SHA-256 in hex (the password, the extra headers): equal
+/* A secret's SHA-256 in hex (the password, the extra headers, the OAuth2
+ * client secret): equal
  * secrets give equal keys, and the key (unlike the configuration) never
  * holds the secret itself. */
 static const char *secret_digest(apr_pool_t *p, const char *secret)
@@ -36,6 +37,15 @@ static const char *secret_digest(apr_pool_t *p, const char *secret)
     return hex;
 }
 
+const char *ku_sr_token_key(apr_pool_t *p, const ku_sr_conf_t *conf)
+{
+    return apr_pstrcat(p, part(p, conf->oauth_url), part(p, conf->oauth_client),
+                       part(p, secret_digest(p, conf->oauth_secret)),
+                       part(p, conf->oauth_scope), part(p, conf->oauth_audience),
+                       conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
+                       NULL);
+}
+
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
                             const char *version, const char *message)
 {
@@ -44,6 +54,6 @@ const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
                        part(p, secret_digest(p, conf->headers)),
                        part(p, conf->cert_file), part(p, secret_digest(p, conf->key_pem)),
                        conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
-                       apr_psprintf(p, "ttl %d;", conf->ttl), part(p, subject),
-                       part(p, version), part(p, message), NULL);
+                       apr_psprintf(p, "ttl %d;", conf->ttl), ku_sr_token_key(p, conf),
+                       part(p, subject), part(p, version), part(p, message), NULL);
 }

@@ -10,10 +10,16 @@
  * one it gets: the registry URL, the credentials (the password and the
  * extra headers as SHA-256s, never in clear), the client certificate
  * (its file, and its key as a SHA-256), the TLS settings, the TTL, the
- * subject, the version and the Protobuf message (NULL: the first). Two
+ * OAuth2 client (ku_sr_token_key), the subject, the version and the
+ * Protobuf message (NULL: the first). Two
  * Locations share a cached schema (or a cached failure) only
  * when all of these are equal. A new field of ku_sr_conf_t belongs here. */
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
                             const char *version, const char *message);
+
+/* The OAuth2 client a registry token belongs to: the token endpoint, the
+ * client id, the secret as a SHA-256, the scopes, the audiences and the TLS
+ * settings it is asked with. Part of ku_sr_cache_key. */
+const char *ku_sr_token_key(apr_pool_t *p, const ku_sr_conf_t *conf);
 
 #endif

@@ -24,27 +24,39 @@ const char *ku_schema_set_url(cmd_parms *cmd, void *conf, const char *arg)
     return NULL;
 }
 
+/* mod_info shows the configuration's arguments: never a literal secret. */
+static void redact_secret(cmd_parms *cmd, const char *mode, const char *user,
+                          const char *secret)
+{
+    if (strncmp(secret, "env:", 4) && strncmp(secret, "file:", 5))
+        ((ap_directive_t *)cmd->directive)->args =
+            apr_pstrcat(cmd->pool, mode, " ", user, " [redacted]", NULL);
+}
+
 const char *ku_schema_set_auth(cmd_parms *cmd, void *conf, const char *mode,
                                const char *user, const char *secret)
 {
     const char *resolved = NULL, *error;
+    int oauth2 = !strcasecmp(mode, "oauth2");
 
     if (!strcasecmp(mode, "none") && !user) {
-        ku_conf_set_str(conf, KU_STR_SR_USER, ""); /* set, empty: none (overrides an outer basic) */
+        /* Set, empty: none (overrides an outer basic or oauth2). */
+        ku_conf_set_str(conf, KU_STR_SR_USER, "");
+        ku_conf_set_str(conf, KU_STR_SR_OAUTH_CLIENT, "");
         ku_conf_set_str(conf, KU_STR_SR_PASSWORD, "");
         return NULL;
     }
-    if (strcasecmp(mode, "basic") || !user || !secret || !*user)
-        return "KafkaUpstreamSchemaRegistryAuth: 'none', or 'basic USER SECRET'";
+    if ((strcasecmp(mode, "basic") && !oauth2) || !user || !secret || !*user)
+        return "KafkaUpstreamSchemaRegistryAuth: 'none', 'basic USER SECRET' or "
+               "'oauth2 CLIENT_ID CLIENT_SECRET'";
     if (strchr(user, ':'))
-        return "KafkaUpstreamSchemaRegistryAuth: a basic auth user name has no ':'";
+        return oauth2 ? "KafkaUpstreamSchemaRegistryAuth: an OAuth2 client id has no ':'"
+                      : "KafkaUpstreamSchemaRegistryAuth: a basic auth user name has no ':'";
     if ((error = ku_conf_resolve_secret(cmd, secret, &resolved)))
         return error;
-    /* mod_info shows the configuration's arguments: never a literal secret. */
-    if (strncmp(secret, "env:", 4) && strncmp(secret, "file:", 5))
-        ((ap_directive_t *)cmd->directive)->args =
-            apr_pstrcat(cmd->pool, "basic ", user, " [redacted]", NULL);
-    ku_conf_set_str(conf, KU_STR_SR_USER, user);
+    redact_secret(cmd, oauth2 ? "oauth2" : "basic", user, secret);
+    ku_conf_set_str(conf, KU_STR_SR_USER, oauth2 ? "" : user);
+    ku_conf_set_str(conf, KU_STR_SR_OAUTH_CLIENT, oauth2 ? user : "");
     ku_conf_set_str(conf, KU_STR_SR_PASSWORD, resolved);
     return NULL;
 }
@@ -65,6 +77,36 @@ static const char *check_message(cmd_parms *cmd, const char *arg, const char **n
     if (*m || !**name)
         return apr_psprintf(cmd->pool, "%s: '%s' is no Protobuf message name (pkg.Name)",
                             cmd->cmd->name, arg);
+    return NULL;
+}
+
+const char *ku_schema_set_token_endpoint(cmd_parms *cmd, void *conf, const char *arg)
+{
+    if (strncasecmp(arg, "http://", 7) && strncasecmp(arg, "https://", 8))
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an http:// or https:// URL",
+                            cmd->cmd->name, arg);
+    if (strchr(arg, '#') || strchr(arg, '@'))
+        return apr_psprintf(cmd->pool, "%s: '%s': no fragment or user in the URL",
+                            cmd->cmd->name, arg);
+    ku_conf_set_str(conf, KU_STR_SR_OAUTH_URL, arg);
+    return NULL;
+}
+
+/* KafkaUpstreamSchemaRegistryOAuthScope and ...Audience: words (printable
+ * ASCII without " and \, RFC 6749 3.3); repeated lines add to the
+ * section's list, which replaces the inherited one. */
+const char *ku_schema_add_oauth_word(cmd_parms *cmd, void *conf, const char *arg)
+{
+    ku_str_t which = (ku_str_t)(intptr_t)cmd->info;
+    const char *list = ku_conf_str(conf, which), *s;
+
+    for (s = arg; *s; s++)
+        if (*s < 0x21 || *s > 0x7e || *s == '"' || *s == '\\')
+            break;
+    if (!*arg || *s)
+        return apr_psprintf(cmd->pool, "%s: invalid value '%s': printable ASCII without "
+                            "spaces, \" and \\ is allowed", cmd->cmd->name, arg);
+    ku_conf_set_str(conf, which, list ? apr_pstrcat(cmd->pool, list, " ", arg, NULL) : arg);
     return NULL;
 }
 
@@ -177,6 +219,7 @@ const char *ku_schema_add_header(cmd_parms *cmd, void *conf, const char *name,
 const char *ku_schema_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
 {
     const char *url = ku_conf_str(c, KU_STR_SR_URL);
+    const char *oauth_client = ku_conf_str(c, KU_STR_SR_OAUTH_CLIENT);
 
     (void)p;
     if ((ku_conf_str(c, KU_STR_VALUE_SUBJECT) || ku_conf_str(c, KU_STR_KEY_SUBJECT)) && !url)
@@ -185,6 +228,9 @@ const char *ku_schema_conf_check(apr_pool_t *p, const ku_dir_conf_t *c)
     if (!ku_conf_str(c, KU_STR_SR_CERT_FILE) != !ku_conf_str(c, KU_STR_SR_KEY_PEM))
         return "KafkaUpstreamSchemaRegistryCertificateFile and "
                "KafkaUpstreamSchemaRegistryCertificateKeyFile go together";
+    if (oauth_client && *oauth_client && !ku_conf_str(c, KU_STR_SR_OAUTH_URL))
+        return "KafkaUpstreamSchemaRegistryAuth oauth2 needs "
+               "KafkaUpstreamSchemaRegistryOAuthTokenEndpoint";
     if (ku_conf_str(c, KU_STR_SR_CERT_FILE) && url && strncasecmp(url, "https://", 8))
         return "KafkaUpstreamSchemaRegistryCertificateFile is set but "
                "KafkaUpstreamSchemaRegistry is not an https:// URL";

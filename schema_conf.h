@@ -10,6 +10,10 @@
 const char *ku_schema_set_url(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_schema_set_auth(cmd_parms *cmd, void *conf, const char *mode,
                                const char *user, const char *secret);
+/* KafkaUpstreamSchemaRegistryOAuthTokenEndpoint url */
+const char *ku_schema_set_token_endpoint(cmd_parms *cmd, void *conf, const char *arg);
+/* KafkaUpstreamSchemaRegistryOAuthScope / ...Audience (cmd->info: the ku_str_t) */
+const char *ku_schema_add_oauth_word(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_schema_set_subject(cmd_parms *cmd, void *conf, const char *subject,
                                   const char *version, const char *message);
 const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg);

@@ -25,6 +25,7 @@
 #include "schema_cache_key.h"
 #include "avro_refs.h"
 #include "schema_registry.h"
+#include "schema_registry_token.h"
 
 /* A subject/version without a schema (never fetched, or failed) is asked
  * again at most this often: requests never each reach the registry. */
@@ -119,7 +120,7 @@ static struct curl_slist *header_list(apr_pool_t *p, const char *headers)
 }
 
 static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
-                               body_t *body, long *code, const char **error)
+                               const char *bearer, body_t *body, long *code, const char **error)
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = header_list(p, conf->headers);
@@ -154,7 +155,11 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
         curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
         curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
     }
-    if (conf->user) {
+    if (bearer) {
+        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+        curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, bearer);
+    }
+    else if (conf->user) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(curl, CURLOPT_USERNAME, conf->user);
         curl_easy_setopt(curl, CURLOPT_PASSWORD, conf->password ? conf->password : "");
@@ -170,6 +175,26 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     return KU_SR_OK;
 }
 
+/* The GET, with the OAuth2 token when there is a client: a token the
+ * registry answers 401 to (revoked, or signed with a key it dropped) is
+ * replaced by a new one once, and the GET tried once more. */
+static ku_sr_status_t authorized_get(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
+                                     body_t *body, long *code, const char **error)
+{
+    const char *token = NULL;
+    ku_sr_status_t st;
+
+    if (conf->oauth_url && !(token = ku_sr_token(p, conf, NULL, error)))
+        return KU_SR_UNAVAILABLE;
+    st = http_get(p, conf, url, token, body, code, error);
+    if (st != KU_SR_OK || *code != 401 || !token)
+        return st;
+    if (!(token = ku_sr_token(p, conf, token, error)))
+        return KU_SR_UNAVAILABLE;
+    memset(body, 0, sizeof(*body));
+    return http_get(p, conf, url, token, body, code, error);
+}
+
 /* The parsed answer to GET /subjects/S/versions/V, or a status and *error. */
 static ku_sr_status_t get_version(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
                                   const char *version, json_object **doc, const char **error)
@@ -183,12 +208,14 @@ static ku_sr_status_t get_version(apr_pool_t *p, const ku_sr_conf_t *conf, const
     json_object *id, *schema;
 
     curl_free(escaped);
-    if ((st = http_get(p, conf, url, &body, &code, error)) != KU_SR_OK)
+    if ((st = authorized_get(p, conf, url, &body, &code, error)) != KU_SR_OK)
         return st;
     if (code == 401 || code == 403) {
-        *error = apr_psprintf(p, "schema registry %s refused the credentials (HTTP %ld)",
-                              conf->url, code);
-        return KU_SR_BROKEN;
+        *error = apr_psprintf(p, "schema registry %s refused the %s (HTTP %ld)", conf->url,
+                              conf->oauth_url ? "OAuth2 token" : "credentials", code);
+        /* A token refused even when new may be accepted later (the
+         * registry has not seen the provider's new keys yet): 503. */
+        return conf->oauth_url && code == 401 ? KU_SR_UNAVAILABLE : KU_SR_BROKEN;
     }
     if (code == 404) {
         *error = apr_psprintf(p, "schema registry %s has no subject '%s' version '%s'",

@@ -16,6 +16,12 @@ typedef struct {
     const char *headers;      /* NULL, or "Name: value\n" lines sent on every request */
     const char *cert_file;    /* NULL, or mTLS: the client certificate (PEM file) */
     const char *key_pem;      /* and its key (PEM text) */
+    /* OAuth2 client credentials (schema_registry_token.c); oauth_url NULL: none. */
+    const char *oauth_url;    /* the token endpoint */
+    const char *oauth_client; /* client id */
+    const char *oauth_secret; /* client secret */
+    const char *oauth_scope;  /* NULL, or space separated scopes */
+    const char *oauth_audience; /* NULL, or space separated audiences */
 } ku_sr_conf_t;
 
 #endif

@@ -320,12 +320,40 @@ fails 'KafkaUpstreamSchemaRegistry with a user', location('KafkaUpstreamSchemaRe
     qr/^KafkaUpstreamSchemaRegistry: 'http:\/\/u:p\@h\/': no query, fragment or user in the URL \(KafkaUpstreamSchemaRegistryAuth gives the user\)$/m;
 for my $auth ('basic', 'digest ku s') {
     fails "KafkaUpstreamSchemaRegistryAuth $auth", location("KafkaUpstreamSchemaRegistryAuth $auth"),
-        qr/^\QKafkaUpstreamSchemaRegistryAuth: 'none', or 'basic USER SECRET'\E$/m;
+        qr/^\QKafkaUpstreamSchemaRegistryAuth: 'none', 'basic USER SECRET' or 'oauth2 CLIENT_ID CLIENT_SECRET'\E$/m;
 }
-for my $auth ('basic ku', 'none ku') {
+for my $auth ('basic ku', 'none ku', 'oauth2 ku') {
     fails "KafkaUpstreamSchemaRegistryAuth $auth", location("KafkaUpstreamSchemaRegistryAuth $auth"),
-        qr/^\QKafkaUpstreamSchemaRegistryAuth takes one or three arguments, none, or basic USER SECRET\E/m;
+        qr/^\QKafkaUpstreamSchemaRegistryAuth takes one or three arguments, none, basic USER SECRET or oauth2 CLIENT_ID CLIENT_SECRET\E/m;
 }
+fails 'KafkaUpstreamSchemaRegistryAuth oauth2 client id with a colon',
+    location('KafkaUpstreamSchemaRegistryAuth oauth2 a:b s'),
+    qr/^\QKafkaUpstreamSchemaRegistryAuth: an OAuth2 client id has no ':'\E$/m;
+fails 'KafkaUpstreamSchemaRegistryAuth oauth2 secret from an unset variable',
+    location('KafkaUpstreamSchemaRegistryAuth oauth2 ku env:KU_NO_SUCH_VARIABLE'),
+    qr/^\QKafkaUpstreamSchemaRegistryAuth: environment variable 'KU_NO_SUCH_VARIABLE' is not set or empty\E$/m;
+fails 'KafkaUpstreamSchemaRegistryAuth oauth2 without a token endpoint',
+    complete(@registry, 'KafkaUpstreamSchemaRegistryAuth oauth2 ku s'),
+    qr/KU00010: \QKafkaUpstreamSchemaRegistryAuth oauth2 needs KafkaUpstreamSchemaRegistryOAuthTokenEndpoint\E/m;
+for my $url ('ftp://idp/token', 'http://u:p@idp/token') {
+    fails "KafkaUpstreamSchemaRegistryOAuthTokenEndpoint $url",
+        location("KafkaUpstreamSchemaRegistryOAuthTokenEndpoint $url"),
+        qr/^\QKafkaUpstreamSchemaRegistryOAuthTokenEndpoint: '$url'\E/m;
+}
+for my $dir (qw(KafkaUpstreamSchemaRegistryOAuthScope KafkaUpstreamSchemaRegistryOAuthAudience)) {
+    fails "$dir with a quote", location(qq{$dir ok 'a"b'}),
+        qr/^\Q$dir: invalid value 'a"b': printable ASCII without spaces\E/m;
+}
+passes 'KafkaUpstreamSchemaRegistryAuth oauth2, its endpoint, scopes and audiences',
+    complete(@registry, 'KafkaUpstreamSchemaRegistryAuth oauth2 ku-client env:KU_TEST_PASSWORD',
+             'KafkaUpstreamSchemaRegistryOAuthTokenEndpoint https://idp.example/token',
+             'KafkaUpstreamSchemaRegistryOAuthScope schema.read schema.list',
+             'KafkaUpstreamSchemaRegistryOAuthAudience registry',
+             'KafkaUpstreamValueSchema orders-value');
+passes 'KafkaUpstreamSchemaRegistryAuth none inside an oauth2 section',
+    complete(@registry, 'KafkaUpstreamSchemaRegistryAuth oauth2 ku-client s',
+             'KafkaUpstreamSchemaRegistryOAuthTokenEndpoint https://idp.example/token')
+    . section('<Location /x/inner>', '</Location>', 'KafkaUpstreamSchemaRegistryAuth none');
 fails 'KafkaUpstreamSchemaRegistryAuth user with a colon',
     location('KafkaUpstreamSchemaRegistryAuth basic a:b s'),
     qr/^\QKafkaUpstreamSchemaRegistryAuth: a basic auth user name has no ':'\E$/m;

@@ -212,7 +212,7 @@ bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 k
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-lua ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
     ku-compress-zstd ku-clusters ku-no-offset ku-schema ku-protobuf ku-bounds ku-rest-v2:3 ku-rest-v3:3 \
-    ku-cloudevents ku-trace
+    ku-cloudevents ku-trace ku-sr-oauth
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.
@@ -228,6 +228,16 @@ export KU_CAROL_PASSWORD=carol-secret-512
 # environment (t/60_schema_registry.t: its registry front requires them).
 printf 'ku-hdr-secret-7\n' > "$KU_SECRETS/sr-header-key"
 export KU_SR_HEADER_ENV=ku-env-secret-9
+# t/62_registry_oauth.t's OAuth2 server and the registry that requires its
+# tokens (t/registry/oauth-registry.sh; the test starts and stops them):
+# where the test httpd's Locations find them, and the clients' secrets.
+export KU_SR_OAUTH_PORT=${KU_SR_OAUTH_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2503 ))}
+export KU_SR_OAUTH_REGISTRY_PORT=$(( ${KU_REGISTRY_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2600 ))} + 1 ))
+export KU_SR_OAUTH_DIR=$SRC-sr-oauth
+export KU_SR_OAUTH_TOKEN_URL=http://127.0.0.1:$KU_SR_OAUTH_PORT/token
+export KU_SR_OAUTH_REGISTRY_URL=http://127.0.0.1:$KU_SR_OAUTH_REGISTRY_PORT/apis/ccompat/v7
+printf 'ku-registry-secret\n' > "$KU_SECRETS/sr-oauth-secret"
+export KU_SR_OAUTH_STALE_SECRET=ku-stale-secret
 
 # Counts for the closing "N passed, N failed" line.
 passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_*.log | paste -sd+) \

@@ -15,6 +15,11 @@
 //   ku-short / ku-short-secret   the same, 20 s: refreshed under traffic
 //   ku-other / ku-other-secret   tokens for the audience "not-kafka": the
 //                                broker refuses them
+//   ku-registry / ku-registry-secret  tokens for the audience "registry"
+//                                (t/62_registry_oauth.t's Schema Registry), 300 s
+//   ku-stale / ku-stale-secret   the same, but the token lives 2 s while the
+//                                answer says 300 s (expires_in): the registry
+//                                refuses it (401) before the client renews it
 // Each token request is logged as one line: time, client, HTTP status.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -31,11 +36,14 @@ if (!keysFile || !httpPort || !issuer) {
 const resources = {
     'urn:ku:kafka': { audience: 'kafka' },
     'urn:ku:not-kafka': { audience: 'not-kafka' },
+    'urn:ku:registry': { audience: 'registry' },
 };
 const clients = {
     'ku-client': { secret: 'ku-secret-1', resource: 'urn:ku:kafka', ttl: 300 },
     'ku-short': { secret: 'ku-short-secret', resource: 'urn:ku:kafka', ttl: 20 },
     'ku-other': { secret: 'ku-other-secret', resource: 'urn:ku:not-kafka', ttl: 300 },
+    'ku-registry': { secret: 'ku-registry-secret', resource: 'urn:ku:registry', ttl: 300 },
+    'ku-stale': { secret: 'ku-stale-secret', resource: 'urn:ku:registry', ttl: 2, says: 300 },
 };
 
 const provider = new Provider(issuer, {
@@ -77,6 +85,8 @@ provider.use(async (ctx, next) => {
         const auth = ctx.get('authorization');
         const id = auth.startsWith('Basic ')
             ? Buffer.from(auth.slice(6), 'base64').toString().split(':')[0] : '-';
+        if (ctx.status === 200 && clients[id]?.says && ctx.body?.expires_in)
+            ctx.body.expires_in = clients[id].says;
         console.log(`${new Date().toISOString()} token ${id} ${ctx.status} http/${ctx.req.httpVersion}`);
     }
 });

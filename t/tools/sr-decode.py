@@ -8,10 +8,12 @@ ccompat base URL) by id, decodes the Avro binary with fastavro and prints
 {"magic": 0, "id": N, "value": ...} as JSON (bytes as lists of numbers).
 A JSON Schema (schemaType JSON) record's value is the JSON after the
 header, checked by the jsonschema package (draft 7): "valid" says whether
-it fits the schema, "type" is "JSON".
+it fits the schema, "type" is "JSON". With KU_SR_BEARER in the
+environment the registry is asked with that OAuth2 bearer token.
 """
 import io
 import json
+import os
 import struct
 import sys
 import urllib.request
@@ -33,7 +35,10 @@ def plain(v):
 def main():
     data = sys.stdin.buffer.read()
     magic, schema_id = struct.unpack(">bI", data[:5])
-    with urllib.request.urlopen(f"{sys.argv[1]}/schemas/ids/{schema_id}") as answer:
+    request = urllib.request.Request(f"{sys.argv[1]}/schemas/ids/{schema_id}")
+    if os.environ.get("KU_SR_BEARER"):
+        request.add_header("Authorization", "Bearer " + os.environ["KU_SR_BEARER"])
+    with urllib.request.urlopen(request) as answer:
         record = json.load(answer)
     schema = json.loads(record["schema"])
     if record.get("schemaType") == "JSON":

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for schema_cache_key.c: every setting that decides whether a
  * Location may have a schema, or which one, changes the key; the password
- * is never in it. */
+ * and the OAuth2 client secret are never in it. */
 #include <string.h>
 
 #include "apr_general.h"
@@ -14,6 +14,9 @@ static const ku_sr_conf_t base = {
     .headers = "target-sr-cluster: lsrc-1\nX-Api-Key: k3y-value\n",
     .cert_file = "/etc/ku/client.pem",
     .key_pem = "-----BEGIN PRIVATE KEY-----\nk3y-pem\n-----END PRIVATE KEY-----\n",
+    .oauth_url = "https://idp.example/token", .oauth_client = "ku-registry",
+    .oauth_secret = "0auth-s3cret", .oauth_scope = "schema.read other",
+    .oauth_audience = "registry",
 };
 
 static int differs(apr_pool_t *p, const ku_sr_conf_t *other, const char *subject,
@@ -56,6 +59,23 @@ static void test_each_setting(apr_pool_t *p)
     CHECK("another CA file: another key", differs(p, &c, "orders-value", "latest"));
     c = base, c.ttl = 0;
     CHECK("another TTL: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_url = NULL, c.oauth_client = NULL, c.oauth_secret = NULL;
+    CHECK("no OAuth2 client: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_url = "https://idp.example/token2";
+    CHECK("another token endpoint: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_client = "ku-other";
+    CHECK("another OAuth2 client id: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_secret = "0auth-s3creT";
+    CHECK("another OAuth2 client secret: another key",
+          differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_scope = "schema.read";
+    CHECK("other scopes: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_scope = NULL;
+    CHECK("no scopes: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_audience = "registry2";
+    CHECK("another audience: another key", differs(p, &c, "orders-value", "latest"));
+    c = base, c.oauth_audience = NULL;
+    CHECK("no audience: another key", differs(p, &c, "orders-value", "latest"));
     CHECK("another subject: another key", differs(p, &base, "orders-key", "latest"));
     CHECK("another version: another key", differs(p, &base, "orders-value", "1"));
 }
@@ -74,6 +94,11 @@ static void test_no_ambiguity(apr_pool_t *p)
     CHECK("message pkg.A vs pkg.B",
           strcmp(ku_sr_cache_key(p, &base, "a", "1", "pkg.A"),
                  ku_sr_cache_key(p, &base, "a", "1", "pkg.B")) != 0);
+    a.oauth_scope = "a b", a.oauth_audience = "c";
+    b.oauth_scope = "a", b.oauth_audience = "b c";
+    CHECK("scope 'a b' audience 'c' vs scope 'a' audience 'b c'",
+          strcmp(ku_sr_token_key(p, &a), ku_sr_token_key(p, &b)) != 0);
+    a = base, b = base;
     a.user = "";
     b.user = NULL;
     CHECK("an empty user vs none", strcmp(ku_sr_cache_key(p, &a, "x", "1", NULL),
@@ -88,6 +113,9 @@ static void test_no_secret(apr_pool_t *p)
     CHECK("no header value is in the key", strstr(key, "k3y-value") == NULL
                                            && strstr(key, "lsrc-1") == NULL);
     CHECK("the client key is not in the key", strstr(key, "k3y-pem") == NULL);
+    CHECK("the OAuth2 client secret is not in the key", strstr(key, "0auth-s3cret") == NULL);
+    CHECK("nor in the token's key",
+          strstr(ku_sr_token_key(p, &base), "0auth-s3cret") == NULL);
     /* SHA-256("s3cret-pass"), worked out with `printf %s s3cret-pass | sha256sum`. */
     CHECK("its SHA-256 is", strstr(key, "64:926d3a2dd68393416b7a8348aaadfe4e0c56de6259e17078a0fa1f4dd6e519ae;") != NULL);
 }
