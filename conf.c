@@ -17,6 +17,7 @@
 #include "lua_message.h"    /* directive handlers */
 #include "cloudevents_req.h"    /* directive handlers */
 #include "trace_context_req.h"  /* directive handlers */
+#include "idempotency.h"        /* directive handlers */
 
 /* The defaults table: Kong's defaults where Kong has the field. */
 #define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
@@ -394,6 +395,12 @@ const command_rec ku_cmds[] = {
     AP_INIT_TAKE1("KafkaUpstreamTraceContext", ku_trace_set_mode, NULL, KU_CONTEXT,
                   "forward|generate|off: W3C traceparent and tracestate as record headers; "
                   "generate: a new traceparent for a request without one"),
+    AP_INIT_TAKE12("KafkaUpstreamIdempotency", ku_idem_set_mode, NULL, KU_CONTEXT,
+                   "Off|On|Required [ttl-seconds]: a retried Idempotency-Key gets the kept "
+                   "answer and produces nothing; Required: 400 without a key"),
+    AP_INIT_TAKE1("KafkaUpstreamIdempotencyTableSize", ku_idem_set_table_size, NULL, RSRC_CONF,
+                  "server config: Idempotency-Key entries kept in shared memory, the oldest "
+                  "evicted when full"),
     { NULL }
 };
 

@@ -130,6 +130,7 @@ typedef enum {
     KU_STR_SCHEMA_PAYLOAD,    /* avro_json simple_json */
     KU_STR_CLOUDEVENTS,       /* off on binary: cloudevents_req.c */
     KU_STR_TRACE_CONTEXT,     /* forward generate off: trace_context.c */
+    KU_STR_IDEMPOTENCY,       /* "off|on|required <ttl>": idempotency.c */
     KU_STR_COUNT
 } ku_str_t;
 

@@ -33,6 +33,7 @@
 #include "status.h"
 #include "no_fs_walk.h"
 #include "trace_context_req.h"
+#include "idempotency.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -297,6 +298,13 @@ static int kafka_upstream_handler(request_rec *r)
     if (status != OK)
         return reject_request(r, conf, status, body_refusal(status),
                               "request body could not be read");
+    /* A kept answer is sent again before anything else is looked at. */
+    if ((status = ku_idem_begin(r, conf, body, body_len, &error)) == DONE)
+        return OK;
+    if (status != OK)
+        return reject_request(r, conf, status, status == HTTP_BAD_REQUEST
+                              ? KU_REJECT_BAD_REQUEST : status == HTTP_SERVICE_UNAVAILABLE
+                              ? KU_REJECT_UNAVAILABLE : KU_REJECT_OTHER, error);
     if ((status = ku_bounds_form(r, conf, body, body_len, &error)) != OK)
         return reject_request(r, conf, status, body_refusal(status), error);
     /* 400 for a body that does not fit, 413/431 beyond a limit; 503/500
@@ -383,6 +391,7 @@ static int kafka_upstream_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     log_versions(s);
     ku_log_once_rearm(&scram_warned);
     ku_status_post_config(pconf, ptemp, s);
+    ku_idem_post_config(ptemp, s);
     return ku_conf_walk(s, ptemp, warn_if_scram_is_broken);
 }
 
@@ -437,6 +446,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ku_spool_register_hooks(p);
     ku_no_fs_walk_register_hooks(p);
     ku_lua_register_hooks(p);
+    ku_idem_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_kafka_upstream.h already says APLOG_USE_MODULE. */

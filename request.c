@@ -16,6 +16,7 @@
 #include "lua_message.h"
 #include "cloudevents_req.h"
 #include "trace_context_req.h"
+#include "idempotency.h"
 #include "urlencoded.h"
 
 /* --- the query string ----------------------------------------------------- */
@@ -229,7 +230,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
         const char *name;
 
         if ((include && !name_listed(include, e->key)) || name_listed(exclude, e->key)
-            || ku_trace_owns_header(conf, e->key))
+            || ku_trace_owns_header(conf, e->key) || ku_idem_owns_header(conf, e->key))
             continue;
         /* Lower-case whatever the protocol (HTTP/2 sends it so, and so does
          * the envelope); a rename target keeps the administrator's spelling. */
@@ -247,6 +248,7 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
             push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST, max);
     }
     ku_trace_headers(r, conf, out);
+    ku_idem_headers(r, conf, out);
     /* A raw value says what it is in a record header. */
     if (ku_conf_format(conf) == KU_FORMAT_RAW && content_type
         && !header_present(out, "Content-Type")) {

@@ -22,6 +22,7 @@
 #include "status.h"
 #include "status_page.h"
 #include "spool_status.h"
+#include "idempotency.h"
 #include "status_shm.h"
 #include "urlencoded.h"
 
@@ -219,6 +220,7 @@ static json_object *status_object(ku_view_t *views, apr_uint32_t n, int processe
             json_object_array_add(producers, view_json(&views[i]));
     json_object_object_add(o, "producers", producers);
     ku_spool_status_json(o);
+    ku_idem_status_json(o);
     return o;
 }
 
@@ -337,6 +339,7 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
 #undef KU_EACH_SHOWN
 #undef P
     ku_spool_status_prometheus(bb);
+    ku_idem_status_prometheus(bb);
 }
 
 typedef enum { KU_VIEW_JSON, KU_VIEW_PROMETHEUS, KU_VIEW_HTML } ku_view_format_t;

@@ -103,7 +103,7 @@ case " $tests " in "  "|*" t/99_error_log.t "*) ;; *) tests="$tests t/99_error_l
 # model (children, threads, per-child caches and producers), the shared
 # memory, child exits, faults and the spool. LIBRDKAFKA_FILES run again in
 # the librdkafka 2.15.1 pass (what the Debian package bundles): MPM_FILES
-# (but 27_lua: a Lua function never meets librdkafka) and the files whose
+# (but 27_lua and 29_idempotency: Lua and the key table never meet librdkafka) and the files whose
 # outcome depends on librdkafka (security, tokens, OAuth, idempotence,
 # delivery reports, chosen partitions). SANITIZE_FILES run
 # under ASan+UBSan: MPM_FILES but the failover (librdkafka's own, 106 s
@@ -111,9 +111,9 @@ case " $tests " in "  "|*" t/99_error_log.t "*) ;; *) tests="$tests t/99_error_l
 # nothing), and the files that feed hostile input through the request path
 # (26_rest_v3 also reads a streamed body piece by piece).
 # KU_EVERY_FILE_EVERY_PASS=1 runs every file in every pass.
-MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/24_bounds.t t/27_lua.t t/40_faults.t t/41_fatal.t
+MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/24_bounds.t t/27_lua.t t/29_idempotency.t t/40_faults.t t/41_fatal.t
            t/42_failover.t t/43_spool.t t/50_status.t t/60_schema_registry.t t/90_child_exit.t"
-LIBRDKAFKA_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '27_lua') t/08_security.t t/09_tokens.t t/13_oauth.t t/22_split_clusters.t
+LIBRDKAFKA_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '27_lua\|29_idempotency') t/08_security.t t/09_tokens.t t/13_oauth.t t/22_split_clusters.t
                   t/23_no_offset.t t/25_rest_v2.t"
 SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds') t/02_message.t t/25_rest_v2.t t/26_rest_v3.t t/30_bad_input.t"
 # The files of this run (KU_TESTS, or all) that are in list $1, and
@@ -212,7 +212,7 @@ bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 k
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-lua ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
     ku-compress-zstd ku-clusters ku-no-offset ku-schema ku-protobuf ku-bounds ku-rest-v2:3 ku-rest-v3:3 \
-    ku-cloudevents ku-trace ku-sr-oauth
+    ku-cloudevents ku-trace ku-sr-oauth ku-idempotency
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the
 # 3.9.1 broker's as KU_KAFKA3, KU_KAFKA3_SASL ... and KU_KAFKA3_CERTS.

@@ -7,6 +7,7 @@
  * It calls the module's own non-static functions: httpd loads modules with
  * RTLD_GLOBAL, so mod_kafka_upstream.so's symbols resolve here. */
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "apr_strings.h"
@@ -14,6 +15,8 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
 
 #include <librdkafka/rdkafka.h>
 
@@ -70,10 +73,39 @@ static int name_the_child(request_rec *r)
     return DECLINED;
 }
 
+/* `X-Ku-Test-Answer-Delay: ms` holds the answer back that long before any
+ * other output filter sees it: a request stays in flight while its record
+ * is already produced (t/29_idempotency.t: duplicates meet it in flight; a
+ * client that closed its connection retries). */
+static apr_status_t answer_delay_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    if (f->ctx) {
+        apr_sleep(apr_time_from_msec(*(int *)f->ctx));
+        f->ctx = NULL;
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_answer_delay(request_rec *r)
+{
+    const char *ms = apr_table_get(r->headers_in, "X-Ku-Test-Answer-Delay");
+    int *delay;
+
+    if (!ms)
+        return;
+    delay = apr_palloc(r->pool, sizeof(*delay));
+    *delay = atoi(ms);
+    ap_add_output_filter("KU_TEST_ANSWER_DELAY", delay, r, r->connection);
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(name_the_child, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(insert_answer_delay, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Before every resource filter, the module's answer-keeping one too. */
+    ap_register_output_filter("KU_TEST_ANSWER_DELAY", answer_delay_filter, NULL,
+                              AP_FTYPE_RESOURCE - 1);
 }
 
 module AP_MODULE_DECLARE_DATA ku_test_hooks_module = {
