@@ -36,14 +36,35 @@ static const char *secret_digest(apr_pool_t *p, const char *secret)
     return hex;
 }
 
-const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version)
+/* Everything but what is asked: the settings a Location asks with. */
+static const char *settings(apr_pool_t *p, const ku_sr_conf_t *conf)
 {
     return apr_pstrcat(p, part(p, conf->url), part(p, conf->user),
                        part(p, secret_digest(p, conf->password)),
                        part(p, secret_digest(p, conf->headers)),
                        part(p, conf->cert_file), part(p, secret_digest(p, conf->key_pem)),
                        conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
-                       apr_psprintf(p, "ttl %d;", conf->ttl), part(p, subject),
-                       part(p, version), NULL);
+                       apr_psprintf(p, "ttl %d;", conf->ttl), NULL);
+}
+
+/* What is asked starts with a word of its own, so a subject/version, an
+ * id and a registration never spell the same key. */
+const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version)
+{
+    return apr_pstrcat(p, settings(p, conf), "version;", part(p, subject), part(p, version),
+                       NULL);
+}
+
+const char *ku_sr_cache_key_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id)
+{
+    return apr_pstrcat(p, settings(p, conf), apr_psprintf(p, "id %d;", id), NULL);
+}
+
+const char *ku_sr_cache_key_registered(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                       const char *subject, const char *type,
+                                       const char *schema)
+{
+    return apr_pstrcat(p, settings(p, conf), "registered;", part(p, subject), part(p, type),
+                       part(p, secret_digest(p, schema)), NULL);
 }

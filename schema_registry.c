@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* schema_registry.c: GET /subjects/S/versions/V from a Confluent-compatible
- * Schema Registry with libcurl, and the child's cache of the answers.
+/* schema_registry.c: GET /subjects/S/versions/V, GET /schemas/ids/N and
+ * POST /subjects/S/versions from a Confluent-compatible Schema Registry with
+ * libcurl, and the child's cache of the answers.
  *
  * The cache is one list per process, keyed by everything that decides
  * whether a Location may have a schema (schema_cache_key.c): a schema or a
@@ -29,6 +30,21 @@
 #define KU_SR_RETRY_SECONDS 1
 #define KU_SR_CONNECT_TIMEOUT_MS 2000L
 #define KU_SR_TIMEOUT_MS 5000L
+/* Ids and inline schemas are the client's choice: past this many entries a
+ * child asks without caching, so no client can grow its memory. */
+#define KU_SR_MAX_ENTRIES 1000
+
+/* What one cache entry asks the registry. */
+typedef enum { KU_ASK_VERSION, KU_ASK_ID, KU_ASK_REGISTER } ku_ask_kind_t;
+
+typedef struct {
+    ku_ask_kind_t kind;
+    const char *subject;      /* VERSION, REGISTER */
+    const char *version;      /* VERSION */
+    int id;                   /* ID */
+    const char *type;         /* REGISTER: "AVRO" or "JSON" */
+    const char *schema;       /* REGISTER: the text */
+} ku_ask_t;
 
 typedef struct held {
     int refs;                 /* under the cache lock */
@@ -49,6 +65,7 @@ typedef struct entry {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static entry_t *cache;
+static int cache_entries;
 
 static void curl_init_once(void)
 {
@@ -115,14 +132,21 @@ static struct curl_slist *header_list(apr_pool_t *p, const char *headers)
     return list;
 }
 
+/* A GET, or a POST of post (JSON) when it is not NULL. */
 static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
-                               body_t *body, long *code, const char **error)
+                               const char *post, body_t *body, long *code, const char **error)
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = header_list(p, conf->headers);
     CURLcode rc;
 
-    if (!curl || (conf->headers && !headers)) {
+    struct curl_slist *with_type = NULL;
+
+    if (post && (!conf->headers || headers)) {
+        with_type = curl_slist_append(headers, "Content-Type: application/vnd.schemaregistry.v1+json");
+        headers = with_type ? with_type : headers;
+    }
+    if (!curl || (conf->headers && !headers) || (post && !with_type)) {
         *error = "libcurl: cannot start a request";
         curl_slist_free_all(headers);
         if (curl)
@@ -132,6 +156,8 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     if (headers)
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     body->p = p;
+    if (post)
+        curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, post);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
@@ -167,41 +193,23 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     return KU_SR_OK;
 }
 
-/* Turns the registry's answer into a held schema. */
-static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, held_t **out,
-                                   const char **error)
+/* A schema text made ready to encode with: parsed (AVRO) or compiled (JSON). */
+static ku_sr_status_t make_held(apr_pool_t *p, int id, int is_avro, const char *text,
+                                held_t **out, const char **error)
 {
-    json_object *doc = json_tokener_parse(text), *id, *schema, *type;
+    held_t *h = calloc(1, sizeof(*h));
     char why[512];
-    held_t *h;
 
-    if (!json_object_object_get_ex(doc, "id", &id) || !json_object_is_type(id, json_type_int)
-        || !json_object_object_get_ex(doc, "schema", &schema)
-        || !json_object_is_type(schema, json_type_string)) {
-        json_object_put(doc);
-        *error = "the schema registry's answer has no id and schema";
-        return KU_SR_UNAVAILABLE;
-    }
-    h = calloc(1, sizeof(*h));
     h->refs = 1;
-    h->s.id = json_object_get_int(id);
-    h->s.schema = strdup(json_object_get_string(schema));
-    h->s.is_avro = !json_object_object_get_ex(doc, "schemaType", &type)
-                   || !strcmp(json_object_get_string(type), "AVRO");
-    if (!h->s.is_avro && strcmp(json_object_get_string(type), "JSON")) {
-        *error = apr_psprintf(p, "schema type %s is not supported (AVRO and JSON are)",
-                              json_object_get_string(type));
-        json_object_put(doc);
+    h->s.id = id;
+    h->s.is_avro = is_avro;
+    h->s.schema = strdup(text);
+    if (is_avro && !(h->s.avro = ku_avro_schema_parse(h->s.schema, error, p))) {
         held_release(h);
         return KU_SR_BROKEN;
     }
-    json_object_put(doc);
-    if (h->s.is_avro && !(h->s.avro = ku_avro_schema_parse(h->s.schema, error, p))) {
-        held_release(h);
-        return KU_SR_BROKEN;
-    }
-    if (!h->s.is_avro && !(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
-        *error = apr_psprintf(p, "JSON Schema id %d: %s", h->s.id, why);
+    if (!is_avro && !(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
+        *error = apr_psprintf(p, "JSON Schema id %d: %s", id, why);
         held_release(h);
         return KU_SR_BROKEN;
     }
@@ -209,8 +217,69 @@ static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, held_t **out
     return KU_SR_OK;
 }
 
-static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, held_t **out, const char **error)
+/* Turns the registry's answer into a held schema. An answer by id has no
+ * "id": id is then the one asked. */
+static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, int id_asked,
+                                   held_t **out, const char **error)
+{
+    json_object *doc = json_tokener_parse(text), *id, *schema, *type;
+    const char *type_name = "AVRO";
+    ku_sr_status_t st;
+    int has_id = json_object_object_get_ex(doc, "id", &id)
+                 && json_object_is_type(id, json_type_int);
+
+    if ((!has_id && id_asked < 0) || !json_object_object_get_ex(doc, "schema", &schema)
+        || !json_object_is_type(schema, json_type_string)) {
+        json_object_put(doc);
+        *error = "the schema registry's answer has no id and schema";
+        return KU_SR_UNAVAILABLE;
+    }
+    if (json_object_object_get_ex(doc, "schemaType", &type))
+        type_name = json_object_get_string(type);
+    if (strcmp(type_name, "AVRO") && strcmp(type_name, "JSON")) {
+        *error = apr_psprintf(p, "schema type %s is not supported (AVRO and JSON are)",
+                              type_name);
+        json_object_put(doc);
+        return KU_SR_BROKEN;
+    }
+    st = make_held(p, has_id ? json_object_get_int(id) : id_asked, !strcmp(type_name, "AVRO"),
+                   json_object_get_string(schema), out, error);
+    json_object_put(doc);
+    return st;
+}
+
+/* What a registry's error answer says ({"error_code","message"}), for the
+ * client whose inline schema it refused. */
+static const char *registry_message(apr_pool_t *p, const char *text)
+{
+    json_object *doc = text ? json_tokener_parse(text) : NULL, *m;
+    const char *out = "the schema registry refused the schema";
+
+    if (json_object_object_get_ex(doc, "message", &m) && json_object_is_type(m, json_type_string))
+        out = apr_pstrdup(p, json_object_get_string(m));
+    json_object_put(doc);
+    return out;
+}
+
+/* The statuses every ask shares: credentials refused, other errors. */
+static ku_sr_status_t answer_status(apr_pool_t *p, const ku_sr_conf_t *conf, long code,
+                                    const body_t *body, const char **error)
+{
+    if (code == 401 || code == 403) {
+        *error = apr_psprintf(p, "schema registry %s refused the credentials (HTTP %ld)",
+                              conf->url, code);
+        return KU_SR_BROKEN;
+    }
+    if (code != 200 || !body->data) {
+        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
+        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
+    }
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t fetch_version(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                    const char *subject, const char *version, held_t **out,
+                                    const char **error)
 {
     char *escaped = curl_easy_escape(NULL, subject, 0);
     const char *url = apr_psprintf(p, "%s/subjects/%s/versions/%s", conf->url,
@@ -220,27 +289,99 @@ static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
     ku_sr_status_t st;
 
     curl_free(escaped);
-    if ((st = http_get(p, conf, url, &body, &code, error)) != KU_SR_OK)
+    if ((st = http_get(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
         return st;
-    if (code == 401 || code == 403) {
-        *error = apr_psprintf(p, "schema registry %s refused the credentials (HTTP %ld)",
-                              conf->url, code);
-        return KU_SR_BROKEN;
-    }
     if (code == 404) {
         *error = apr_psprintf(p, "schema registry %s has no subject '%s' version '%s'",
                               conf->url, subject, version);
         return KU_SR_UNAVAILABLE;
     }
-    if (code != 200 || !body.data) {
-        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
-        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
+    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
+        return st;
+    return parse_answer(p, body.data, -1, out, error);
+}
+
+static ku_sr_status_t fetch_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id, held_t **out,
+                               const char **error)
+{
+    const char *url = apr_psprintf(p, "%s/schemas/ids/%d", conf->url, id);
+    body_t body = { 0 };
+    long code = 0;
+    ku_sr_status_t st;
+
+    if ((st = http_get(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
+        return st;
+    if (code == 404) {
+        *error = apr_psprintf(p, "Schema %d not found", id);
+        return KU_SR_INVALID;
     }
-    return parse_answer(p, body.data, out, error);
+    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
+        return st;
+    return parse_answer(p, body.data, id, out, error);
+}
+
+/* Parsed here first (a schema we cannot encode with is never registered),
+ * then registered; the registry's 409 (incompatible) and 422 (invalid) are
+ * the client's. */
+static ku_sr_status_t fetch_register(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                     const ku_ask_t *ask, held_t **out, const char **error)
+{
+    char *escaped = curl_easy_escape(NULL, ask->subject, 0);
+    const char *url = apr_psprintf(p, "%s/subjects/%s/versions", conf->url,
+                                   escaped ? escaped : "");
+    json_object *req = json_object_new_object(), *doc, *id;
+    const char *post;
+    body_t body = { 0 };
+    long code = 0;
+    ku_sr_status_t st;
+    held_t *h = NULL;
+
+    curl_free(escaped);
+    if (make_held(p, 0, !strcmp(ask->type, "AVRO"), ask->schema, &h, error) != KU_SR_OK) {
+        json_object_put(req);
+        return KU_SR_INVALID;
+    }
+    json_object_object_add(req, "schema", json_object_new_string(ask->schema));
+    json_object_object_add(req, "schemaType", json_object_new_string(ask->type));
+    post = apr_pstrdup(p, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+    json_object_put(req);
+    st = http_get(p, conf, url, post, &body, &code, error);
+    if (st == KU_SR_OK && (code == 409 || code == 422)) {
+        *error = registry_message(p, body.data);
+        st = KU_SR_INVALID;
+    }
+    else if (st == KU_SR_OK)
+        st = answer_status(p, conf, code, &body, error);
+    doc = st == KU_SR_OK ? json_tokener_parse(body.data) : NULL;
+    if (st == KU_SR_OK && (!json_object_object_get_ex(doc, "id", &id)
+                           || !json_object_is_type(id, json_type_int))) {
+        *error = "the schema registry's answer has no id";
+        st = KU_SR_UNAVAILABLE;
+    }
+    if (st == KU_SR_OK)
+        h->s.id = json_object_get_int(id);
+    json_object_put(doc);
+    if (st != KU_SR_OK) {
+        held_release(h);
+        return st;
+    }
+    *out = h;
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const ku_ask_t *ask,
+                            held_t **out, const char **error)
+{
+    if (ask->kind == KU_ASK_ID)
+        return fetch_id(p, conf, ask->id, out, error);
+    if (ask->kind == KU_ASK_REGISTER)
+        return fetch_register(p, conf, ask, out, error);
+    return fetch_version(p, conf, ask->subject, ask->version, out, error);
 }
 
 /* --- the cache ------------------------------------------------------------------ */
 
+/* The key's entry; NULL when there is none and the cache is full. */
 static entry_t *find_entry(const char *key)
 {
     entry_t *e;
@@ -248,6 +389,9 @@ static entry_t *find_entry(const char *key)
     for (e = cache; e; e = e->next)
         if (!strcmp(e->key, key))
             return e;
+    if (cache_entries >= KU_SR_MAX_ENTRIES)
+        return NULL;
+    cache_entries++;
     e = calloc(1, sizeof(*e));
     e->key = strdup(key);
     e->next = cache;
@@ -286,11 +430,25 @@ static const char *store(entry_t *e, ku_sr_status_t st, held_t *fresh, const cha
                                             : "; requests that need it are refused", NULL);
 }
 
-ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, const ku_sr_schema_t **out,
-                            const char **error, const char **warning)
+/* A full cache: asked for this request alone, the schema freed with p. */
+static ku_sr_status_t lookup_uncached(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                      const ku_ask_t *ask, const ku_sr_schema_t **out,
+                                      const char **error)
 {
-    const char *key = ku_sr_cache_key(p, conf, subject, version);
+    held_t *h = NULL;
+    ku_sr_status_t st = fetch(p, conf, ask, &h, error);
+
+    if (st != KU_SR_OK)
+        return st;
+    apr_pool_cleanup_register(p, h, release_cleanup, apr_pool_cleanup_null);
+    *out = &h->s;
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *key,
+                             const ku_ask_t *ask, const ku_sr_schema_t **out,
+                             const char **error, const char **warning)
+{
     time_t now = time(NULL);
     entry_t *e;
     held_t *held;
@@ -298,7 +456,10 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
     *warning = NULL;
     pthread_once(&curl_once, curl_init_once);
     pthread_mutex_lock(&cache_lock);
-    e = find_entry(key);
+    if (!(e = find_entry(key))) {
+        pthread_mutex_unlock(&cache_lock);
+        return lookup_uncached(p, conf, ask, out, error);
+    }
     if (needs_fetch(e, conf->ttl, now)) {
         held_t *fresh = NULL;
         const char *fetch_error = NULL;
@@ -306,7 +467,7 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
 
         e->fetching = 1;
         pthread_mutex_unlock(&cache_lock);
-        st = fetch(p, conf, subject, version, &fresh, &fetch_error);
+        st = fetch(p, conf, ask, &fresh, &fetch_error);
         pthread_mutex_lock(&cache_lock);
         *warning = store(e, st, fresh, fetch_error, time(NULL), p);
     }
@@ -322,4 +483,34 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
     apr_pool_cleanup_register(p, held, release_cleanup, apr_pool_cleanup_null);
     *out = &held->s;
     return KU_SR_OK;
+}
+
+ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version, const ku_sr_schema_t **out,
+                            const char **error, const char **warning)
+{
+    ku_ask_t ask = { KU_ASK_VERSION, subject, version, -1, NULL, NULL };
+
+    return lookup(p, conf, ku_sr_cache_key(p, conf, subject, version), &ask, out, error,
+                  warning);
+}
+
+ku_sr_status_t ku_sr_lookup_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id,
+                               const ku_sr_schema_t **out, const char **error,
+                               const char **warning)
+{
+    ku_ask_t ask = { KU_ASK_ID, NULL, NULL, id, NULL, NULL };
+
+    return lookup(p, conf, ku_sr_cache_key_id(p, conf, id), &ask, out, error, warning);
+}
+
+ku_sr_status_t ku_sr_register(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                              const char *type, const char *schema,
+                              const ku_sr_schema_t **out, const char **error,
+                              const char **warning)
+{
+    ku_ask_t ask = { KU_ASK_REGISTER, subject, NULL, -1, type, schema };
+
+    return lookup(p, conf, ku_sr_cache_key_registered(p, conf, subject, type, schema), &ask,
+                  out, error, warning);
 }
