@@ -143,7 +143,8 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     struct curl_slist *with_type = NULL;
 
     if (post && (!conf->headers || headers)) {
-        with_type = curl_slist_append(headers, "Content-Type: application/vnd.schemaregistry.v1+json");
+        with_type = curl_slist_append(headers,
+                                      "Content-Type: application/vnd.schemaregistry.v1+json");
         headers = with_type ? with_type : headers;
     }
     if (!curl || (conf->headers && !headers) || (post && !with_type)) {

@@ -10,8 +10,8 @@
  * Invariants: every refusal is 400 or 413 with that error_code and a
  * message; the stream gives only objects, and a stream fed in pieces gives
  * as many as one fed whole (or both are refused); an accepted record has a type for each key or
- * value it carries, schema fields only with AVRO or JSONSCHEMA, a partition of -1 or more and a timestamp of 0 or
- * more; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
+ * value it carries, schema fields only with AVRO or JSONSCHEMA, a partition of -1 or more and
+ * a timestamp of 0 or more; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
  * written and parsed again is the same.
  */
 #include "fuzz_common.h"
