@@ -120,6 +120,8 @@ typedef enum {
     KU_STR_VALUE_VERSION,     /* "latest" or a number */
     KU_STR_KEY_SUBJECT,
     KU_STR_KEY_VERSION,
+    KU_STR_VALUE_MESSAGE,     /* a PROTOBUF subject's message; "": the first */
+    KU_STR_KEY_MESSAGE,
     KU_STR_SCHEMA_PAYLOAD,    /* avro_json simple_json */
     KU_STR_CLOUDEVENTS,       /* off on binary: cloudevents_req.c */
     KU_STR_TRACE_CONTEXT,     /* forward generate off: trace_context.c */

@@ -54,10 +54,12 @@ static int side_schema(request_rec *r, const ku_sr_conf_t *rc, const char *topic
     ku_schema_log_warning(r, st, what, warning);
     if (st != KU_SR_OK)
         return lookup_refusal(r->pool, st, why, err);
-    if ((*schema)->is_avro != (format == KU_V2_AVRO))
+    if ((*schema)->is_protobuf || (*schema)->is_avro != (format == KU_V2_AVRO))
         return refuse(err, 422, 42205, apr_psprintf(r->pool, "Invalid schema: %s is %s schema, "
                                                     "the %s embedded format needs %s one", what,
-                                                    (*schema)->is_avro ? "an Avro" : "a JSON",
+                                                    (*schema)->is_avro ? "an Avro"
+                                                    : (*schema)->is_protobuf ? "a Protobuf"
+                                                    : "a JSON",
                                                     format == KU_V2_AVRO ? "avro" : "jsonschema",
                                                     format == KU_V2_AVRO ? "an Avro" : "a JSON"));
     return 0;

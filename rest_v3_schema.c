@@ -54,15 +54,17 @@ static int find_schema(request_rec *r, const ku_sr_conf_t *rc, const char *topic
         const char *version = ref->version ? apr_itoa(r->pool, ref->version) : "latest";
 
         what = apr_psprintf(r->pool, "subject %s version %s", subject, version);
-        st = ku_sr_lookup(r->pool, rc, subject, version, schema, &why, &warning);
+        st = ku_sr_lookup(r->pool, rc, subject, version, NULL, schema, &why, &warning);
     }
     ku_schema_log_warning(r, st, what, warning);
     if (st != KU_SR_OK)
         return lookup_refusal(r->pool, st, why, err);
-    if ((*schema)->is_avro != avro)
+    if ((*schema)->is_protobuf || (*schema)->is_avro != avro)
         return refuse(err, 400, 400, apr_psprintf(r->pool, "Invalid schema: %s is %s schema, "
                                                   "the type %s needs %s one", what,
-                                                  (*schema)->is_avro ? "an Avro" : "a JSON",
+                                                  (*schema)->is_avro ? "an Avro"
+                                                  : (*schema)->is_protobuf ? "a Protobuf"
+                                                  : "a JSON",
                                                   type, avro ? "an Avro" : "a JSON"));
     return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* schema.c: a record's value and key through the schema registry: the
  * schema from the child's cache (schema_registry.c), the bytes from
- * avro_encode.c (AVRO subjects) or, validated by json_schema.c, as they
+ * avro_encode.c (AVRO subjects), protobuf_encode.cc (PROTOBUF subjects) or, validated by json_schema.c, as they
  * came (JSON subjects). */
 #include <string.h>
 
@@ -81,6 +81,25 @@ static int json_framed(apr_pool_t *p, const ku_sr_schema_t *schema, int is_key,
     return OK;
 }
 
+/* A Protobuf subject: the JSON (proto3 mapping) as the subject's message. */
+static int protobuf_framed(apr_pool_t *p, const ku_sr_schema_t *schema, int is_key,
+                           const char *data, apr_size_t len, const char **out,
+                           apr_size_t *out_len, const char **error)
+{
+    char *bytes;
+    size_t n;
+
+    if (ku_pb_encode(p, schema->pb, schema->id, data, len, &bytes, &n, error)) {
+        *error = apr_psprintf(p, "%s does not match the schema (Protobuf %s): %s",
+                              is_key ? "the key" : "the body", ku_pb_message_name(schema->pb),
+                              *error);
+        return HTTP_BAD_REQUEST;
+    }
+    *out = bytes;
+    *out_len = n;
+    return OK;
+}
+
 static int status_of(ku_sr_status_t st)
 {
     return st == KU_SR_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
@@ -96,6 +115,8 @@ int ku_schema_encode_with(apr_pool_t *p, const ku_sr_schema_t *schema, int is_ke
 
     if (is_key && key_text)
         data = key_as_json(p, data, len), len = strlen(data);
+    if (schema->is_protobuf)
+        return protobuf_framed(p, schema, is_key, data, len, out, out_len, error);
     if (!schema->is_avro)
         return json_framed(p, schema, is_key, data, len, out, out_len, error);
     if (ku_avro_encode(p, schema->avro, schema->id, payload, data, len, &bytes, &n, error)) {
@@ -124,6 +145,7 @@ int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, cons
 {
     const char *subject = ku_conf_str(conf, is_key ? KU_STR_KEY_SUBJECT : KU_STR_VALUE_SUBJECT);
     const char *version = ku_conf_str(conf, is_key ? KU_STR_KEY_VERSION : KU_STR_VALUE_VERSION);
+    const char *message = ku_conf_str(conf, is_key ? KU_STR_KEY_MESSAGE : KU_STR_VALUE_MESSAGE);
     ku_sr_conf_t rc = ku_schema_registry_conf(conf);
     const ku_sr_schema_t *schema;
     const char *warning = NULL, *why = NULL;
@@ -133,7 +155,8 @@ int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, cons
     *out_len = len;
     if (!subject || !rc.url)
         return OK;
-    st = ku_sr_lookup(r->pool, &rc, subject, version, &schema, &why, &warning);
+    st = ku_sr_lookup(r->pool, &rc, subject, version, message && *message ? message : NULL,
+                      &schema, &why, &warning);
     ku_schema_log_warning(r, st, apr_psprintf(r->pool, "subject %s version %s", subject,
                                               version), warning);
     if (st != KU_SR_OK) {

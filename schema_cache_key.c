@@ -50,10 +50,10 @@ static const char *settings(apr_pool_t *p, const ku_sr_conf_t *conf)
 /* What is asked starts with a word of its own, so a subject/version, an
  * id and a registration never spell the same key. */
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version)
+                            const char *version, const char *message)
 {
     return apr_pstrcat(p, settings(p, conf), "version;", part(p, subject), part(p, version),
-                       NULL);
+                       part(p, message), NULL);
 }
 
 const char *ku_sr_cache_key_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id)

@@ -9,11 +9,12 @@
 /* Everything that decides whether a Location may have a schema and which
  * one it gets: the registry URL, the credentials (the password and the
  * extra headers as SHA-256s, never in clear), the client certificate
- * (its file, and its key as a SHA-256), the TLS settings, the TTL, the subject and the
- * version. Two Locations share a cached schema (or a cached failure) only
+ * (its file, and its key as a SHA-256), the TLS settings, the TTL, the
+ * subject, the version and the Protobuf message (NULL: the first). Two
+ * Locations share a cached schema (or a cached failure) only
  * when all of these are equal. A new field of ku_sr_conf_t belongs here. */
 const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version);
+                            const char *version, const char *message);
 
 /* The key of schema id's answer: the same settings, and the id. */
 const char *ku_sr_cache_key_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id);

@@ -49,12 +49,35 @@ const char *ku_schema_set_auth(cmd_parms *cmd, void *conf, const char *mode,
     return NULL;
 }
 
+/* message=pkg.Name: a Protobuf message's full name (letters, digits, _
+ * and dots between them). NULL or an error. */
+static const char *check_message(cmd_parms *cmd, const char *arg, const char **name)
+{
+    const char *m;
+
+    if (strncmp(arg, "message=", 8))
+        return apr_psprintf(cmd->pool, "%s: '%s': the third argument is message=pkg.Name",
+                            cmd->cmd->name, arg);
+    *name = arg + 8;
+    for (m = *name; *m; m++)
+        if (!apr_isalnum(*m) && *m != '_' && !(*m == '.' && m > *name && m[1] && m[1] != '.'))
+            break;
+    if (*m || !**name)
+        return apr_psprintf(cmd->pool, "%s: '%s' is no Protobuf message name (pkg.Name)",
+                            cmd->cmd->name, arg);
+    return NULL;
+}
+
 const char *ku_schema_set_subject(cmd_parms *cmd, void *conf, const char *subject,
-                                  const char *version)
+                                  const char *version, const char *message)
 {
     ku_str_t which = (ku_str_t)(intptr_t)cmd->info;
-    const char *v;
+    const char *v, *name = "", *error;
 
+    if (version && !message && !strncmp(version, "message=", 8))
+        message = version, version = NULL;
+    if (message && (error = check_message(cmd, message, &name)))
+        return error;
     if (!*subject)
         return apr_psprintf(cmd->pool, "%s: the subject must not be empty", cmd->cmd->name);
     if (!version || !strcasecmp(version, "latest"))
@@ -69,6 +92,10 @@ const char *ku_schema_set_subject(cmd_parms *cmd, void *conf, const char *subjec
     ku_conf_set_str(conf, which, subject);
     ku_conf_set_str(conf, which == KU_STR_VALUE_SUBJECT ? KU_STR_VALUE_VERSION : KU_STR_KEY_VERSION,
                     version);
+    /* Always set ("" for the first message): an outer section's message=
+     * never applies to another subject. */
+    ku_conf_set_str(conf, which == KU_STR_VALUE_SUBJECT ? KU_STR_VALUE_MESSAGE : KU_STR_KEY_MESSAGE,
+                    name);
     return NULL;
 }
 

@@ -11,7 +11,7 @@ const char *ku_schema_set_url(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_schema_set_auth(cmd_parms *cmd, void *conf, const char *mode,
                                const char *user, const char *secret);
 const char *ku_schema_set_subject(cmd_parms *cmd, void *conf, const char *subject,
-                                  const char *version);
+                                  const char *version, const char *message);
 const char *ku_schema_set_payload(cmd_parms *cmd, void *conf, const char *arg);
 /* KafkaUpstreamSchemaRegistryHeader name value: a header sent on every
  * registry request; value literal, file:PATH or env:NAME. */

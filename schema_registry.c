@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* schema_registry.c: GET /subjects/S/versions/V, GET /schemas/ids/N and
- * POST /subjects/S/versions from a Confluent-compatible Schema Registry with
- * libcurl, and the child's cache of the answers.
+/* schema_registry.c: GET /subjects/S/versions/V (and GET /schemas/ids/N,
+ * POST /subjects/S/versions for the REST dialects) from a Confluent-compatible
+ * Schema Registry with libcurl, and the child's cache of the answers.
  *
  * The cache is one list per process, keyed by everything that decides
  * whether a Location may have a schema (schema_cache_key.c): a schema or a
@@ -20,9 +20,11 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include "apr_strings.h"
+#include "apr_tables.h"
 
 #include "log_once.h"
 #include "schema_cache_key.h"
+#include "avro_refs.h"
 #include "schema_registry.h"
 
 /* A subject/version without a schema (never fetched, or failed) is asked
@@ -41,6 +43,7 @@ typedef struct {
     ku_ask_kind_t kind;
     const char *subject;      /* VERSION, REGISTER */
     const char *version;      /* VERSION */
+    const char *message;      /* VERSION: a PROTOBUF subject's message, or NULL */
     int id;                   /* ID */
     const char *type;         /* REGISTER: "AVRO" or "JSON" */
     const char *schema;       /* REGISTER: the text */
@@ -77,6 +80,7 @@ static void held_release(held_t *h)
     if (h && --h->refs == 0) {
         ku_avro_schema_free(h->s.avro);
         ku_js_free(h->s.json);
+        ku_pb_schema_free(h->s.pb);
         free((char *)h->s.schema);
         free(h);
     }
@@ -138,9 +142,8 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = header_list(p, conf->headers);
-    CURLcode rc;
-
     struct curl_slist *with_type = NULL;
+    CURLcode rc;
 
     if (post && (!conf->headers || headers)) {
         with_type = curl_slist_append(headers,
@@ -194,57 +197,241 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     return KU_SR_OK;
 }
 
-/* A schema text made ready to encode with: parsed (AVRO) or compiled (JSON). */
-static ku_sr_status_t make_held(apr_pool_t *p, int id, int is_avro, const char *text,
-                                held_t **out, const char **error)
+/* The parsed answer to GET /subjects/S/versions/V, or a status and *error. */
+static ku_sr_status_t get_version(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                                  const char *version, json_object **doc, const char **error)
 {
-    held_t *h = calloc(1, sizeof(*h));
-    char why[512];
+    char *escaped = curl_easy_escape(NULL, subject, 0);
+    const char *url = apr_psprintf(p, "%s/subjects/%s/versions/%s", conf->url,
+                                   escaped ? escaped : "", version);
+    body_t body = { 0 };
+    long code = 0;
+    ku_sr_status_t st;
+    json_object *id, *schema;
 
-    h->refs = 1;
-    h->s.id = id;
-    h->s.is_avro = is_avro;
-    h->s.schema = strdup(text);
-    if (is_avro && !(h->s.avro = ku_avro_schema_parse(h->s.schema, error, p))) {
-        held_release(h);
+    curl_free(escaped);
+    if ((st = http_get(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
+        return st;
+    if (code == 401 || code == 403) {
+        *error = apr_psprintf(p, "schema registry %s refused the credentials (HTTP %ld)",
+                              conf->url, code);
         return KU_SR_BROKEN;
     }
-    if (!is_avro && !(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
-        *error = apr_psprintf(p, "JSON Schema id %d: %s", id, why);
-        held_release(h);
+    if (code == 404) {
+        *error = apr_psprintf(p, "schema registry %s has no subject '%s' version '%s'",
+                              conf->url, subject, version);
+        return KU_SR_UNAVAILABLE;
+    }
+    if (code != 200 || !body.data) {
+        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
+        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
+    }
+    *doc = json_tokener_parse(body.data);
+    if (!json_object_object_get_ex(*doc, "id", &id) || !json_object_is_type(id, json_type_int)
+        || !json_object_object_get_ex(*doc, "schema", &schema)
+        || !json_object_is_type(schema, json_type_string)) {
+        json_object_put(*doc);
+        *doc = NULL;
+        *error = "the schema registry's answer has no id and schema";
+        return KU_SR_UNAVAILABLE;
+    }
+    return KU_SR_OK;
+}
+
+static const char *member(json_object *o, const char *name)
+{
+    json_object *v;
+
+    return json_object_object_get_ex(o, name, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int has_file(const apr_array_header_t *files, const char *name)
+{
+    int i;
+
+    for (i = 0; i < files->nelts; i++)
+        if (!strcmp(APR_ARRAY_IDX(files, i, ku_sr_ref_t).name, name))
+            return 1;
+    return 0;
+}
+
+/* The schemas doc's "references" name (subject and version), fetched
+ * depth first: each lands in files after the ones it references itself. */
+static ku_sr_status_t fetch_refs(apr_pool_t *p, const ku_sr_conf_t *conf, json_object *doc,
+                                 int depth, apr_array_header_t *files, const char **error)
+{
+    json_object *refs;
+    size_t i;
+
+    if (!json_object_object_get_ex(doc, "references", &refs)
+        || !json_object_is_type(refs, json_type_array))
+        return KU_SR_OK;
+    for (i = 0; i < json_object_array_length(refs); i++) {
+        json_object *ref = json_object_array_get_idx(refs, i), *sub = NULL;
+        const char *name = member(ref, "name"), *subject = member(ref, "subject");
+        const char *version = member(ref, "version");
+        ku_sr_ref_t *file;
+        ku_sr_status_t st;
+
+        if (!name || !subject || !version) {
+            *error = "a reference in the schema registry's answer lacks name, subject or version";
+            return KU_SR_BROKEN;
+        }
+        if (has_file(files, name))
+            continue;
+        if (depth >= KU_SR_MAX_REF_DEPTH || files->nelts >= KU_SR_MAX_REFS) {
+            *error = apr_psprintf(p, "the schema's references go deeper than %d or number more "
+                                  "than %d", KU_SR_MAX_REF_DEPTH, KU_SR_MAX_REFS);
+            return KU_SR_BROKEN;
+        }
+        if ((st = get_version(p, conf, subject, version, &sub, error)) != KU_SR_OK) {
+            *error = apr_psprintf(p, "reference %s: %s", name, *error);
+            return st;
+        }
+        st = fetch_refs(p, conf, sub, depth + 1, files, error);
+        file = apr_array_push(files);
+        file->name = apr_pstrdup(p, name);
+        file->schema = apr_pstrdup(p, member(sub, "schema"));
+        json_object_put(sub);
+        if (st != KU_SR_OK)
+            return st;
+    }
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t parse_protobuf(apr_pool_t *p, held_t *h, const apr_array_header_t *files,
+                                     const char *message, const char **error)
+{
+    ku_pb_file_t *pb = apr_pcalloc(p, sizeof(*pb) * (files->nelts + 1));
+    char why[512];
+    int i;
+
+    for (i = 0; i < files->nelts; i++) {
+        pb[i].name = APR_ARRAY_IDX(files, i, ku_sr_ref_t).name;
+        pb[i].text = APR_ARRAY_IDX(files, i, ku_sr_ref_t).schema;
+    }
+    if (!(h->s.pb = ku_pb_schema_parse(h->s.schema, pb, files->nelts, message, why,
+                                       sizeof(why)))) {
+        *error = apr_psprintf(p, "Protobuf schema id %d: %s", h->s.id, why);
         return KU_SR_BROKEN;
+    }
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t parse_avro(apr_pool_t *p, held_t *h, const apr_array_header_t *files,
+                                 const char **error)
+{
+    const char *text = h->s.schema;
+
+    if (files->nelts
+        && !(text = ku_avro_inline_refs(p, text, (const ku_sr_ref_t *)files->elts,
+                                        files->nelts, error)))
+        return KU_SR_BROKEN;
+    return (h->s.avro = ku_avro_schema_parse(text, error, p)) ? KU_SR_OK : KU_SR_BROKEN;
+}
+
+/* Turns the registry's answer (and its references) into a held schema. */
+static ku_sr_status_t parse_answer(apr_pool_t *p, const ku_sr_conf_t *conf, json_object *doc,
+                                   const char *message, held_t **out, const char **error)
+{
+    const char *type = member(doc, "schemaType");
+    apr_array_header_t *files = apr_array_make(p, 4, sizeof(ku_sr_ref_t));
+    ku_sr_status_t st = KU_SR_OK;
+    char why[512];
+    held_t *h;
+
+    if (type && strcmp(type, "AVRO") && strcmp(type, "JSON") && strcmp(type, "PROTOBUF")) {
+        *error = apr_psprintf(p, "schema type %s is not supported (AVRO, JSON and PROTOBUF are)",
+                              type);
+        return KU_SR_BROKEN;
+    }
+    if (message && (!type || strcmp(type, "PROTOBUF"))) {
+        *error = apr_psprintf(p, "message=%s is for PROTOBUF subjects; this one is %s", message,
+                              type ? type : "AVRO");
+        return KU_SR_BROKEN;
+    }
+    /* JSON Schema references are not resolved (README: JSON Schema). */
+    if ((!type || strcmp(type, "JSON"))
+        && (st = fetch_refs(p, conf, doc, 0, files, error)) != KU_SR_OK)
+        return st;
+    h = calloc(1, sizeof(*h));
+    h->refs = 1;
+    h->s.id = json_object_get_int(json_object_object_get(doc, "id"));
+    h->s.schema = strdup(member(doc, "schema"));
+    h->s.is_avro = !type || !strcmp(type, "AVRO");
+    h->s.is_protobuf = type && !strcmp(type, "PROTOBUF");
+    if (h->s.is_protobuf)
+        st = parse_protobuf(p, h, files, message, error);
+    else if (h->s.is_avro)
+        st = parse_avro(p, h, files, error);
+    else if (!(h->s.json = ku_js_compile(h->s.schema, why, sizeof(why)))) {
+        *error = apr_psprintf(p, "JSON Schema id %d: %s", h->s.id, why);
+        st = KU_SR_BROKEN;
+    }
+    if (st != KU_SR_OK) {
+        held_release(h);
+        return st;
     }
     *out = h;
     return KU_SR_OK;
 }
 
-/* Turns the registry's answer into a held schema. An answer by id has no
- * "id": id is then the one asked. */
-static ku_sr_status_t parse_answer(apr_pool_t *p, const char *text, int id_asked,
-                                   held_t **out, const char **error)
+static ku_sr_status_t fetch_version(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                    const ku_ask_t *ask, held_t **out, const char **error)
 {
-    json_object *doc = json_tokener_parse(text), *id, *schema, *type;
-    const char *type_name = "AVRO";
-    ku_sr_status_t st;
-    int has_id = json_object_object_get_ex(doc, "id", &id)
-                 && json_object_is_type(id, json_type_int);
+    json_object *doc = NULL;
+    ku_sr_status_t st = get_version(p, conf, ask->subject, ask->version, &doc, error);
 
-    if ((!has_id && id_asked < 0) || !json_object_object_get_ex(doc, "schema", &schema)
-        || !json_object_is_type(schema, json_type_string)) {
-        json_object_put(doc);
-        *error = "the schema registry's answer has no id and schema";
-        return KU_SR_UNAVAILABLE;
-    }
-    if (json_object_object_get_ex(doc, "schemaType", &type))
-        type_name = json_object_get_string(type);
-    if (strcmp(type_name, "AVRO") && strcmp(type_name, "JSON")) {
-        *error = apr_psprintf(p, "schema type %s is not supported (AVRO and JSON are)",
-                              type_name);
-        json_object_put(doc);
+    if (st != KU_SR_OK)
+        return st;
+    st = parse_answer(p, conf, doc, ask->message, out, error);
+    json_object_put(doc);
+    return st;
+}
+
+/* The statuses every other ask shares: credentials refused, other errors. */
+static ku_sr_status_t answer_status(apr_pool_t *p, const ku_sr_conf_t *conf, long code,
+                                    const body_t *body, const char **error)
+{
+    if (code == 401 || code == 403) {
+        *error = apr_psprintf(p, "schema registry %s refused the credentials (HTTP %ld)",
+                              conf->url, code);
         return KU_SR_BROKEN;
     }
-    st = make_held(p, has_id ? json_object_get_int(id) : id_asked, !strcmp(type_name, "AVRO"),
-                   json_object_get_string(schema), out, error);
+    if (code != 200 || !body->data) {
+        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
+        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
+    }
+    return KU_SR_OK;
+}
+
+/* GET /schemas/ids/N: the answer has no "id"; the one asked is added. */
+static ku_sr_status_t fetch_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id, held_t **out,
+                               const char **error)
+{
+    const char *url = apr_psprintf(p, "%s/schemas/ids/%d", conf->url, id);
+    body_t body = { 0 };
+    long code = 0;
+    ku_sr_status_t st;
+    json_object *doc, *schema;
+
+    if ((st = http_get(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
+        return st;
+    if (code == 404) {
+        *error = apr_psprintf(p, "Schema %d not found", id);
+        return KU_SR_INVALID;
+    }
+    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
+        return st;
+    doc = json_tokener_parse(body.data);
+    if (!json_object_object_get_ex(doc, "schema", &schema)
+        || !json_object_is_type(schema, json_type_string)) {
+        json_object_put(doc);
+        *error = "the schema registry's answer has no schema";
+        return KU_SR_UNAVAILABLE;
+    }
+    json_object_object_add(doc, "id", json_object_new_int(id));
+    st = parse_answer(p, conf, doc, NULL, out, error);
     json_object_put(doc);
     return st;
 }
@@ -262,75 +449,16 @@ static const char *registry_message(apr_pool_t *p, const char *text)
     return out;
 }
 
-/* The statuses every ask shares: credentials refused, other errors. */
-static ku_sr_status_t answer_status(apr_pool_t *p, const ku_sr_conf_t *conf, long code,
-                                    const body_t *body, const char **error)
-{
-    if (code == 401 || code == 403) {
-        *error = apr_psprintf(p, "schema registry %s refused the credentials (HTTP %ld)",
-                              conf->url, code);
-        return KU_SR_BROKEN;
-    }
-    if (code != 200 || !body->data) {
-        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
-        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
-    }
-    return KU_SR_OK;
-}
-
-static ku_sr_status_t fetch_version(apr_pool_t *p, const ku_sr_conf_t *conf,
-                                    const char *subject, const char *version, held_t **out,
-                                    const char **error)
-{
-    char *escaped = curl_easy_escape(NULL, subject, 0);
-    const char *url = apr_psprintf(p, "%s/subjects/%s/versions/%s", conf->url,
-                                   escaped ? escaped : "", version);
-    body_t body = { 0 };
-    long code = 0;
-    ku_sr_status_t st;
-
-    curl_free(escaped);
-    if ((st = http_get(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
-        return st;
-    if (code == 404) {
-        *error = apr_psprintf(p, "schema registry %s has no subject '%s' version '%s'",
-                              conf->url, subject, version);
-        return KU_SR_UNAVAILABLE;
-    }
-    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
-        return st;
-    return parse_answer(p, body.data, -1, out, error);
-}
-
-static ku_sr_status_t fetch_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id, held_t **out,
-                               const char **error)
-{
-    const char *url = apr_psprintf(p, "%s/schemas/ids/%d", conf->url, id);
-    body_t body = { 0 };
-    long code = 0;
-    ku_sr_status_t st;
-
-    if ((st = http_get(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
-        return st;
-    if (code == 404) {
-        *error = apr_psprintf(p, "Schema %d not found", id);
-        return KU_SR_INVALID;
-    }
-    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
-        return st;
-    return parse_answer(p, body.data, id, out, error);
-}
-
-/* Parsed here first (a schema we cannot encode with is never registered),
- * then registered; the registry's 409 (incompatible) and 422 (invalid) are
- * the client's. */
+/* An inline schema (no references) parsed here first, so one we cannot
+ * encode with is never registered; then registered. The registry's 409
+ * (incompatible) and 422 (invalid) are the client's. */
 static ku_sr_status_t fetch_register(apr_pool_t *p, const ku_sr_conf_t *conf,
                                      const ku_ask_t *ask, held_t **out, const char **error)
 {
     char *escaped = curl_easy_escape(NULL, ask->subject, 0);
     const char *url = apr_psprintf(p, "%s/subjects/%s/versions", conf->url,
                                    escaped ? escaped : "");
-    json_object *req = json_object_new_object(), *doc, *id;
+    json_object *req = json_object_new_object(), *doc = NULL, *id;
     const char *post;
     body_t body = { 0 };
     long code = 0;
@@ -338,14 +466,14 @@ static ku_sr_status_t fetch_register(apr_pool_t *p, const ku_sr_conf_t *conf,
     held_t *h = NULL;
 
     curl_free(escaped);
-    if (make_held(p, 0, !strcmp(ask->type, "AVRO"), ask->schema, &h, error) != KU_SR_OK) {
-        json_object_put(req);
-        return KU_SR_INVALID;
-    }
     json_object_object_add(req, "schema", json_object_new_string(ask->schema));
     json_object_object_add(req, "schemaType", json_object_new_string(ask->type));
     post = apr_pstrdup(p, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+    json_object_object_add(req, "id", json_object_new_int(0));
+    st = parse_answer(p, conf, req, NULL, &h, error);
     json_object_put(req);
+    if (st != KU_SR_OK)
+        return KU_SR_INVALID;
     st = http_get(p, conf, url, post, &body, &code, error);
     if (st == KU_SR_OK && (code == 409 || code == 422)) {
         *error = registry_message(p, body.data);
@@ -353,8 +481,8 @@ static ku_sr_status_t fetch_register(apr_pool_t *p, const ku_sr_conf_t *conf,
     }
     else if (st == KU_SR_OK)
         st = answer_status(p, conf, code, &body, error);
-    doc = st == KU_SR_OK ? json_tokener_parse(body.data) : NULL;
-    if (st == KU_SR_OK && (!json_object_object_get_ex(doc, "id", &id)
+    if (st == KU_SR_OK && (!json_object_object_get_ex(doc = json_tokener_parse(body.data), "id",
+                                                      &id)
                            || !json_object_is_type(id, json_type_int))) {
         *error = "the schema registry's answer has no id";
         st = KU_SR_UNAVAILABLE;
@@ -377,7 +505,7 @@ static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const ku_as
         return fetch_id(p, conf, ask->id, out, error);
     if (ask->kind == KU_ASK_REGISTER)
         return fetch_register(p, conf, ask, out, error);
-    return fetch_version(p, conf, ask->subject, ask->version, out, error);
+    return fetch_version(p, conf, ask, out, error);
 }
 
 /* --- the cache ------------------------------------------------------------------ */
@@ -487,20 +615,21 @@ static ku_sr_status_t lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char
 }
 
 ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, const ku_sr_schema_t **out,
-                            const char **error, const char **warning)
+                            const char *version, const char *message,
+                            const ku_sr_schema_t **out, const char **error,
+                            const char **warning)
 {
-    ku_ask_t ask = { KU_ASK_VERSION, subject, version, -1, NULL, NULL };
+    ku_ask_t ask = { KU_ASK_VERSION, subject, version, message, -1, NULL, NULL };
 
-    return lookup(p, conf, ku_sr_cache_key(p, conf, subject, version), &ask, out, error,
-                  warning);
+    return lookup(p, conf, ku_sr_cache_key(p, conf, subject, version, message), &ask, out,
+                  error, warning);
 }
 
 ku_sr_status_t ku_sr_lookup_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id,
                                const ku_sr_schema_t **out, const char **error,
                                const char **warning)
 {
-    ku_ask_t ask = { KU_ASK_ID, NULL, NULL, id, NULL, NULL };
+    ku_ask_t ask = { KU_ASK_ID, NULL, NULL, NULL, id, NULL, NULL };
 
     return lookup(p, conf, ku_sr_cache_key_id(p, conf, id), &ask, out, error, warning);
 }
@@ -510,7 +639,7 @@ ku_sr_status_t ku_sr_register(apr_pool_t *p, const ku_sr_conf_t *conf, const cha
                               const ku_sr_schema_t **out, const char **error,
                               const char **warning)
 {
-    ku_ask_t ask = { KU_ASK_REGISTER, subject, NULL, -1, type, schema };
+    ku_ask_t ask = { KU_ASK_REGISTER, subject, NULL, NULL, -1, type, schema };
 
     return lookup(p, conf, ku_sr_cache_key_registered(p, conf, subject, type, schema), &ask,
                   out, error, warning);

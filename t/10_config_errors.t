@@ -337,6 +337,12 @@ for my $dir (qw(KafkaUpstreamValueSchema KafkaUpstreamKeySchema)) {
         fails "$dir s $version", location("$dir s $version"),
             qr/^\Q$dir: invalid version '$version': a number from 1, or latest\E$/m;
     }
+    for my $message ('message=', 'message=.a', 'message=a..b', 'message=a.', 'message=a-b') {
+        fails "$dir s latest $message", location("$dir s latest $message"),
+            qr/^\Q$dir: '$message' is no Protobuf message name (pkg.Name)\E$/m;
+    }
+    fails "$dir s 1 msg=a", location("$dir s 1 msg=a"),
+        qr/^\Q$dir: 'msg=a': the third argument is message=pkg.Name\E$/m;
     fails "$dir without the registry", complete("$dir s"),
         qr/KU00010: \QKafkaUpstreamValueSchema and KafkaUpstreamKeySchema need KafkaUpstreamSchemaRegistry\E/m;
 }
@@ -381,6 +387,9 @@ passes 'every schema directive', complete(@registry, 'KafkaUpstreamSchemaRegistr
     'KafkaUpstreamSchemaRegistrySSLVerify Off', 'KafkaUpstreamSchemaRegistryAuth basic ku env:KU_TEST_PASSWORD',
     'KafkaUpstreamValueSchema orders-value 3', 'KafkaUpstreamKeySchema orders-key latest',
     'KafkaUpstreamSchemaPayload simple_json');
+passes 'message= with and without a version', complete(@registry,
+    'KafkaUpstreamValueSchema orders-value 2 message=shop.v1.Order_2',
+    'KafkaUpstreamKeySchema orders-key message=Key');
 passes 'KafkaUpstreamSchemaRegistryAuth none', complete(@registry, 'KafkaUpstreamSchemaRegistryAuth none',
     'KafkaUpstreamValueSchema orders-value');
 

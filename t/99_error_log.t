@@ -86,6 +86,8 @@ my @allowed = (
     # keyword, a broken schema): t/60_schema_registry.t, whose subjects are
     # all named ku-sr-*.
     qr/KU00036: subject ku-sr-\S+ version \S+ cannot be used: /,
+    # A message= the PROTOBUF schema lacks: t/61_protobuf.t.
+    qr/KU00036: subject ku-pb-order-value version latest cannot be used: Protobuf schema id \d+: the schema has no message ku\.shop\.Nope/,
     # mpm_prefork, which has 3 processes in Apache::Test's configuration,
     # when the load and fault tests keep all of them busy (t/40_faults.t,
     # t/43_spool.t, t/50_status.t's pinned keep-alive connection).

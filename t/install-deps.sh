@@ -14,10 +14,16 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     dpkg-dev zlib1g-dev libzstd-dev \
     libavro-dev libcurl4-openssl-dev libpcre2-dev json-schema-test-suite \
     libluajit2-5.1-dev lua-cjson \
+    libprotobuf-dev libprotoc-dev protobuf-compiler \
+    python3-confluent-kafka python3-protobuf python3-requests \
     python3 python3-venv python3-h2 unzip debhelper lintian >/dev/null
 # KafkaUpstreamMessageLua: OpenResty's LuaJIT (libluajit2-5.1-dev, not
 # libluajit-5.1-dev, which conflicts with the libluajit2-5.1-2 the side by
 # side benchmark's nginx Lua module needs) and lua-cjson, linked.
+# Protobuf subjects: libprotobuf-dev and libprotoc-dev (the .proto parser);
+# protobuf-compiler's protoc decodes the records in t/61_protobuf.t, and so
+# does confluent-kafka's ProtobufDeserializer (python3-confluent-kafka,
+# python3-protobuf; its registry client imports requests).
 # The status page's tests: t/51_status_html.t drives Debian's Chromium with
 # Selenium, t/52_prometheus.t runs promtool and a Prometheus of its own on
 # loopback. The package's own service (port 9090, started at boot) is not

@@ -146,6 +146,10 @@ dynamic=$(readelf -d "$WORK/new.so")
 check "its .so needs no librdkafka" bash -c "! grep -q 'NEEDED.*rdkafka' <<<'$dynamic'"
 check "its .so has no RPATH or RUNPATH" bash -c "! grep -q 'RPATH\|RUNPATH' <<<'$dynamic'"
 check "its .so exports no librdkafka symbol" bash -c "! nm -D --defined-only '$WORK/new.so' | grep -q ' rd_kafka_'"
+# A symbol of STB_GNU_UNIQUE binding makes glibc keep the module loaded for
+# ever: the upgrade's graceful restart below would run the old one.
+check "its .so has no GNU_UNIQUE symbol (it can be unloaded)" \
+    bash -c "! readelf -sW --dyn-syms '$WORK/new.so' | grep -q ' UNIQUE '"
 
 # --- 3. install 0.1.0 -------------------------------------------------------------------
 { kafka fetch && servers start; } >"$WORK/servers.out" 2>"$WORK/servers.err" & servers_pid=$!

@@ -3,8 +3,10 @@
 # t/fuzz/run.sh [SECONDS] - builds the libFuzzer targets of the encoder
 # (fuzz_urlencoded, fuzz_multipart, fuzz_envelope, fuzz_json_text,
 # fuzz_query_arg, fuzz_rest_v2, fuzz_rest_v3, fuzz_avro_encode, fuzz_accept,
-# fuzz_cloudevents) and of the spool's segment files (fuzz_spool_segment) and
-# runs each for SECONDS
+# fuzz_cloudevents), of the spool's segment files (fuzz_spool_segment) and
+# of the Protobuf JSON mapping (fuzz_protobuf: protobuf_encode.cc, built
+# with clang++ and linked with libprotobuf; left out with a note when
+# libprotobuf-dev is missing) and runs each for SECONDS
 # (default 20) from a scratch copy of the seed corpus in t/fuzz/corpus/.
 #
 # Everything is written under ${KU_FUZZ_DIR:-/tmp/ku-fuzz-$USER} (binaries,
@@ -19,7 +21,7 @@
 # Environment:
 #   KU_FUZZ_DIR        work directory (must lie outside the source tree)
 #   KU_FUZZ_TARGETS    targets to run (default "urlencoded multipart envelope json_text
-#                      query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents")
+#                      query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents protobuf")
 #   KU_FUZZ_PARALLEL   1: run the targets at the same time (default: one by one)
 #   KU_FUZZ_MAX_LEN    override every target's -max_len
 #   CC                 compiler (default clang; needs libFuzzer, i.e.
@@ -36,8 +38,13 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 top=$(cd "$here/../.." && pwd -P)
 user=${USER:-$(id -un)}
 dir=${KU_FUZZ_DIR:-/tmp/ku-fuzz-$user}
-targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents}
+targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents protobuf}
 CC=${CC:-clang}
+CXX=${CXX:-clang++}
+if [ -z "${KU_FUZZ_TARGETS:-}" ] && ! pkg-config --exists protobuf; then
+    echo "fuzz_protobuf: left out (no libprotobuf-dev: the module is built without Protobuf too)"
+    targets=${targets% protobuf}
+fi
 
 dir=$(realpath -m "$dir")
 case "$dir/" in
@@ -68,8 +75,33 @@ failed=0
 declare -A built
 
 echo "fuzz: work directory $dir, $secs s per target"
+# fuzz_protobuf: the C++ file with the sanitizers (not the fuzzer's
+# main), then the C harness (-x c) linked with it and libprotobuf by
+# clang++, which brings UBSan's C++ runtime.
+build_protobuf() {
+    local bin=$1
+    # shellcheck disable=SC2086
+    $CXX -g -O1 -fno-omit-frame-pointer -Wall -Wextra -fsanitize=fuzzer-no-link,address,undefined \
+        -fno-sanitize-recover=undefined -I"$top" $(apr-1-config --cppflags) \
+        -I"$(apr-1-config --includedir)" $(pkg-config --cflags protobuf) \
+        -c "$top/protobuf_encode.cc" -o "$dir/protobuf_encode.o" &&
+        $CXX $cflags $cppflags -x c "$here/fuzz_protobuf.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" \
+            "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" \
+            -x none "$dir/protobuf_encode.o" -o "$bin" $libs $(pkg-config --libs protobuf)
+}
+
 for t in $targets; do
     bin=$dir/fuzz_$t
+    if [ "$t" = protobuf ]; then
+        if build_protobuf "$bin" >"$dir/$t.build.log" 2>&1; then
+            built[$t]=1
+        else
+            echo "fuzz_$t: FAILED to build (log $dir/$t.build.log)"
+            sed -n '1,30s/^/    | /p' "$dir/$t.build.log"
+            failed=$((failed + 1))
+        fi
+        continue
+    fi
     # shellcheck disable=SC2086
     if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" "$top/cloudevents.c" "$top/trace_context.c" -o "$bin" $libs \
         >"$dir/$t.build.log" 2>&1; then

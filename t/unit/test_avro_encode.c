@@ -112,6 +112,13 @@ int main(void)
     expect("bad enum symbol", "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}",
            KU_AVRO_JSON, "\"C\"", NULL, 0, "$: 'C' is no symbol");
     expect("not JSON", "\"int\"", KU_AVRO_JSON, "1 2", NULL, 0, "$: the body is not one");
+    /* a: Inner{x 1} = 02; b: branch 1 (02), Inner{x 2} = 04 */
+    expect("a union branch naming a type defined before (a link)",
+           "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n\",\"fields\":["
+           "{\"name\":\"a\",\"type\":{\"type\":\"record\",\"name\":\"Inner\","
+           "\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}},"
+           "{\"name\":\"b\",\"type\":[\"null\",\"Inner\"]}]}",
+           KU_AVRO_JSON, "{\"a\":{\"x\":1},\"b\":{\"n.Inner\":{\"x\":2}}}", "\x02\x02\x04", 3, NULL);
 
     /* Field defaults (README: Schema Registry): a field the JSON lacks is
      * written with the schema's default, in Avro's JSON form for defaults

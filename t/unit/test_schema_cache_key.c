@@ -19,8 +19,8 @@ static const ku_sr_conf_t base = {
 static int differs(apr_pool_t *p, const ku_sr_conf_t *other, const char *subject,
                    const char *version)
 {
-    return strcmp(ku_sr_cache_key(p, &base, "orders-value", "latest"),
-                  ku_sr_cache_key(p, other, subject, version)) != 0;
+    return strcmp(ku_sr_cache_key(p, &base, "orders-value", "latest", NULL),
+                  ku_sr_cache_key(p, other, subject, version, NULL)) != 0;
 }
 
 static void test_each_setting(apr_pool_t *p)
@@ -67,16 +67,22 @@ static void test_no_ambiguity(apr_pool_t *p)
     ku_sr_conf_t a = base, b = base;
 
     CHECK("subject 'a' version '1;' vs subject 'a;' version '1'",
-          strcmp(ku_sr_cache_key(p, &base, "a", "1;"), ku_sr_cache_key(p, &base, "a;", "1")) != 0);
+          strcmp(ku_sr_cache_key(p, &base, "a", "1;", NULL), ku_sr_cache_key(p, &base, "a;", "1", NULL)) != 0);
+    CHECK("message pkg.A vs the first message",
+          strcmp(ku_sr_cache_key(p, &base, "a", "1", "pkg.A"),
+                 ku_sr_cache_key(p, &base, "a", "1", NULL)) != 0);
+    CHECK("message pkg.A vs pkg.B",
+          strcmp(ku_sr_cache_key(p, &base, "a", "1", "pkg.A"),
+                 ku_sr_cache_key(p, &base, "a", "1", "pkg.B")) != 0);
     a.user = "";
     b.user = NULL;
-    CHECK("an empty user vs none", strcmp(ku_sr_cache_key(p, &a, "x", "1"),
-                                          ku_sr_cache_key(p, &b, "x", "1")) != 0);
+    CHECK("an empty user vs none", strcmp(ku_sr_cache_key(p, &a, "x", "1", NULL),
+                                          ku_sr_cache_key(p, &b, "x", "1", NULL)) != 0);
 }
 
 static void test_no_secret(apr_pool_t *p)
 {
-    const char *key = ku_sr_cache_key(p, &base, "orders-value", "latest");
+    const char *key = ku_sr_cache_key(p, &base, "orders-value", "latest", NULL);
 
     CHECK("the password is not in the key", strstr(key, "s3cret") == NULL);
     CHECK("no header value is in the key", strstr(key, "k3y-value") == NULL
@@ -100,7 +106,7 @@ static void test_id_and_registered(apr_pool_t *p)
     CHECK("id: another password, another key",
           strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key_id(p, &other, 7)) != 0);
     CHECK("id vs subject/version: other keys",
-          strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key(p, &base, "id 7", "")) != 0);
+          strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key(p, &base, "id 7", "", NULL)) != 0);
     CHECK("registered: another text, another key",
           strcmp(ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "\"int\""),
                  ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "\"long\"")) != 0);
