@@ -297,7 +297,10 @@ sub decoded_value {
     ok t_cmp(end_offset($topic, 0), $before + 2, 'AVRO batch: the bad entry not produced');
 
     # JSONSCHEMA inline, registered under the TopicNameStrategy's subject.
-    my $js = json->encode({ type => 'object', properties => { n => { type => 'integer' } }, required => [ 'n' ] });
+    # Not t/25_rest_v2.t's text: the server may still hold that one's
+    # registration, made before the subject was deleted above.
+    my $js = json->encode({ title => 'v3', type => 'object', properties => { n => { type => 'integer' } },
+                            required => [ 'n' ] });
     $before = end_offset($topic, 1);
     $res = post($sr_records, json->encode({ partition_id => 1,
         value => { type => 'JSONSCHEMA', schema => $js, data => { n => 9 } } }));
