@@ -19,6 +19,7 @@
 #include "rest_v2.h"
 #include "request.h"
 #include "rest_v2_parse.h"
+#include "rest_v2_schema.h"
 #include "spool.h"
 #include "status.h"
 #include "urlencoded.h"
@@ -32,6 +33,8 @@ typedef struct {
     request_rec *r;
     const ku_dir_conf_t *conf;
     const char *answer_type;    /* the media type the client accepts */
+    int key_schema_id;          /* the schemas used, for the answer; -1: none */
+    int value_schema_id;
 } ku_v2_req_t;
 
 /* --- answers ----------------------------------------------------------------- */
@@ -165,8 +168,10 @@ static int send_offsets(ku_v2_req_t *q, const ku_record_t *records, int n, int s
     for (i = 0; i < n; i++)
         json_object_array_add(offsets, offset_entry(&records[i], &outcome[i], sync));
     json_object_object_add(answer, "offsets", offsets);
-    json_object_object_add(answer, "key_schema_id", NULL);
-    json_object_object_add(answer, "value_schema_id", NULL);
+    json_object_object_add(answer, "key_schema_id", q->key_schema_id >= 0
+                           ? json_object_new_int(q->key_schema_id) : NULL);
+    json_object_object_add(answer, "value_schema_id", q->value_schema_id >= 0
+                           ? json_object_new_int(q->value_schema_id) : NULL);
     return send_json(q, HTTP_OK, answer);
 }
 
@@ -275,9 +280,10 @@ static int produce(ku_v2_req_t *q, ku_record_t *records, int n, int sync)
 
 int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
 {
-    ku_v2_req_t q = { r, conf, "application/vnd.kafka.v2+json" };
+    ku_v2_req_t q = { r, conf, "application/vnd.kafka.v2+json", -1, -1 };
     const char *topic, *body;
     apr_array_header_t *parsed;
+    ku_v2_schemas_t schemas;
     ku_v2_format_t format;
     ku_v2_error_t err;
     int32_t partition;
@@ -305,7 +311,9 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
         return refuse(&q, status, status, status == HTTP_BAD_REQUEST
                       ? "request body could not be read" : "request body too large");
     if (ku_v2_parse_body(r->pool, body, len, format, ku_conf_num(conf, KU_NUM_MAX_RECORDS),
-                         partition, &parsed, &err))
+                         partition, &parsed, &schemas, &err)
+        || ku_v2_apply_schemas(r, conf, topic, format, &schemas, parsed, &q.key_schema_id,
+                               &q.value_schema_id, &err))
         return send_error(&q, &err, reason_of(err.status));
     return produce(&q, to_records(r->pool, topic, parsed), parsed->nelts, !async);
 }

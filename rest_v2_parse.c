@@ -102,9 +102,9 @@ int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_e
         { "application/vnd.kafka.json.v2+json", KU_V2_JSON },
         { "application/vnd.kafka.text.v2+json", KU_V2_TEXT },
         { "application/json", KU_V2_JSON },
-        /* The embedded formats that need a schema registry: */
-        { "application/vnd.kafka.avro.v2+json", -1 },
-        { "application/vnd.kafka.jsonschema.v2+json", -1 },
+        { "application/vnd.kafka.avro.v2+json", KU_V2_AVRO },
+        { "application/vnd.kafka.jsonschema.v2+json", KU_V2_JSONSCHEMA },
+        /* Protobuf needs a schema compiler we do not have: */
         { "application/vnd.kafka.protobuf.v2+json", -1 },
     };
     char buf[64];
@@ -126,9 +126,8 @@ int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_e
         if (strcmp(buf, types[i].type))
             continue;
         if (types[i].format < 0)
-            return refuse(err, 415, 415, "embedded formats with schemas (avro, "
-                          "jsonschema, protobuf) are not supported yet: binary, json "
-                          "or text is");
+            return refuse(err, 415, 415, "the protobuf embedded format is not supported "
+                          "yet: binary, json, text, avro or jsonschema is");
         *format = (ku_v2_format_t)types[i].format;
         return 0;
     }
@@ -235,7 +234,7 @@ static int embedded(apr_pool_t *p, json_object *o, ku_v2_format_t format, const 
     *len = 0;
     if (!o)
         return 0;
-    if (format == KU_V2_JSON) {
+    if (format == KU_V2_JSON || KU_V2_HAS_SCHEMA(format)) {
         const char *text = json_object_to_json_string_ext(
             o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
@@ -366,6 +365,64 @@ json_object *ku_v2_parse_json(const char *body, size_t len)
     return o;
 }
 
+/* A schema id beside the records: a whole number from 0 (null: none). */
+static int schema_id(apr_pool_t *p, json_object *root, const char *name, int *id,
+                     ku_v2_error_t *err)
+{
+    json_object *o;
+    int64_t v;
+
+    *id = -1;
+    if (!json_object_object_get_ex(root, name, &o) || !o)
+        return 0;
+    if (whole_number(o, 0, INT32_MAX, &v))
+        return refuse(err, 422, 42205, apr_psprintf(p, "Invalid schema: %s: a whole number "
+                                                    "from 0 is expected", name));
+    *id = (int)v;
+    return 0;
+}
+
+/* An inline schema beside the records: its text (null: none). */
+static int schema_text(apr_pool_t *p, json_object *root, const char *name, const char **text,
+                       ku_v2_error_t *err)
+{
+    json_object *o;
+
+    *text = NULL;
+    if (!json_object_object_get_ex(root, name, &o) || !o)
+        return 0;
+    if (!json_object_is_type(o, json_type_string) || !json_object_get_string_len(o)
+        || strlen(json_object_get_string(o)) != (size_t)json_object_get_string_len(o))
+        return refuse(err, 422, 42205, apr_psprintf(p, "Invalid schema: %s: the schema's "
+                                                    "text is expected", name));
+    *text = apr_pstrdup(p, json_object_get_string(o));
+    return 0;
+}
+
+/* The schema fields, and the peers' check that every key and value has a
+ * schema (the id wins when a body gives both, as the peers take it). */
+static int parse_schemas(apr_pool_t *p, json_object *root, const apr_array_header_t *records,
+                         ku_v2_schemas_t *s, ku_v2_error_t *err)
+{
+    int i, keys = 0, values = 0;
+
+    if (schema_id(p, root, "key_schema_id", &s->key_id, err)
+        || schema_id(p, root, "value_schema_id", &s->value_id, err)
+        || schema_text(p, root, "key_schema", &s->key_schema, err)
+        || schema_text(p, root, "value_schema", &s->value_schema, err))
+        return err->status;
+    for (i = 0; i < records->nelts; i++) {
+        keys |= APR_ARRAY_IDX(records, i, ku_v2_record_t).key != NULL;
+        values |= APR_ARRAY_IDX(records, i, ku_v2_record_t).value != NULL;
+    }
+    if (keys && s->key_id < 0 && !s->key_schema)
+        return refuse(err, 422, 42201, "Request includes keys but does not include key schema");
+    if (values && s->value_id < 0 && !s->value_schema)
+        return refuse(err, 422, 42202, "Request includes values but does not include value "
+                      "schema");
+    return 0;
+}
+
 static int parse_records(apr_pool_t *p, json_object *root, ku_v2_format_t format,
                          int max_records, int32_t partition, apr_array_header_t **records,
                          ku_v2_error_t *err)
@@ -398,14 +455,18 @@ static int parse_records(apr_pool_t *p, json_object *root, ku_v2_format_t format
 
 int ku_v2_parse_body(apr_pool_t *p, const char *body, size_t len, ku_v2_format_t format,
                      int max_records, int32_t partition, apr_array_header_t **records,
-                     ku_v2_error_t *err)
+                     ku_v2_schemas_t *schemas, ku_v2_error_t *err)
 {
     json_object *root = ku_v2_parse_json(body, len);
+    ku_v2_schemas_t none = { -1, -1, NULL, NULL };
     int status;
 
+    *schemas = none;
     if (!root)
         return refuse(err, 400, 400, "the body is not JSON");
     status = parse_records(p, root, format, max_records, partition, records, err);
+    if (!status && KU_V2_HAS_SCHEMA(format))
+        status = parse_schemas(p, root, *records, schemas, err);
     json_object_put(root);
     return status;
 }

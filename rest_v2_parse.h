@@ -15,8 +15,22 @@
 typedef enum {
     KU_V2_BINARY,   /* base64 strings */
     KU_V2_JSON,     /* any JSON value, produced as its compact text */
-    KU_V2_TEXT      /* Strimzi's: a JSON string, produced as its UTF-8 bytes */
+    KU_V2_TEXT,     /* Strimzi's: a JSON string, produced as its UTF-8 bytes */
+    KU_V2_AVRO,     /* Avro's JSON encoding, written as Avro with a registry's schema */
+    KU_V2_JSONSCHEMA /* any JSON value, validated against a registry's JSON Schema */
 } ku_v2_format_t;
+
+/* Whether a format's keys and values go through a schema. */
+#define KU_V2_HAS_SCHEMA(f) ((f) == KU_V2_AVRO || (f) == KU_V2_JSONSCHEMA)
+
+/* The schemas a body names beside its records (avro and jsonschema only):
+ * an id (-1: none) or an inline schema text (NULL: none). */
+typedef struct {
+    int key_id;
+    int value_id;
+    const char *key_schema;
+    const char *value_schema;
+} ku_v2_schemas_t;
 
 /* A refusal: the HTTP status, the peers' error_code and a safe message. */
 typedef struct {
@@ -52,19 +66,22 @@ int ku_v2_route(apr_pool_t *p, const char *path, const char **topic, int32_t *pa
 int ku_v2_topic_name_ok(const char *topic);
 
 /* The request's Content-Type: 0 and *format, or 415 (an unknown type, or
- * an embedded format that needs schemas: not supported yet). */
+ * protobuf: not supported yet). */
 int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_error_t *err);
 
 /* The answer's media type for this Accept header (NULL or absent: ours),
  * or NULL when the client accepts none of them (406). */
 const char *ku_v2_answer_type(apr_pool_t *p, const char *accept);
 
-/* The body: 0 and the records (ku_v2_record_t), or 400 (not JSON, code
- * 400), 422 (JSON, but not records: code 422), 413 (more than max_records,
- * code 413). partition >= 0: the route's, which a record may only repeat. */
+/* The body: 0 and the records (ku_v2_record_t) and *schemas, or 400 (not
+ * JSON, code 400), 422 (JSON, but not records: code 422; a schema field of
+ * the wrong type, 42205; a key without a key schema, 42201; a value
+ * without a value schema, 42202), 413 (more than max_records, code 413).
+ * partition >= 0: the route's, which a record may only repeat. With avro
+ * and jsonschema a key or value is its compact JSON text. */
 int ku_v2_parse_body(apr_pool_t *p, const char *body, size_t len, ku_v2_format_t format,
                      int max_records, int32_t partition, apr_array_header_t **records,
-                     ku_v2_error_t *err);
+                     ku_v2_schemas_t *schemas, ku_v2_error_t *err);
 
 /* Shared with the v3 dialect (rest_v3_parse.c): */
 

@@ -25,6 +25,7 @@
 #include "rest_v2.h"
 #include "rest_v3.h"
 #include "rest_v3_parse.h"
+#include "rest_v3_schema.h"
 #include "status.h"
 
 /* As the v2 dialect: the wait outlasts librdkafka's own timeout report. */
@@ -128,7 +129,7 @@ static ku_v2_error_t record_outcome(const ku_v3_req_t *q, const ku_record_t *rec
     return e;
 }
 
-static json_object *data_answer(const char *type, size_t size)
+static json_object *data_answer(const char *type, size_t size, int schema_id)
 {
     json_object *o;
 
@@ -136,6 +137,8 @@ static json_object *data_answer(const char *type, size_t size)
         return NULL;
     o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string(type));
+    if (schema_id >= 0)
+        json_object_object_add(o, "schema_id", json_object_new_int(schema_id));
     json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
     return o;
 }
@@ -152,8 +155,10 @@ static void add_delivery(json_object *o, const ku_v3_req_t *q, const ku_v3_recor
     json_object_object_add(o, "offset", json_object_new_int64(rec->result.offset));
     json_object_object_add(o, "timestamp", ts > 0 ? json_object_new_string(
                                                          ku_v3_format_time(p, ts)) : NULL);
-    json_object_object_add(o, "key", data_answer(in->key_type, in->rec.key_len));
-    json_object_object_add(o, "value", data_answer(in->value_type, in->rec.value_len));
+    json_object_object_add(o, "key", data_answer(in->key_type, in->rec.key_len,
+                                                 in->key_schema_id));
+    json_object_object_add(o, "value", data_answer(in->value_type, in->rec.value_len,
+                                                   in->value_schema_id));
 }
 
 static void log_failure(const ku_v3_req_t *q, const ku_v2_error_t *e)
@@ -237,8 +242,9 @@ static apr_status_t stream_record(ku_v3_req_t *q, json_object *o, apr_pool_t *p)
     ku_v2_error_t e;
     json_object *answer;
 
-    if (ku_v3_parse_record(p, o, 0, &in, &e)) {
-        ku_producer_count_rejected(q->kp, KU_REJECT_BAD_REQUEST);
+    if (ku_v3_parse_record(p, o, 0, &in, &e)
+        || ku_v3_apply_schemas(q->r, q->conf, q->topic, &in, &e)) {
+        ku_producer_count_rejected(q->kp, reason_of(e.status));
         return stream_error(q, &e, p);
     }
     to_record(p, q->topic, &in, &rec);
@@ -388,8 +394,10 @@ static int batch_records(ku_v3_req_t *q)
         return refuse(q, err.status, err.code, err.message);
     records = apr_pcalloc(r->pool, sizeof(*records) * (size_t)entries->nelts);
     for (i = 0; i < entries->nelts; i++) {
-        const ku_v3_record_t *e = &APR_ARRAY_IDX(entries, i, ku_v3_record_t);
+        ku_v3_record_t *e = &APR_ARRAY_IDX(entries, i, ku_v3_record_t);
 
+        if (!e->err.status)
+            ku_v3_apply_schemas(r, q->conf, q->topic, e, &e->err);
         if (!e->err.status)
             to_record(r->pool, q->topic, e, &records[n++]);
     }

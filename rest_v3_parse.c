@@ -160,11 +160,55 @@ const char *ku_v3_format_time(apr_pool_t *p, int64_t ms)
 
 /* --- one record ------------------------------------------------------------------ */
 
-/* A key or value object {type, data}: its bytes (NULL for null data) and type. */
+#define KU_V3_HAS_SCHEMA(t) (!strcmp((t), "AVRO") || !strcmp((t), "JSONSCHEMA"))
+
+/* One schema field of a key or value object. */
+static int schema_field(apr_pool_t *p, const char *what, const char *name, json_object *v,
+                        ku_v3_schema_ref_t *ref, ku_v2_error_t *err)
+{
+    int64_t n;
+
+    if (!v)
+        return 0;
+    if (!strcmp(name, "schema_id") || !strcmp(name, "schema_version")) {
+        errno = 0;
+        if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 0
+            || n > INT32_MAX || errno || (n == 0 && !strcmp(name, "schema_version")))
+            return refuse(err, 400, 400, apr_psprintf(p, "%s.%s: a whole number is expected",
+                                                      what, name));
+        *(!strcmp(name, "schema_id") ? &ref->id : &ref->version) = (int)n;
+        return 0;
+    }
+    if (!strcmp(name, "subject_name_strategy")) {
+        if (!json_object_is_type(v, json_type_string)
+            || strcmp(json_object_get_string(v), "TOPIC_NAME"))
+            return refuse(err, 400, 400, apr_psprintf(p, "%s.subject_name_strategy: only "
+                                                      "TOPIC_NAME is supported", what));
+        return 0;
+    }
+    if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v)
+        || strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+        return refuse(err, 400, 400, apr_psprintf(p, "%s.%s: a string is expected", what, name));
+    *(!strcmp(name, "subject") ? &ref->subject : &ref->schema)
+        = apr_pstrdup(p, json_object_get_string(v));
+    return 0;
+}
+
+static int is_schema_field(const char *name)
+{
+    return !strcmp(name, "schema") || !strcmp(name, "schema_id")
+        || !strcmp(name, "schema_version") || !strcmp(name, "subject")
+        || !strcmp(name, "subject_name_strategy");
+}
+
+/* A key or value object {type, data, schema fields}: its bytes (NULL for
+ * null data), type and schema. */
 static int record_data(apr_pool_t *p, json_object *o, const char *what, const char **type,
-                       const char **out, size_t *len, ku_v2_error_t *err)
+                       ku_v3_schema_ref_t *ref, const char **out, size_t *len,
+                       ku_v2_error_t *err)
 {
     json_object *data = NULL;
+    int schema_fields = 0;
 
     *type = "BINARY";
     *out = NULL;
@@ -179,27 +223,35 @@ static int record_data(apr_pool_t *p, json_object *o, const char *what, const ch
             if (!json_object_is_type(v, json_type_string))
                 return refuse(err, 400, 400, apr_psprintf(p, "%s.type: a string is expected",
                                                           what));
-            if (strcmp(t, "BINARY") && strcmp(t, "JSON") && strcmp(t, "STRING"))
+            if (strcmp(t, "BINARY") && strcmp(t, "JSON") && strcmp(t, "STRING")
+                && !KU_V3_HAS_SCHEMA(t))
                 return refuse(err, 400, 400, apr_psprintf(
-                    p, "%s.type: BINARY, JSON or STRING is supported (schemas are not yet)",
-                    what));
-            *type = !strcmp(t, "BINARY") ? "BINARY" : !strcmp(t, "JSON") ? "JSON" : "STRING";
+                    p, "%s.type: BINARY, JSON, STRING, AVRO or JSONSCHEMA is supported "
+                    "(PROTOBUF is not yet)", what));
+            *type = apr_pstrdup(p, t);
         }
         else if (!strcmp(name, "data"))
             data = v;
-        else if (!strcmp(name, "schema") || !strcmp(name, "schema_id")
-                 || !strcmp(name, "schema_version") || !strcmp(name, "subject")
-                 || !strcmp(name, "subject_name_strategy")) {
-            if (v)
-                return refuse(err, 400, 400, apr_psprintf(p, "%s.%s: schemas are not "
-                                                          "supported yet", what, name));
+        else if (is_schema_field(name)) {
+            if (schema_field(p, what, name, v, ref, err))
+                return err->status;
+            schema_fields += v != NULL;
         }
         else
             return refuse(err, 400, 400, apr_psprintf(p, "%s: unknown field '%s'", what, name));
     }
+    if (schema_fields && !KU_V3_HAS_SCHEMA(*type))
+        return refuse(err, 400, 400, apr_psprintf(p, "%s: schema fields need the type AVRO or "
+                                                  "JSONSCHEMA", what));
+    if (ref->id >= 0 && (ref->schema || ref->version))
+        return refuse(err, 400, 400, apr_psprintf(p, "%s: schema_id, schema_version and "
+                                                  "schema name one schema each", what));
+    if (ref->schema && ref->version)
+        return refuse(err, 400, 400, apr_psprintf(p, "%s: schema_version and schema name "
+                                                  "one schema each", what));
     if (!data)
         return 0;
-    if (!strcmp(*type, "JSON")) {
+    if (!strcmp(*type, "JSON") || KU_V3_HAS_SCHEMA(*type)) {
         const char *text = json_object_to_json_string_ext(
             data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
@@ -260,9 +312,10 @@ static int record_field(apr_pool_t *p, const char *name, json_object *v, int bat
     int64_t n;
 
     if (!strcmp(name, "key"))
-        return v ? record_data(p, v, "key", &r->key_type, &r->rec.key, &r->rec.key_len, err) : 0;
+        return v ? record_data(p, v, "key", &r->key_type, &r->key_schema, &r->rec.key,
+                               &r->rec.key_len, err) : 0;
     if (!strcmp(name, "value"))
-        return v ? record_data(p, v, "value", &r->value_type, &r->rec.value,
+        return v ? record_data(p, v, "value", &r->value_type, &r->value_schema, &r->rec.value,
                                &r->rec.value_len, err) : 0;
     if (!strcmp(name, "partition_id")) {
         errno = 0;
@@ -299,6 +352,8 @@ int ku_v3_parse_record(apr_pool_t *p, json_object *o, int batch, ku_v3_record_t 
 
     memset(rec, 0, sizeof(*rec));
     rec->rec.partition = -1;
+    rec->key_schema.id = rec->value_schema.id = -1;
+    rec->key_schema_id = rec->value_schema_id = -1;
     if (!json_object_is_type(o, json_type_object))
         return refuse(err, 400, 400, "a record is an object");
     json_object_object_foreach(o, name, value) {

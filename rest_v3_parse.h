@@ -31,13 +31,29 @@ typedef struct {
  * /v3 at all (the v2 routes may then answer it). */
 int ku_v3_route(apr_pool_t *p, const char *path, ku_v3_route_t *route, ku_v2_error_t *err);
 
+/* Which schema an AVRO or JSONSCHEMA key or value names: an id, a subject
+ * (NULL: the TopicNameStrategy's {topic}-key/-value) and version (0:
+ * latest), or an inline schema registered under the subject. */
+typedef struct {
+    int id;                     /* -1: none */
+    int version;                /* 0: latest */
+    const char *subject;
+    const char *schema;
+} ku_v3_schema_ref_t;
+
 /* One record as a v3 body gave it. The key's and value's type are
- * "BINARY", "JSON" or "STRING" (BINARY when the object names none), NULL
- * when the request had no key or value object. */
+ * "BINARY", "JSON", "STRING", "AVRO" or "JSONSCHEMA" (BINARY when the
+ * object names none), NULL when the request had no key or value object.
+ * With AVRO and JSONSCHEMA the bytes are the data's compact JSON text, to
+ * be written with the schema the ref names. */
 typedef struct {
     ku_v2_record_t rec;         /* bytes, partition (-1), timestamp (0), headers */
     const char *key_type;
     const char *value_type;
+    ku_v3_schema_ref_t key_schema;
+    ku_v3_schema_ref_t value_schema;
+    int key_schema_id;          /* the id used (the httpd side sets it); -1: none */
+    int value_schema_id;
     const char *id;             /* records:batch: the entry's id */
     ku_v2_error_t err;          /* records:batch: err.status != 0, this entry failed */
 } ku_v3_record_t;

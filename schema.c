@@ -17,7 +17,7 @@
 #include "schema.h"
 #include "schema_registry.h"
 
-static ku_sr_conf_t registry_conf(const ku_dir_conf_t *conf)
+ku_sr_conf_t ku_schema_registry_conf(const ku_dir_conf_t *conf)
 {
     const char *user = ku_conf_str(conf, KU_STR_SR_USER);
     ku_sr_conf_t c = {
@@ -115,18 +115,51 @@ static int status_of(ku_sr_status_t st)
     return st == KU_SR_UNAVAILABLE ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+int ku_schema_encode_with(apr_pool_t *p, const ku_sr_schema_t *schema, int is_key,
+                          int key_text, ku_avro_payload_t payload, const char *data,
+                          apr_size_t len, const char **out, apr_size_t *out_len,
+                          const char **error)
+{
+    char *bytes;
+    size_t n;
+
+    if (is_key && key_text)
+        data = key_as_json(p, data, len), len = strlen(data);
+    if (schema->is_protobuf)
+        return protobuf_framed(p, schema, is_key, data, len, out, out_len, error);
+    if (!schema->is_avro)
+        return json_framed(p, schema, is_key, data, len, out, out_len, error);
+    if (ku_avro_encode(p, schema->avro, schema->id, payload, data, len, &bytes, &n, error)) {
+        *error = apr_pstrcat(p, is_key ? "the key does not match its schema: "
+                                       : "the body does not match the schema: ",
+                             *error, NULL);
+        return HTTP_BAD_REQUEST;
+    }
+    *out = bytes;
+    *out_len = n;
+    return OK;
+}
+
+void ku_schema_log_warning(request_rec *r, ku_sr_status_t st, const char *what,
+                           const char *warning)
+{
+    if (warning && st == KU_SR_BROKEN)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00036: %s cannot be used: %s", what,
+                      warning);
+    else if (warning && st != KU_SR_INVALID)
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00035: %s: %s", what, warning);
+}
+
 int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, const char *data,
                      apr_size_t len, const char **out, apr_size_t *out_len, const char **error)
 {
     const char *subject = ku_conf_str(conf, is_key ? KU_STR_KEY_SUBJECT : KU_STR_VALUE_SUBJECT);
     const char *version = ku_conf_str(conf, is_key ? KU_STR_KEY_VERSION : KU_STR_VALUE_VERSION);
     const char *message = ku_conf_str(conf, is_key ? KU_STR_KEY_MESSAGE : KU_STR_VALUE_MESSAGE);
-    ku_sr_conf_t rc = registry_conf(conf);
+    ku_sr_conf_t rc = ku_schema_registry_conf(conf);
     const ku_sr_schema_t *schema;
     const char *warning = NULL, *why = NULL;
     ku_sr_status_t st;
-    char *bytes;
-    size_t n;
 
     *out = data;
     *out_len = len;
@@ -134,32 +167,14 @@ int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, cons
         return OK;
     st = ku_sr_lookup(r->pool, &rc, subject, version, message && *message ? message : NULL,
                       &schema, &why, &warning);
-    if (warning && st == KU_SR_BROKEN)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00036: subject %s version %s cannot "
-                      "be used: %s", subject, version, warning);
-    else if (warning)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00035: subject %s version %s: %s",
-                      subject, version, warning);
+    ku_schema_log_warning(r, st, apr_psprintf(r->pool, "subject %s version %s", subject,
+                                              version), warning);
     if (st != KU_SR_OK) {
         *error = why;
         return status_of(st);
     }
-    if (is_key)
-        data = key_as_json(r->pool, data, len), len = strlen(data);
-    if (schema->is_protobuf)
-        return protobuf_framed(r->pool, schema, is_key, data, len, out, out_len, error);
-    if (!schema->is_avro)
-        return json_framed(r->pool, schema, is_key, data, len, out, out_len, error);
-    if (ku_avro_encode(r->pool, schema->avro, schema->id,
-                       ku_conf_payload(conf) == KU_PAYLOAD_SIMPLE_JSON
-                           ? KU_AVRO_SIMPLE_JSON : KU_AVRO_JSON,
-                       data, len, &bytes, &n, error)) {
-        *error = apr_pstrcat(r->pool, is_key ? "the key does not match its schema: "
-                                             : "the body does not match the schema: ",
-                             *error, NULL);
-        return HTTP_BAD_REQUEST;
-    }
-    *out = bytes;
-    *out_len = n;
-    return OK;
+    return ku_schema_encode_with(r->pool, schema, is_key, 1,
+                                 ku_conf_payload(conf) == KU_PAYLOAD_SIMPLE_JSON
+                                     ? KU_AVRO_SIMPLE_JSON : KU_AVRO_JSON,
+                                 data, len, out, out_len, error);
 }

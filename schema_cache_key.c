@@ -46,14 +46,35 @@ const char *ku_sr_token_key(apr_pool_t *p, const ku_sr_conf_t *conf)
                        NULL);
 }
 
-const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, const char *message)
+/* Everything but what is asked: the settings a Location asks with. */
+static const char *settings(apr_pool_t *p, const ku_sr_conf_t *conf)
 {
     return apr_pstrcat(p, part(p, conf->url), part(p, conf->user),
                        part(p, secret_digest(p, conf->password)),
                        part(p, secret_digest(p, conf->headers)),
                        part(p, conf->cert_file), part(p, secret_digest(p, conf->key_pem)),
                        conf->ssl_verify ? "verify;" : "no-verify;", part(p, conf->ca_file),
-                       apr_psprintf(p, "ttl %d;", conf->ttl), ku_sr_token_key(p, conf),
-                       part(p, subject), part(p, version), part(p, message), NULL);
+                       apr_psprintf(p, "ttl %d;", conf->ttl), ku_sr_token_key(p, conf), NULL);
+}
+
+/* What is asked starts with a word of its own, so a subject/version, an
+ * id and a registration never spell the same key. */
+const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version, const char *message)
+{
+    return apr_pstrcat(p, settings(p, conf), "version;", part(p, subject), part(p, version),
+                       part(p, message), NULL);
+}
+
+const char *ku_sr_cache_key_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id)
+{
+    return apr_pstrcat(p, settings(p, conf), apr_psprintf(p, "id %d;", id), NULL);
+}
+
+const char *ku_sr_cache_key_registered(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                       const char *subject, const char *type,
+                                       const char *schema)
+{
+    return apr_pstrcat(p, settings(p, conf), "registered;", part(p, subject), part(p, type),
+                       part(p, secret_digest(p, schema)), NULL);
 }

@@ -21,5 +21,13 @@ const char *ku_sr_cache_key(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
  * client id, the secret as a SHA-256, the scopes, the audiences and the TLS
  * settings it is asked with. Part of ku_sr_cache_key. */
 const char *ku_sr_token_key(apr_pool_t *p, const ku_sr_conf_t *conf);
+/* The key of schema id's answer: the same settings, and the id. */
+const char *ku_sr_cache_key_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id);
+
+/* The key of a schema registered under subject: the same settings, the
+ * subject, the schema type and the schema text (as its SHA-256). */
+const char *ku_sr_cache_key_registered(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                       const char *subject, const char *type,
+                                       const char *schema);
 
 #endif

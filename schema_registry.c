@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* schema_registry.c: GET /subjects/S/versions/V from a Confluent-compatible
+/* schema_registry.c: GET /subjects/S/versions/V (and GET /schemas/ids/N,
+ * POST /subjects/S/versions for the REST dialects) from a Confluent-compatible
  * Schema Registry with libcurl, and the child's cache of the answers.
  *
  * The cache is one list per process, keyed by everything that decides
@@ -32,6 +33,22 @@
 #define KU_SR_RETRY_SECONDS 1
 #define KU_SR_CONNECT_TIMEOUT_MS 2000L
 #define KU_SR_TIMEOUT_MS 5000L
+/* Ids and inline schemas are the client's choice: past this many entries a
+ * child asks without caching, so no client can grow its memory. */
+#define KU_SR_MAX_ENTRIES 1000
+
+/* What one cache entry asks the registry. */
+typedef enum { KU_ASK_VERSION, KU_ASK_ID, KU_ASK_REGISTER } ku_ask_kind_t;
+
+typedef struct {
+    ku_ask_kind_t kind;
+    const char *subject;      /* VERSION, REGISTER */
+    const char *version;      /* VERSION */
+    const char *message;      /* VERSION: a PROTOBUF subject's message, or NULL */
+    int id;                   /* ID */
+    const char *type;         /* REGISTER: "AVRO" or "JSON" */
+    const char *schema;       /* REGISTER: the text */
+} ku_ask_t;
 
 typedef struct held {
     int refs;                 /* under the cache lock */
@@ -52,6 +69,7 @@ typedef struct entry {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static entry_t *cache;
+static int cache_entries;
 
 static void curl_init_once(void)
 {
@@ -119,14 +137,24 @@ static struct curl_slist *header_list(apr_pool_t *p, const char *headers)
     return list;
 }
 
-static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
-                               const char *bearer, body_t *body, long *code, const char **error)
+/* A GET, or a POST of post (JSON) when it is not NULL. */
+/* A GET, or a POST of post (a JSON text); with the bearer token when there
+ * is one, else basic auth when the Location has it. */
+static ku_sr_status_t http_call(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
+                                const char *bearer, const char *post, body_t *body,
+                                long *code, const char **error)
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = header_list(p, conf->headers);
+    struct curl_slist *with_type = NULL;
     CURLcode rc;
 
-    if (!curl || (conf->headers && !headers)) {
+    if (post && (!conf->headers || headers)) {
+        with_type = curl_slist_append(headers,
+                                      "Content-Type: application/vnd.schemaregistry.v1+json");
+        headers = with_type ? with_type : headers;
+    }
+    if (!curl || (conf->headers && !headers) || (post && !with_type)) {
         *error = "libcurl: cannot start a request";
         curl_slist_free_all(headers);
         if (curl)
@@ -136,6 +164,8 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     if (headers)
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     body->p = p;
+    if (post)
+        curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, post);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
@@ -175,24 +205,43 @@ static ku_sr_status_t http_get(apr_pool_t *p, const ku_sr_conf_t *conf, const ch
     return KU_SR_OK;
 }
 
-/* The GET, with the OAuth2 token when there is a client: a token the
+/* The call, with the OAuth2 token when there is a client: a token the
  * registry answers 401 to (revoked, or signed with a key it dropped) is
- * replaced by a new one once, and the GET tried once more. */
-static ku_sr_status_t authorized_get(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
-                                     body_t *body, long *code, const char **error)
+ * replaced by a new one once, and the call tried once more. */
+static ku_sr_status_t authorized_call(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
+                                      const char *post, body_t *body, long *code,
+                                      const char **error)
 {
     const char *token = NULL;
     ku_sr_status_t st;
 
     if (conf->oauth_url && !(token = ku_sr_token(p, conf, NULL, error)))
         return KU_SR_UNAVAILABLE;
-    st = http_get(p, conf, url, token, body, code, error);
+    st = http_call(p, conf, url, token, post, body, code, error);
     if (st != KU_SR_OK || *code != 401 || !token)
         return st;
     if (!(token = ku_sr_token(p, conf, token, error)))
         return KU_SR_UNAVAILABLE;
     memset(body, 0, sizeof(*body));
-    return http_get(p, conf, url, token, body, code, error);
+    return http_call(p, conf, url, token, post, body, code, error);
+}
+
+/* The statuses every other ask shares: credentials refused, other errors. */
+static ku_sr_status_t answer_status(apr_pool_t *p, const ku_sr_conf_t *conf, long code,
+                                    const body_t *body, const char **error)
+{
+    if (code == 401 || code == 403) {
+        *error = apr_psprintf(p, "schema registry %s refused the %s (HTTP %ld)", conf->url,
+                              conf->oauth_url ? "OAuth2 token" : "credentials", code);
+        /* A token refused even when new may be accepted later (the
+         * registry has not seen the provider's new keys yet): 503. */
+        return conf->oauth_url && code == 401 ? KU_SR_UNAVAILABLE : KU_SR_BROKEN;
+    }
+    if (code != 200 || !body->data) {
+        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
+        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
+    }
+    return KU_SR_OK;
 }
 
 /* The parsed answer to GET /subjects/S/versions/V, or a status and *error. */
@@ -208,24 +257,15 @@ static ku_sr_status_t get_version(apr_pool_t *p, const ku_sr_conf_t *conf, const
     json_object *id, *schema;
 
     curl_free(escaped);
-    if ((st = authorized_get(p, conf, url, &body, &code, error)) != KU_SR_OK)
+    if ((st = authorized_call(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
         return st;
-    if (code == 401 || code == 403) {
-        *error = apr_psprintf(p, "schema registry %s refused the %s (HTTP %ld)", conf->url,
-                              conf->oauth_url ? "OAuth2 token" : "credentials", code);
-        /* A token refused even when new may be accepted later (the
-         * registry has not seen the provider's new keys yet): 503. */
-        return conf->oauth_url && code == 401 ? KU_SR_UNAVAILABLE : KU_SR_BROKEN;
-    }
     if (code == 404) {
         *error = apr_psprintf(p, "schema registry %s has no subject '%s' version '%s'",
                               conf->url, subject, version);
         return KU_SR_UNAVAILABLE;
     }
-    if (code != 200 || !body.data) {
-        *error = apr_psprintf(p, "schema registry %s answered HTTP %ld", conf->url, code);
-        return code >= 400 && code < 500 ? KU_SR_BROKEN : KU_SR_UNAVAILABLE;
-    }
+    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
+        return st;
     *doc = json_tokener_parse(body.data);
     if (!json_object_object_get_ex(*doc, "id", &id) || !json_object_is_type(id, json_type_int)
         || !json_object_object_get_ex(*doc, "schema", &schema)
@@ -376,22 +416,125 @@ static ku_sr_status_t parse_answer(apr_pool_t *p, const ku_sr_conf_t *conf, json
     return KU_SR_OK;
 }
 
-static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, const char *message, held_t **out,
-                            const char **error)
+static ku_sr_status_t fetch_version(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                    const ku_ask_t *ask, held_t **out, const char **error)
 {
     json_object *doc = NULL;
-    ku_sr_status_t st = get_version(p, conf, subject, version, &doc, error);
+    ku_sr_status_t st = get_version(p, conf, ask->subject, ask->version, &doc, error);
 
     if (st != KU_SR_OK)
         return st;
-    st = parse_answer(p, conf, doc, message, out, error);
+    st = parse_answer(p, conf, doc, ask->message, out, error);
     json_object_put(doc);
     return st;
 }
 
+/* GET /schemas/ids/N: the answer has no "id"; the one asked is added. */
+static ku_sr_status_t fetch_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id, held_t **out,
+                               const char **error)
+{
+    const char *url = apr_psprintf(p, "%s/schemas/ids/%d", conf->url, id);
+    body_t body = { 0 };
+    long code = 0;
+    ku_sr_status_t st;
+    json_object *doc, *schema;
+
+    if ((st = authorized_call(p, conf, url, NULL, &body, &code, error)) != KU_SR_OK)
+        return st;
+    if (code == 404) {
+        *error = apr_psprintf(p, "Schema %d not found", id);
+        return KU_SR_INVALID;
+    }
+    if ((st = answer_status(p, conf, code, &body, error)) != KU_SR_OK)
+        return st;
+    doc = json_tokener_parse(body.data);
+    if (!json_object_object_get_ex(doc, "schema", &schema)
+        || !json_object_is_type(schema, json_type_string)) {
+        json_object_put(doc);
+        *error = "the schema registry's answer has no schema";
+        return KU_SR_UNAVAILABLE;
+    }
+    json_object_object_add(doc, "id", json_object_new_int(id));
+    st = parse_answer(p, conf, doc, NULL, out, error);
+    json_object_put(doc);
+    return st;
+}
+
+/* What a registry's error answer says ({"error_code","message"}), for the
+ * client whose inline schema it refused. */
+static const char *registry_message(apr_pool_t *p, const char *text)
+{
+    json_object *doc = text ? json_tokener_parse(text) : NULL, *m;
+    const char *out = "the schema registry refused the schema";
+
+    if (json_object_object_get_ex(doc, "message", &m) && json_object_is_type(m, json_type_string))
+        out = apr_pstrdup(p, json_object_get_string(m));
+    json_object_put(doc);
+    return out;
+}
+
+/* An inline schema (no references) parsed here first, so one we cannot
+ * encode with is never registered; then registered. The registry's 409
+ * (incompatible) and 422 (invalid) are the client's. */
+static ku_sr_status_t fetch_register(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                     const ku_ask_t *ask, held_t **out, const char **error)
+{
+    char *escaped = curl_easy_escape(NULL, ask->subject, 0);
+    const char *url = apr_psprintf(p, "%s/subjects/%s/versions", conf->url,
+                                   escaped ? escaped : "");
+    json_object *req = json_object_new_object(), *doc = NULL, *id;
+    const char *post;
+    body_t body = { 0 };
+    long code = 0;
+    ku_sr_status_t st;
+    held_t *h = NULL;
+
+    curl_free(escaped);
+    json_object_object_add(req, "schema", json_object_new_string(ask->schema));
+    json_object_object_add(req, "schemaType", json_object_new_string(ask->type));
+    post = apr_pstrdup(p, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+    json_object_object_add(req, "id", json_object_new_int(0));
+    st = parse_answer(p, conf, req, NULL, &h, error);
+    json_object_put(req);
+    if (st != KU_SR_OK)
+        return KU_SR_INVALID;
+    st = authorized_call(p, conf, url, post, &body, &code, error);
+    if (st == KU_SR_OK && (code == 409 || code == 422)) {
+        *error = registry_message(p, body.data);
+        st = KU_SR_INVALID;
+    }
+    else if (st == KU_SR_OK)
+        st = answer_status(p, conf, code, &body, error);
+    if (st == KU_SR_OK && (!json_object_object_get_ex(doc = json_tokener_parse(body.data), "id",
+                                                      &id)
+                           || !json_object_is_type(id, json_type_int))) {
+        *error = "the schema registry's answer has no id";
+        st = KU_SR_UNAVAILABLE;
+    }
+    if (st == KU_SR_OK)
+        h->s.id = json_object_get_int(id);
+    json_object_put(doc);
+    if (st != KU_SR_OK) {
+        held_release(h);
+        return st;
+    }
+    *out = h;
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t fetch(apr_pool_t *p, const ku_sr_conf_t *conf, const ku_ask_t *ask,
+                            held_t **out, const char **error)
+{
+    if (ask->kind == KU_ASK_ID)
+        return fetch_id(p, conf, ask->id, out, error);
+    if (ask->kind == KU_ASK_REGISTER)
+        return fetch_register(p, conf, ask, out, error);
+    return fetch_version(p, conf, ask, out, error);
+}
+
 /* --- the cache ------------------------------------------------------------------ */
 
+/* The key's entry; NULL when there is none and the cache is full. */
 static entry_t *find_entry(const char *key)
 {
     entry_t *e;
@@ -399,6 +542,9 @@ static entry_t *find_entry(const char *key)
     for (e = cache; e; e = e->next)
         if (!strcmp(e->key, key))
             return e;
+    if (cache_entries >= KU_SR_MAX_ENTRIES)
+        return NULL;
+    cache_entries++;
     e = calloc(1, sizeof(*e));
     e->key = strdup(key);
     e->next = cache;
@@ -437,12 +583,25 @@ static const char *store(entry_t *e, ku_sr_status_t st, held_t *fresh, const cha
                                             : "; requests that need it are refused", NULL);
 }
 
-ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
-                            const char *version, const char *message,
-                            const ku_sr_schema_t **out, const char **error,
-                            const char **warning)
+/* A full cache: asked for this request alone, the schema freed with p. */
+static ku_sr_status_t lookup_uncached(apr_pool_t *p, const ku_sr_conf_t *conf,
+                                      const ku_ask_t *ask, const ku_sr_schema_t **out,
+                                      const char **error)
 {
-    const char *key = ku_sr_cache_key(p, conf, subject, version, message);
+    held_t *h = NULL;
+    ku_sr_status_t st = fetch(p, conf, ask, &h, error);
+
+    if (st != KU_SR_OK)
+        return st;
+    apr_pool_cleanup_register(p, h, release_cleanup, apr_pool_cleanup_null);
+    *out = &h->s;
+    return KU_SR_OK;
+}
+
+static ku_sr_status_t lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *key,
+                             const ku_ask_t *ask, const ku_sr_schema_t **out,
+                             const char **error, const char **warning)
+{
     time_t now = time(NULL);
     entry_t *e;
     held_t *held;
@@ -450,7 +609,10 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
     *warning = NULL;
     pthread_once(&curl_once, curl_init_once);
     pthread_mutex_lock(&cache_lock);
-    e = find_entry(key);
+    if (!(e = find_entry(key))) {
+        pthread_mutex_unlock(&cache_lock);
+        return lookup_uncached(p, conf, ask, out, error);
+    }
     if (needs_fetch(e, conf->ttl, now)) {
         held_t *fresh = NULL;
         const char *fetch_error = NULL;
@@ -458,7 +620,7 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
 
         e->fetching = 1;
         pthread_mutex_unlock(&cache_lock);
-        st = fetch(p, conf, subject, version, message, &fresh, &fetch_error);
+        st = fetch(p, conf, ask, &fresh, &fetch_error);
         pthread_mutex_lock(&cache_lock);
         *warning = store(e, st, fresh, fetch_error, time(NULL), p);
     }
@@ -474,4 +636,35 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
     apr_pool_cleanup_register(p, held, release_cleanup, apr_pool_cleanup_null);
     *out = &held->s;
     return KU_SR_OK;
+}
+
+ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                            const char *version, const char *message,
+                            const ku_sr_schema_t **out, const char **error,
+                            const char **warning)
+{
+    ku_ask_t ask = { KU_ASK_VERSION, subject, version, message, -1, NULL, NULL };
+
+    return lookup(p, conf, ku_sr_cache_key(p, conf, subject, version, message), &ask, out,
+                  error, warning);
+}
+
+ku_sr_status_t ku_sr_lookup_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id,
+                               const ku_sr_schema_t **out, const char **error,
+                               const char **warning)
+{
+    ku_ask_t ask = { KU_ASK_ID, NULL, NULL, NULL, id, NULL, NULL };
+
+    return lookup(p, conf, ku_sr_cache_key_id(p, conf, id), &ask, out, error, warning);
+}
+
+ku_sr_status_t ku_sr_register(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                              const char *type, const char *schema,
+                              const ku_sr_schema_t **out, const char **error,
+                              const char **warning)
+{
+    ku_ask_t ask = { KU_ASK_REGISTER, subject, NULL, NULL, -1, type, schema };
+
+    return lookup(p, conf, ku_sr_cache_key_registered(p, conf, subject, type, schema), &ask,
+                  out, error, warning);
 }

@@ -15,8 +15,10 @@
 typedef enum {
     KU_SR_OK,
     KU_SR_UNAVAILABLE,        /* unreachable, 5xx, subject/version missing: 503 */
-    KU_SR_BROKEN              /* a mistake that cannot heal by itself (wrong
+    KU_SR_BROKEN,             /* a mistake that cannot heal by itself (wrong
                                  credentials, a schema we cannot use): 500 */
+    KU_SR_INVALID             /* the client's: no such schema id, an inline
+                                 schema we or the registry refuse */
 } ku_sr_status_t;
 
 /* One subject/version as the registry gave it. */
@@ -48,5 +50,21 @@ ku_sr_status_t ku_sr_lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char 
                             const char *version, const char *message,
                             const ku_sr_schema_t **out, const char **error,
                             const char **warning);
+
+/* The schema the registry keeps as id (GET /schemas/ids/N), cached as
+ * ku_sr_lookup's; no such id is KU_SR_INVALID. */
+ku_sr_status_t ku_sr_lookup_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id,
+                               const ku_sr_schema_t **out, const char **error,
+                               const char **warning);
+
+/* An inline schema of type ("AVRO" or "JSON"), parsed here first, then
+ * registered under subject (POST /subjects/S/versions) and given the id
+ * the registry answers; cached as ku_sr_lookup's, by the schema's text. A
+ * schema we or the registry refuse (invalid, incompatible) is
+ * KU_SR_INVALID. */
+ku_sr_status_t ku_sr_register(apr_pool_t *p, const ku_sr_conf_t *conf, const char *subject,
+                              const char *type, const char *schema,
+                              const ku_sr_schema_t **out, const char **error,
+                              const char **warning);
 
 #endif

@@ -18,7 +18,7 @@ use lib 't/lib';
 use KafkaTest;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 86, need_lwp, need { 'jsonschema venv' => -x $python };
+plan tests => 129, need_lwp, need { 'jsonschema venv' => -x $python };
 
 my $topic = 'ku-rest-v2';           # 3 partitions
 my $missing = 'ku-rest-v2-missing'; # allowed, not on the broker
@@ -141,15 +141,130 @@ sub grown_partition {
     ok t_cmp($record->{payload}, '{"plain":"json"}', 'application/json: the json format');
 }
 
+# --- avro and jsonschema through the registry ---------------------------------------
+# The registry lives through all MPM runs: each run starts from no versions.
+my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
+for my $subject ("$topic-value", "$topic-key", 'ku-rest-v3-value') {
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
+}
+my $avro = 'application/vnd.kafka.avro.v2+json';
+my $user_schema = json->encode({ type => 'record', name => 'User', namespace => 'ku.v2',
+    fields => [ { name => 'name', type => 'string' }, { name => 'age', type => [ 'null', 'int' ] } ] });
+
+# A record's key (%k) or value (%s) read back and decoded by
+# t/tools/sr-decode.py (fastavro, or jsonschema for JSON): magic, id, value.
+sub decoded_at {
+    my ($t, $partition, $offset, $fmt) = @_;
+    my $b = broker();
+    my $out = `timeout 15 kcat -C -q -e -b $b -t $t -p $partition -o $offset -c 1 -f '$fmt' | '$python' t/tools/sr-decode.py '$registry'`;
+    return eval { json->decode($out) } // { error => $out };
+}
+
+my ($value_id, $key_id);
+{
+    my $before = end_offset($topic, 0);
+    my $body = json->encode({ key_schema => '"string"', value_schema => $user_schema, records => [
+        { key => 'alice', value => { name => 'Alice', age => { int => 30 } } },
+        { value => { name => 'Bob', age => undef } } ] });
+    ok t_cmp(schema_check('rest-v2-produce-request', $body), 'valid',
+             'avro, inline schemas: the request is what the peers define');
+    my $res = post("/rest-v2-sr/topics/$topic/partitions/0", $avro, $body);
+    ok t_cmp($res->code, 200, 'avro, inline schemas: 200');
+    ok t_cmp(schema_check('rest-v2-produce-answer', $res->content), 'valid',
+             'avro, inline schemas: the answer validates');
+    my $answer = answer_of($res);
+    ($value_id, $key_id) = @$answer{qw(value_schema_id key_schema_id)};
+    my $registered = `curl -s '$registry/subjects/$topic-value/versions/latest'`;
+    ok t_cmp(eval { json->decode($registered)->{id} } // 'none', $value_id // 'null',
+             'avro, inline schemas: registered under {topic}-value, its id answered');
+    my $v = decoded_at($topic, 0, $before, '%s');
+    ok t_cmp(json->encode([ @$v{qw(magic id value trailing)} ]),
+             json->encode([ 0, $value_id, { name => 'Alice', age => 30 }, 0 ]),
+             'avro, inline schemas: magic 0, the id, the datum in Kafka');
+    my $k = decoded_at($topic, 0, $before, '%k');
+    ok t_cmp(json->encode([ @$k{qw(magic id value)} ]), json->encode([ 0, $key_id, 'alice' ]),
+             'avro, inline schemas: the key, under {topic}-key');
+    $v = decoded_at($topic, 0, $before + 1, '%s');
+    ok t_cmp(json->encode($v->{value}), json->encode({ name => 'Bob', age => undef }),
+             'avro, inline schemas: the second record');
+
+    $before = end_offset($topic, 1);
+    $res = post("/rest-v2-sr/topics/$topic/partitions/1", $avro, json->encode({
+        value_schema_id => $value_id, records => [ { value => { name => 'Carol', age => { int => 7 } } } ] }));
+    ok t_cmp($res->code . ' ' . (answer_of($res)->{value_schema_id} // 'null')
+             . ' ' . (answer_of($res)->{key_schema_id} // 'null'), "200 $value_id null",
+             'avro, value_schema_id: 200, the id answered');
+    $v = decoded_at($topic, 1, $before, '%s');
+    ok t_cmp(json->encode([ @$v{qw(magic id value)} ]),
+             json->encode([ 0, $value_id, { name => 'Carol', age => 7 } ]),
+             'avro, value_schema_id: the schema fetched by id wrote it');
+}
+
+my $json_id;
+{
+    my $t3 = 'ku-rest-v3';
+    my $before = end_offset($t3, 2);
+    my $schema = json->encode({ type => 'object', required => [ 'n' ],
+                                properties => { n => { type => 'integer' } } });
+    my $res = post("/rest-v2-sr/topics/$t3/partitions/2", 'application/vnd.kafka.jsonschema.v2+json',
+                   json->encode({ value_schema => $schema, records => [ { value => { n => 5 } } ] }));
+    ok t_cmp($res->code, 200, 'jsonschema, inline schema: 200');
+    $json_id = answer_of($res)->{value_schema_id} // -1;
+    my $v = decoded_at($t3, 2, $before, '%s');
+    ok t_cmp(json->encode([ @$v{qw(magic id type valid value)} ]),
+             json->encode([ 0, $json_id, 'JSON', JSON::PP::true, { n => 5 } ]),
+             'jsonschema: magic 0, the id, the JSON the schema validates');
+}
+
+# [name, path, content type, body, status, error_code, message pattern]
+my @schema_refusals = (
+    ['a value its schema refuses', "/rest-v2-sr/topics/$topic", $avro,
+     json->encode({ value_schema_id => $value_id, records => [ { value => { name => 'A', age => { int => 1 } } },
+                                                               { value => { name => 1 } } ] }),
+     422, 42203, qr/^Conversion of JSON to Object failed: record 1: .*name/],
+    ['a value without a schema', "/rest-v2-sr/topics/$topic", $avro,
+     json->encode({ key_schema_id => $key_id, records => [ { key => 'k', value => { name => 'A' } } ] }),
+     422, 42202, qr/include value schema/],
+    ['a key without a schema', "/rest-v2-sr/topics/$topic", $avro,
+     json->encode({ value_schema_id => $value_id, records => [ { key => 'k', value => { name => 'A', age => undef } } ] }),
+     422, 42201, qr/include key schema/],
+    ['an unknown schema id', "/rest-v2-sr/topics/$topic", $avro,
+     '{"value_schema_id":987654,"records":[{"value":1}]}', 422, 42205, qr/^Invalid schema: .*987654/],
+    ['an invalid inline schema', "/rest-v2-sr/topics/$topic", $avro,
+     '{"value_schema":"{\"type\":\"nonsense\"}","records":[{"value":1}]}', 422, 42205, qr/^Invalid schema/],
+    ['an Avro id for jsonschema', "/rest-v2-sr/topics/$topic", 'application/vnd.kafka.jsonschema.v2+json',
+     json->encode({ value_schema_id => $value_id, records => [ { value => 1 } ] }), 422, 42205,
+     qr/needs a JSON one/],
+    ['an id fetched elsewhere, its registry down', "/rest-v2-sr-down/topics/$topic", $avro,
+     json->encode({ value_schema_id => $value_id, records => [ { value => { name => 'A', age => undef } } ] }),
+     503, 50302, qr/schema registry unavailable/],
+);
+for (@schema_refusals) {
+    my ($name, $path, $type, $body, $status, $code, $message) = @$_;
+    my $before = end_offsets();
+    my $res = post($path, $type, $body);
+    my $answer = answer_of($res);
+    ok t_cmp($res->code . ' ' . ($answer->{error_code} // 'none'), "$status $code",
+             "$name: $status, error_code $code");
+    ok t_cmp($answer->{message} // '', $message, "$name: the message says why");
+    ok t_cmp(schema_check('rest-v2-error', $res->content), 'valid', "$name: the error validates");
+    ok t_cmp(end_offsets(), $before, "$name: nothing produced");
+}
+
 # --- refusals: nothing produced ------------------------------------------------------------
 # [name, path, content type, body, extra headers, status, error_code, message pattern]
 my @refusals = (
     ['Accept text/html', "/rest-v2/topics/$topic", 'application/vnd.kafka.json.v2+json',
      '{"records":[{"value":1}]}', [Accept => 'text/html'], 406, 406, qr/Not Acceptable/],
-    ['avro', "/rest-v2/topics/$topic", 'application/vnd.kafka.avro.v2+json',
+    ['avro without a registry', "/rest-v2/topics/$topic", 'application/vnd.kafka.avro.v2+json',
+     '{"value_schema_id":1,"records":[{"value":1}]}', [], 422, 42206,
+     qr/Schema Registry must be configured/],
+    ['jsonschema without a registry', "/rest-v2/topics/$topic",
+     'application/vnd.kafka.jsonschema.v2+json', '{"value_schema":"{}","records":[{"value":1}]}',
+     [], 422, 42206, qr/Schema Registry must be configured/],
+    ['protobuf', "/rest-v2/topics/$topic", 'application/vnd.kafka.protobuf.v2+json',
      '{"value_schema_id":1,"records":[{"value":1}]}', [], 415, 415, qr/not supported yet/],
-    ['jsonschema', "/rest-v2/topics/$topic", 'application/vnd.kafka.jsonschema.v2+json',
-     '{"records":[{"value":1}]}', [], 415, 415, qr/not supported yet/],
     ['text/plain', "/rest-v2/topics/$topic", 'text/plain', 'x', [], 415, 415,
      qr/Unsupported Media Type/],
     ['a topic not allowed', '/rest-v2/topics/ku-defaults', 'application/vnd.kafka.json.v2+json',

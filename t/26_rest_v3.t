@@ -20,7 +20,7 @@ use lib 't/lib';
 use KafkaTest;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 103, need_lwp, need { 'jsonschema venv' => -x $python };
+plan tests => 125, need_lwp, need { 'jsonschema venv' => -x $python };
 
 my $topic = 'ku-rest-v3';           # 3 partitions
 my $missing = 'ku-rest-v3-missing'; # allowed, not on the broker
@@ -235,6 +235,99 @@ for my $h2 (0, 1) {
     ok t_cmp(kcat_field(2, $before, '%k|%s|%h'), "ka|\0a|h=hv", 'batch: entry a in Kafka');
     ok t_cmp(kcat_field(2, $before + 1, '%s|%T'), '[1]|1709204400000', 'batch: entry d, its time');
     ok t_cmp(end_offset($topic, 2), $before + 2, 'batch: nothing else');
+}
+
+# --- AVRO and JSONSCHEMA through the registry ----------------------------------------------
+# The registry lives through all MPM runs (and t/25_rest_v2.t uses
+# ku-rest-v3-value too): each run starts from no versions.
+my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
+for my $subject ('ku-rest-v3-avro', "$topic-value") {
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
+    system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
+}
+my $sr_records = "/rest-v3-sr/v3/clusters/$cluster/topics/$topic/records";
+
+# A record's value read back and decoded by t/tools/sr-decode.py.
+sub decoded_value {
+    my ($partition, $offset) = @_;
+    my $b = broker();
+    my $out = `timeout 15 kcat -C -q -e -b $b -t $topic -p $partition -o $offset -c 1 -f '%s' | '$python' t/tools/sr-decode.py '$registry'`;
+    return eval { json->decode($out) } // { error => $out };
+}
+
+{
+    my $schema = json->encode({ type => 'record', name => 'Point', namespace => 'ku.v3',
+                                fields => [ { name => 'x', type => 'int' }, { name => 'tag', type => [ 'null', 'string' ] } ] });
+    my $before = end_offset($topic, 0);
+    my $body = json->encode({ partition_id => 0, key => { type => 'STRING', data => 'k' },
+        value => { type => 'AVRO', subject => 'ku-rest-v3-avro', schema => $schema,
+                   data => { x => 3, tag => { string => 'a' } } } });
+    ok t_cmp(schema_check('rest-v3-record', $body), 'valid', 'AVRO inline: the request validates');
+    my $res = post($sr_records, $body);
+    my $a = answer_of($res);
+    ok t_cmp($res->code . ' ' . ($a->{error_code} // 'none'), '200 200', 'AVRO inline: 200');
+    ok t_cmp(schema_check('rest-v3-delivery', $res->content), 'valid', 'AVRO inline: the answer validates');
+    my $registered = `curl -s '$registry/subjects/ku-rest-v3-avro/versions/latest'`;
+    my $id = eval { json->decode($registered)->{id} } // 'none';
+    ok t_cmp(($a->{value}{type} // '') . ' ' . ($a->{value}{schema_id} // 'none'), "AVRO $id",
+             'AVRO inline: registered under the subject named, its id answered');
+    my $v = decoded_value(0, $before);
+    ok t_cmp(json->encode([ @$v{qw(magic id value trailing)} ]),
+             json->encode([ 0, $id, { x => 3, tag => 'a' }, 0 ]),
+             'AVRO inline: magic 0, the id, the datum in Kafka');
+
+    # By id, by subject and version, in one batch, with one entry its schema refuses.
+    $body = json->encode({ entries => [
+        { id => 'by-id', partition_id => 0, value => { type => 'AVRO', schema_id => $id + 0, data => { x => 4, tag => undef } } },
+        { id => 'by-version', partition_id => 0, value => { type => 'AVRO', subject => 'ku-rest-v3-avro',
+                                                           schema_version => 1, data => { x => 5, tag => undef } } },
+        { id => 'bad', partition_id => 0, value => { type => 'AVRO', schema_id => $id + 0, data => { x => 'no' } } } ] });
+    $before = end_offset($topic, 0);
+    $res = post("$sr_records:batch", $body);
+    $a = answer_of($res);
+    ok t_cmp($res->code, 207, 'AVRO batch: 207');
+    ok t_cmp(schema_check('rest-v3-batch-answer', $res->content), 'valid', 'AVRO batch: validates');
+    ok t_cmp(join(',', map { "$_->{id}:$_->{value}{schema_id}" } @{ $a->{successes} }) . ' '
+             . join(',', map { "$_->{id}:$_->{error_code}" } @{ $a->{failures} }),
+             "by-id:$id,by-version:$id bad:400", 'AVRO batch: by id and by version written, the bad one 400');
+    ok t_cmp(($a->{failures}[0]{message} // ''), qr/^Error serializing message: .*\$\.x/,
+             'AVRO batch: the failure names the path');
+    ok t_cmp(json->encode([ map { decoded_value(0, $before + $_)->{value}{x} } 0 .. 1 ]), '[4,5]',
+             'AVRO batch: both data in Kafka');
+    ok t_cmp(end_offset($topic, 0), $before + 2, 'AVRO batch: the bad entry not produced');
+
+    # JSONSCHEMA inline, registered under the TopicNameStrategy's subject.
+    # Not t/25_rest_v2.t's text: the server may still hold that one's
+    # registration, made before the subject was deleted above.
+    my $js = json->encode({ title => 'v3', type => 'object', properties => { n => { type => 'integer' } },
+                            required => [ 'n' ] });
+    $before = end_offset($topic, 1);
+    $res = post($sr_records, json->encode({ partition_id => 1,
+        value => { type => 'JSONSCHEMA', schema => $js, data => { n => 9 } } }));
+    $a = answer_of($res);
+    $registered = `curl -s '$registry/subjects/$topic-value/versions/latest'`;
+    my $json_id = eval { json->decode($registered)->{id} } // 'none';
+    ok t_cmp(($a->{error_code} // 'none') . ' ' . ($a->{value}{schema_id} // 'none'), "200 $json_id",
+             'JSONSCHEMA inline: registered under {topic}-value, its id answered');
+    $v = decoded_value(1, $before);
+    ok t_cmp(json->encode([ @$v{qw(magic id type valid value)} ]),
+             json->encode([ 0, $json_id, 'JSON', JSON::PP::true, { n => 9 } ]),
+             'JSONSCHEMA: magic 0, the id, the JSON its schema validates');
+
+    # Refused records: answered with their error object, nothing produced.
+    for (['data its schema refuses', $sr_records, { type => 'JSONSCHEMA', schema_id => $json_id + 0, data => { n => 'x' } },
+          400, qr/^Error serializing message: .*\$\.n/],
+         ['an unknown schema id', $sr_records, { type => 'AVRO', schema_id => 987654, data => 1 }, 400, qr/^Invalid schema/],
+         ['AVRO without a registry', $records, { type => 'AVRO', schema_id => 1, data => 1 }, 42206,
+          qr/Schema Registry must be configured/]) {
+        my ($name, $path, $value, $code, $message) = @$_;
+        my $before_all = end_offsets();
+        $res = post($path, json->encode({ value => $value }));
+        $a = answer_of($res);
+        ok t_cmp($a->{error_code} // 'none', $code, "$name: error_code $code");
+        ok t_cmp($a->{message} // '', $message, "$name: the message says why");
+        ok t_cmp(end_offsets(), $before_all, "$name: nothing produced");
+    }
 }
 
 # --- refusals: nothing produced ------------------------------------------------------------

@@ -3,13 +3,16 @@
  * fuzz_rest_v2.c - libFuzzer target for rest_v2_parse.c, the v2 produce
  * dialect's parsers of client input (README "REST proxy dialects").
  *
- * Input: one byte choosing the embedded format (binary, json, text), then
+ * Input: one byte choosing the embedded format (binary, json, text, avro,
+ * jsonschema), then
  * the body; the body is also given, as a C string, to the route, the
  * Content-Type and the Accept parsers.
  * Invariants: a refusal is 400, 413 or 422 with its error_code and a
  * message; an accepted body is a JSON object json-c takes, with 1 to 50
  * records; a binary key or value is the bytes its base64 text names; a
- * json one is JSON text json-c takes; the route's topic has no slash and a
+ * json, avro or jsonschema one is JSON text json-c takes; with avro and
+ * jsonschema every key and value has a schema (an id from 0 or a non-empty
+ * text), and a refusal may also be 42201, 42202 or 42205; the route's topic has no slash and a
  * partition is -1 or a number that fits.
  */
 #include "fuzz_common.h"
@@ -46,7 +49,7 @@ static void check_embedded(json_object *given, const char *bytes, size_t len,
             text[--n] = '\0';
         FZ_CHECK(!strcmp(text, unpadded_base64(bytes, len)), "binary: the bytes the text names");
     }
-    else if (format == KU_V2_JSON) {
+    else if (format == KU_V2_JSON || KU_V2_HAS_SCHEMA(format)) {
         int ok = 0;
         json_object *again = fz_jsonc_parse(bytes, len, FZ_MAX_DEPTH, &ok);
 
@@ -97,8 +100,25 @@ static void check_other_parsers(const char *s)
     ku_v2_answer_type(fz_pool, s);
 }
 
+/* avro and jsonschema: every key and value has its schema. */
+static void check_schemas(const apr_array_header_t *records, const ku_v2_schemas_t *s)
+{
+    int i;
+
+    FZ_CHECK(s->key_id >= -1 && s->value_id >= -1, "an id is -1 or from 0");
+    FZ_CHECK((!s->key_schema || *s->key_schema) && (!s->value_schema || *s->value_schema),
+             "an inline schema is not empty");
+    for (i = 0; i < records->nelts; i++) {
+        const ku_v2_record_t *r = &APR_ARRAY_IDX(records, i, ku_v2_record_t);
+
+        FZ_CHECK(!r->key || s->key_id >= 0 || s->key_schema, "a key has a key schema");
+        FZ_CHECK(!r->value || s->value_id >= 0 || s->value_schema, "a value has a schema");
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    ku_v2_schemas_t schemas;
     ku_v2_format_t format;
     apr_array_header_t *records = NULL;
     ku_v2_error_t err = { 0, 0, NULL };
@@ -107,16 +127,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1)
         return 0;
-    format = (ku_v2_format_t)(data[0] % 3);
+    format = (ku_v2_format_t)((data[0] & 0x7f) % 5);
     body = fz_bytes(data + 1, size - 1);
     status = ku_v2_parse_body(fz_pool, body, size - 1, format, FZ_V2_MAX_RECORDS,
-                              data[0] & 0x80 ? 1 : -1, &records, &err);
+                              data[0] & 0x80 ? 1 : -1, &records, &schemas, &err);
     if (status)
         FZ_CHECK((status == 400 || status == 413 || status == 422) && err.status == status
-                 && err.code == status && err.message && *err.message,
+                 && (err.code == status || (status == 422 && KU_V2_HAS_SCHEMA(format)
+                                            && err.code / 10 == 4220))
+                 && err.message && *err.message,
                  "a refusal: 400, 413 or 422, its code and a message");
-    else
+    else {
         check_records(body, size - 1, format, records);
+        if (KU_V2_HAS_SCHEMA(format))
+            check_schemas(records, &schemas);
+    }
     free(body);
     body = fz_cstr(data + 1, size - 1);
     check_other_parsers(body);

@@ -10,8 +10,8 @@
  * Invariants: every refusal is 400 or 413 with that error_code and a
  * message; the stream gives only objects, and a stream fed in pieces gives
  * as many as one fed whole (or both are refused); an accepted record has a type for each key or
- * value it carries, a partition of -1 or more and a timestamp of 0 or
- * more; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
+ * value it carries, schema fields only with AVRO or JSONSCHEMA, a partition of -1 or more and
+ * a timestamp of 0 or more; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
  * written and parsed again is the same.
  */
 #include "fuzz_common.h"
@@ -36,6 +36,13 @@ static void check_record(json_object *o)
     }
     FZ_CHECK(!rec.rec.key || rec.key_type, "record: a key has a type");
     FZ_CHECK(!rec.rec.value || rec.value_type, "record: a value has a type");
+    FZ_CHECK(rec.key_schema.id >= -1 && rec.value_schema.id >= -1
+             && rec.key_schema.version >= 0 && rec.value_schema.version >= 0,
+             "record: a schema id is -1 or more, a version 0 or more");
+    FZ_CHECK((rec.value_schema.id < 0 && !rec.value_schema.subject && !rec.value_schema.schema
+              && !rec.value_schema.version) || (rec.value_type
+              && (!strcmp(rec.value_type, "AVRO") || !strcmp(rec.value_type, "JSONSCHEMA"))),
+             "record: schema fields only with AVRO or JSONSCHEMA");
     FZ_CHECK(rec.rec.partition >= -1 && rec.rec.timestamp >= 0, "record: partition, timestamp");
 }
 

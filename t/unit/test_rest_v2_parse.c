@@ -15,10 +15,13 @@
 
 static apr_pool_t *pool;
 
+static ku_v2_schemas_t schemas;
+
 static int parse(const char *body, ku_v2_format_t format, int max, int32_t partition,
                  apr_array_header_t **records, ku_v2_error_t *err)
 {
-    return ku_v2_parse_body(pool, body, strlen(body), format, max, partition, records, err);
+    return ku_v2_parse_body(pool, body, strlen(body), format, max, partition, records,
+                            &schemas, err);
 }
 
 static const ku_v2_record_t *record(const apr_array_header_t *records, int i)
@@ -80,11 +83,14 @@ static void test_media_types(void)
           !ku_v2_content_type("application/vnd.kafka.text.v2+json", &f, &err) && f == KU_V2_TEXT);
     CHECK("content type: plain application/json is json",
           !ku_v2_content_type("application/json", &f, &err) && f == KU_V2_JSON);
-    CHECK("content type: avro is 415, not supported yet",
-          ku_v2_content_type("application/vnd.kafka.avro.v2+json", &f, &err) == 415
+    CHECK("content type: avro",
+          !ku_v2_content_type("application/vnd.kafka.avro.v2+json", &f, &err) && f == KU_V2_AVRO);
+    CHECK("content type: jsonschema",
+          !ku_v2_content_type("application/vnd.kafka.jsonschema.v2+json", &f, &err)
+          && f == KU_V2_JSONSCHEMA);
+    CHECK("content type: protobuf is 415, not supported yet",
+          ku_v2_content_type("application/vnd.kafka.protobuf.v2+json", &f, &err) == 415
           && strstr(err.message, "not supported yet"));
-    CHECK("content type: jsonschema is 415",
-          ku_v2_content_type("application/vnd.kafka.jsonschema.v2+json", &f, &err) == 415);
     CHECK("content type: text/plain is 415",
           ku_v2_content_type("text/plain", &f, &err) == 415 && err.code == 415);
     CHECK("content type: none is 415", ku_v2_content_type(NULL, &f, &err) == 415);
@@ -174,7 +180,8 @@ static void test_bodies(void)
     CHECK("trailing garbage is 400",
           parse("{\"records\":[{\"value\":1}]} x", KU_V2_JSON, 10, -1, &recs, &err) == 400);
     CHECK("a NUL in the body is 400",
-          ku_v2_parse_body(pool, "{\"records\":[]}\0", 15, KU_V2_JSON, 10, -1, &recs, &err)
+          ku_v2_parse_body(pool, "{\"records\":[]}\0", 15, KU_V2_JSON, 10, -1, &recs, &schemas,
+                           &err)
           == 400);
     CHECK("no records array is 422",
           parse("{\"records\":{}}", KU_V2_JSON, 10, -1, &recs, &err) == 422);
@@ -190,6 +197,45 @@ static void test_bodies(void)
           && recs->nelts == 2);
 }
 
+static void test_schemas(void)
+{
+    apr_array_header_t *recs = NULL;
+    ku_v2_error_t err;
+
+    CHECK("avro: ids and the value as compact JSON",
+          !parse("{\"key_schema_id\":3,\"value_schema_id\":0,\"records\":[{\"key\":\"k\","
+                 "\"value\":{ \"a\" : 1 }}]}", KU_V2_AVRO, 10, -1, &recs, &err)
+          && schemas.key_id == 3 && schemas.value_id == 0 && !schemas.value_schema
+          && bytes_are(record(recs, 0)->value, record(recs, 0)->value_len, "{\"a\":1}", 7)
+          && bytes_are(record(recs, 0)->key, record(recs, 0)->key_len, "\"k\"", 3));
+    CHECK("jsonschema: an inline value schema",
+          !parse("{\"value_schema\":\"{\\\"type\\\":\\\"integer\\\"}\",\"records\":"
+                 "[{\"value\":5}]}", KU_V2_JSONSCHEMA, 10, -1, &recs, &err)
+          && schemas.value_id == -1 && !strcmp(schemas.value_schema, "{\"type\":\"integer\"}")
+          && schemas.key_id == -1 && !schemas.key_schema);
+    CHECK("avro: a value without a value schema is 42202",
+          parse("{\"key_schema_id\":1,\"records\":[{\"key\":1,\"value\":2}]}", KU_V2_AVRO, 10,
+                -1, &recs, &err) == 422 && err.code == 42202);
+    CHECK("avro: a key without a key schema is 42201",
+          parse("{\"value_schema_id\":1,\"records\":[{\"key\":1,\"value\":2}]}", KU_V2_AVRO,
+                10, -1, &recs, &err) == 422 && err.code == 42201);
+    CHECK("avro: no key needs no key schema",
+          !parse("{\"value_schema_id\":1,\"records\":[{\"key\":null,\"value\":2}]}",
+                 KU_V2_AVRO, 10, -1, &recs, &err));
+    CHECK("avro: an id that is a string is 42205",
+          parse("{\"value_schema_id\":\"1\",\"records\":[{\"value\":2}]}", KU_V2_AVRO, 10, -1,
+                &recs, &err) == 422 && err.code == 42205);
+    CHECK("avro: a negative id is 42205",
+          parse("{\"value_schema_id\":-1,\"records\":[{\"value\":2}]}", KU_V2_AVRO, 10, -1,
+                &recs, &err) == 422 && err.code == 42205);
+    CHECK("avro: a schema that is no string is 42205",
+          parse("{\"value_schema\":{},\"records\":[{\"value\":2}]}", KU_V2_AVRO, 10, -1,
+                &recs, &err) == 422 && err.code == 42205);
+    CHECK("json: schema fields are ignored",
+          !parse("{\"value_schema\":{},\"records\":[{\"value\":2}]}", KU_V2_JSON, 10, -1,
+                 &recs, &err) && schemas.value_id == -1 && !schemas.value_schema);
+}
+
 int main(void)
 {
     apr_initialize();
@@ -197,6 +243,7 @@ int main(void)
     test_routes();
     test_media_types();
     test_bodies();
+    test_schemas();
     apr_pool_destroy(pool);
     apr_terminate();
     printf("%d passed, %d failed\n", passed, failed);

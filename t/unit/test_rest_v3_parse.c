@@ -120,10 +120,37 @@ static void test_records(void)
           record("{\"headers\":[{\"name\":\"h\",\"value\":\"!!\"}]}", &rec, &err) == 400);
     CHECK("record: a header without name is 400",
           record("{\"headers\":[{\"value\":\"AA==\"}]}", &rec, &err) == 400);
-    CHECK("record: AVRO is 400 (schemas not yet)",
-          record("{\"value\":{\"type\":\"AVRO\",\"data\":1}}", &rec, &err) == 400);
-    CHECK("record: a schema_id is 400 (schemas not yet)",
+    CHECK("record: AVRO with a schema_id: the data's JSON text and the id",
+          !record("{\"value\":{\"type\":\"AVRO\",\"schema_id\":7,\"data\":{ \"a\" : 1 }}}",
+                  &rec, &err)
+          && !strcmp(rec.value_type, "AVRO") && rec.value_schema.id == 7
+          && bytes_are(rec.rec.value, rec.rec.value_len, "{\"a\":1}", 7)
+          && rec.key_schema.id == -1 && rec.value_schema_id == -1);
+    CHECK("record: JSONSCHEMA with subject and schema_version",
+          !record("{\"key\":{\"type\":\"JSONSCHEMA\",\"subject\":\"s\",\"schema_version\":2,"
+                  "\"subject_name_strategy\":\"TOPIC_NAME\",\"data\":\"k\"}}", &rec, &err)
+          && !strcmp(rec.key_type, "JSONSCHEMA") && !strcmp(rec.key_schema.subject, "s")
+          && rec.key_schema.version == 2 && rec.key_schema.id == -1
+          && bytes_are(rec.rec.key, rec.rec.key_len, "\"k\"", 3));
+    CHECK("record: AVRO with an inline schema",
+          !record("{\"value\":{\"type\":\"AVRO\",\"schema\":\"\\\"int\\\"\",\"data\":1}}", &rec,
+                  &err) && !strcmp(rec.value_schema.schema, "\"int\""));
+    CHECK("record: PROTOBUF is 400 (not yet)",
+          record("{\"value\":{\"type\":\"PROTOBUF\",\"data\":1}}", &rec, &err) == 400);
+    CHECK("record: a schema_id without a schema type is 400",
           record("{\"value\":{\"schema_id\":1,\"data\":1}}", &rec, &err) == 400);
+    CHECK("record: schema_id and schema together are 400",
+          record("{\"value\":{\"type\":\"AVRO\",\"schema_id\":1,\"schema\":\"x\",\"data\":1}}",
+                 &rec, &err) == 400);
+    CHECK("record: a negative schema_id is 400",
+          record("{\"value\":{\"type\":\"AVRO\",\"schema_id\":-1,\"data\":1}}", &rec, &err)
+          == 400);
+    CHECK("record: schema_version 0 is 400",
+          record("{\"value\":{\"type\":\"AVRO\",\"schema_version\":0,\"data\":1}}", &rec,
+                 &err) == 400);
+    CHECK("record: another subject_name_strategy is 400",
+          record("{\"value\":{\"type\":\"AVRO\",\"subject_name_strategy\":\"RECORD_NAME\","
+                 "\"data\":1}}", &rec, &err) == 400);
     CHECK("record: STRING data must be a string",
           record("{\"value\":{\"type\":\"STRING\",\"data\":1}}", &rec, &err) == 400);
     CHECK("record: an unknown field is 400",

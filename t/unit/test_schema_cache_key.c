@@ -120,6 +120,35 @@ static void test_no_secret(apr_pool_t *p)
     CHECK("its SHA-256 is", strstr(key, "64:926d3a2dd68393416b7a8348aaadfe4e0c56de6259e17078a0fa1f4dd6e519ae;") != NULL);
 }
 
+/* Schemas asked by id and inline schemas registered: a Location's settings
+ * count as for a subject/version, and the three kinds never meet. */
+static void test_id_and_registered(apr_pool_t *p)
+{
+    ku_sr_conf_t other = base;
+
+    other.password = "another";
+    CHECK("id: the same settings, the same key",
+          !strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key_id(p, &base, 7)));
+    CHECK("id: another id, another key",
+          strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key_id(p, &base, 70)) != 0);
+    CHECK("id: another password, another key",
+          strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key_id(p, &other, 7)) != 0);
+    CHECK("id vs subject/version: other keys",
+          strcmp(ku_sr_cache_key_id(p, &base, 7), ku_sr_cache_key(p, &base, "id 7", "", NULL)) != 0);
+    CHECK("registered: another text, another key",
+          strcmp(ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "\"int\""),
+                 ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "\"long\"")) != 0);
+    CHECK("registered: another type, another key",
+          strcmp(ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "{}"),
+                 ku_sr_cache_key_registered(p, &base, "t-value", "JSON", "{}")) != 0);
+    CHECK("registered: another subject, another key",
+          strcmp(ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "{}"),
+                 ku_sr_cache_key_registered(p, &base, "t-key", "AVRO", "{}")) != 0);
+    CHECK("registered: another password, another key",
+          strcmp(ku_sr_cache_key_registered(p, &base, "t-value", "AVRO", "{}"),
+                 ku_sr_cache_key_registered(p, &other, "t-value", "AVRO", "{}")) != 0);
+}
+
 int main(void)
 {
     apr_pool_t *p;
@@ -129,6 +158,7 @@ int main(void)
     test_each_setting(p);
     test_no_ambiguity(p);
     test_no_secret(p);
+    test_id_and_registered(p);
     printf("%d passed, %d failed\n", passed, failed);
     apr_terminate();
     return failed != 0;

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rest_v3_schema.h: the v3 dialect's AVRO and JSONSCHEMA keys and values
+ * through the Location's Schema Registry (README "The v3 API (rest-v3)"). */
+#ifndef KU_REST_V3_SCHEMA_H
+#define KU_REST_V3_SCHEMA_H
+
+#include "httpd.h"
+#include "conf.h"
+#include "rest_v3_parse.h"
+
+/* Writes the record's AVRO or JSONSCHEMA key and value in the Confluent
+ * wire format, in place, with the schema each names (schema_id; schema
+ * inline, registered under the subject; else the subject's
+ * schema_version, or its latest; the subject is {topic}-key/-value unless
+ * named), and sets in->key_schema_id/value_schema_id. 0, or a refusal in
+ * err: 400 (no such schema, an invalid one, data it refuses), 422/42206 (no
+ * registry), 503/50302 (the registry cannot be reached or lacks the
+ * subject/version), 500 (a registry we cannot use). */
+int ku_v3_apply_schemas(request_rec *r, const ku_dir_conf_t *conf, const char *topic,
+                        ku_v3_record_t *in, ku_v2_error_t *err);
+
+#endif
