@@ -5,11 +5,27 @@
 --   RESULT requests=N ok=N other=N errors=N seconds=S p50_us=N p99_us=N records=N
 -- records: the records the module accepted: KU_BENCH_RECORDS (records per
 -- request) for a 200, the results with status 200 for a 207 (a split
--- request some of whose records were refused).
+-- request some of whose records were refused); with KU_BENCH_COUNT, the
+-- times that plain string occurs in a 2xx body (a rest-v3 stream's answer
+-- objects: '"error_code":200'); none for a replayed answer
+-- (Idempotent-Replayed: nothing was produced).
+-- KU_BENCH_KEYS: a prefix; every request then gets a fresh
+-- Idempotency-Key, PREFIX-THREAD-N (unique while the prefix is).
 local threads = {}
 
 function setup(thread)
     table.insert(threads, thread)
+    thread:set("id", #threads)
+end
+
+local keys = os.getenv("KU_BENCH_KEYS") or ""
+if keys ~= "" then
+    local n = 0
+    function request()
+        n = n + 1
+        wrk.headers["Idempotency-Key"] = keys .. "-" .. id .. "-" .. n
+        return wrk.format()
+    end
 end
 
 function init(args)
@@ -23,13 +39,19 @@ function init(args)
         wrk.headers[name] = value
     end
     per = tonumber(os.getenv("KU_BENCH_RECORDS") or "1")
+    count = os.getenv("KU_BENCH_COUNT") or ""
     ok, other, records = 0, 0, 0
 end
 
 function response(status, headers, body)
     if status >= 200 and status < 300 then
         ok = ok + 1
-        if status == 207 then
+        if headers["Idempotent-Replayed"] or headers["idempotent-replayed"] then
+            -- answered from the table: nothing produced
+        elseif count ~= "" then
+            local _, n = string.gsub(body, count, "")
+            records = records + n
+        elseif status == 207 then
             local _, n = string.gsub(body, '"status":200', "")
             records = records + n
         else

@@ -15,7 +15,12 @@
 # KafkaUpstreamSpoolSync from KU_BENCH_SPOOL_SYNC: Off by default; run
 # again with On for that row), /v2one and /v2batch (KafkaUpstreamAPI
 # rest-v2: {"records":[...]} of 1 and 100 of the same JSON objects,
-# answered after Kafka's acknowledgement). Each module path is driven with wrk (HTTP/1.1) and
+# answered after Kafka's acknowledgement), /v3 (KafkaUpstreamAPI rest-v3:
+# a streaming produce request of 100 concatenated record objects, answered
+# record by record), /idem (KafkaUpstreamIdempotency On, a fresh
+# Idempotency-Key each request: HTTP/1.1 only, h2load cannot vary a header)
+# and /idemreplay (the same, one key for every request: the answers come
+# from the table, the topic holds one record per protocol). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
 # before or after it, so machine noise cancels in the pair's ratio. Then
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
@@ -34,7 +39,7 @@
 # KU_BENCH_H2_SECONDS (2 x 5 s), KU_BENCH_SOAK_SECONDS (600),
 # KU_BENCH_SPOOL_SYNC (Off: the /spool row's KafkaUpstreamSpoolSync),
 # KU_BENCH_PATHS (the module paths to drive, default all: "async sync1
-# syncall batch spool lua"), KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
+# syncall batch spool lua ce v2one v2batch v3 idem idemreplay"), KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
 # header), KU_BENCH_PERF=async,null-async (perf record the child during
 # those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt).
 set -euo pipefail
@@ -90,7 +95,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua ce v2one v2batch"}
+PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua ce v2one v2batch v3 idem idemreplay"}
 SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
@@ -127,10 +132,31 @@ printf -- '-- SPDX-License-Identifier: Apache-2.0\nreturn function(message) retu
             "KafkaUpstreamDeliveryTimeout 60000"
         # A CloudEvents binary-mode request: the same body, four ce- headers.
         location "ce-$proto" "ku-bench-ce-$proto" "KafkaUpstreamCloudEvents On"
+        # Confluent's v3 streaming produce: each record after the one before
+        # was acknowledged, its answer object streamed back.
+        location "v3-$proto" "ku-bench-v3-$proto" "KafkaUpstreamAPI rest-v3"
+        # Async with Idempotency-Key (the server's table: 1024 keys by
+        # default, the oldest answered one evicted for a new key).
+        location "idem-$proto" "ku-bench-idem-$proto" "KafkaUpstreamIdempotency On"
+        location "idemreplay-$proto" "ku-bench-idemreplay-$proto" "KafkaUpstreamIdempotency On"
     done
 } >"$DIR/httpd.conf"
 say "Starting httpd on 127.0.0.1:$PORT"
 start_httpd "$DIR/httpd.conf" "$PORT"
+
+# The cluster id the v3 routes name (the brokers' own, asked by the producer).
+CLUSTER=
+case " $PATHS " in
+    *" v3 "*)
+        for _ in $(seq 50); do
+            CLUSTER=$(curl -s "http://127.0.0.1:$PORT/v3-h1/v3/clusters" |
+                sed -n 's/.*"cluster_id":"\([^"]*\)".*/\1/p')
+            [ -n "$CLUSTER" ] && break
+            sleep 0.2
+        done
+        [ -n "$CLUSTER" ] || die "no cluster id from /v3-h1/v3/clusters"
+        ;;
+esac
 
 # Largest child RSS in KiB.
 child_rss() {
@@ -153,11 +179,16 @@ V2ONE=$DIR/v2one.json
 V2BATCH=$DIR/v2batch.json
 { printf '{"records":[{"value":'; cat "$BODY"; printf '}]}'; } >"$V2ONE"
 { printf '{"records":['; sed 's/^/{"value":/; s/$/},/' "$BATCH" | sed '$ s/,$//' | tr -d '\n'; printf ']}'; } >"$V2BATCH"
+# The v3 stream: the same objects as $BATCH_RECORDS concatenated record objects.
+V3=$DIR/v3.json
+sed 's/^/{"value":{"type":"JSON","data":/; s/$/}}/' "$BATCH" >"$V3"
 
 body_for() {
-    case $1 in batch) echo "$BATCH" ;; v2one) echo "$V2ONE" ;; v2batch) echo "$V2BATCH" ;; *) echo "$BODY" ;; esac
+    case $1 in batch) echo "$BATCH" ;; v2one) echo "$V2ONE" ;; v2batch) echo "$V2BATCH" ;; v3) echo "$V3" ;; *) echo "$BODY" ;; esac
 }
-records_for() { case $1 in batch | v2batch) echo "$BATCH_RECORDS" ;; *) echo 1 ;; esac; }
+records_for() { case $1 in batch | v2batch | v3) echo "$BATCH_RECORDS" ;; *) echo 1 ;; esac; }
+# wrk counts a v3 stream's records by their answer objects.
+count_for() { [ "$1" = v3 ] && echo '"error_code":200' || true; }
 ctype_for() {
     case $1 in
         batch) echo application/x-ndjson ;; v2one | v2batch) echo application/vnd.kafka.json.v2+json ;;
@@ -166,20 +197,35 @@ ctype_for() {
 }
 # What follows a path's Location: the v2 route names the topic.
 route_for() { # path proto
-    case $1 in v2one | v2batch) echo "/topics/ku-bench-$1-$2" ;; esac
+    case $1 in
+        v2one | v2batch) echo "/topics/ku-bench-$1-$2" ;;
+        v3) echo "/v3/clusters/$CLUSTER/topics/ku-bench-v3-$2/records" ;;
+    esac
 }
+# The four required attributes; Content-Type (application/json) is the datacontenttype.
 CE_HEADERS="ce-specversion: 1.0|ce-id: bench-1|ce-source: /bench|ce-type: com.example.bench"
-headers_for() { [ "$1" = ce ] && echo "$CE_HEADERS" || true; }
+headers_for() { # path proto
+    case $1 in
+        ce) echo "$CE_HEADERS" ;;
+        # One key per protocol: the same key on another URI would be 422.
+        idemreplay) echo "Idempotency-Key: bench-replay-$2" ;;
+    esac
+}
+# h2load sends the same headers on every request: no fresh keys.
+h2_drives() { [ "$1" != idem ]; }
 
 # --- drivers: each appends "proto path round requests ok seconds p50_us p99_us
 # httpd_cpu_us_per_req broker_cpu_us_per_req accepted_records" --------------------------
 RAW=$DIR/raw/rounds.tsv
 : >"$RAW"
 
-run_wrk() { # path round seconds
-    local path=$1 url
+run_wrk() { # path round seconds [label]
+    local path=$1 url keys=
     url=http://127.0.0.1:$PORT/$path; [ "$path" = null ] || url=$url-h1$(route_for "$path" h1)
-    KU_BENCH_HEADERS=$(headers_for "$path") wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
+    # A fresh Idempotency-Key a request, in /idem's rounds and their do-nothing
+    # pairs alike (the same client cost on both sides of the ratio).
+    case ${4:-$path} in idem | null-idem) keys=bench-$2-$(date +%s%N) ;; esac
+    KU_BENCH_KEYS=$keys KU_BENCH_COUNT=$(count_for "$path") KU_BENCH_HEADERS=$(headers_for "$path" h1) wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
         "$(records_for "$path")"
 }
 
@@ -189,7 +235,7 @@ run_h2() { # path round seconds
     log=$DIR/raw/h2-$path-$round.log
     local h0 b0 h1 b1 extra=(); h0=$(httpd_ticks) b0=$(broker_ticks)
     local IFS_was=$IFS h; IFS='|'
-    for h in $(headers_for "$path"); do extra+=(-H "$h"); done
+    for h in $(headers_for "$path" h2); do extra+=(-H "$h"); done
     IFS=$IFS_was
     out=$(h2load -c "$CONNS" -t 2 -m 1 -D "$secs" -d "$(body_for "$path")" \
           -H "content-type: $(ctype_for "$path")" "${extra[@]}" --log-file="$log" "$url" 2>&1) \
@@ -197,9 +243,11 @@ run_h2() { # path round seconds
     echo "$out" >>"$DIR/raw/h2load.out"
     h1=$(httpd_ticks) b1=$(broker_ticks)
     # The log: start time, status, microseconds; one line per finished request.
-    # h2load shows no bodies: a 207's accepted records are not counted.
+    # h2load shows no bodies: a 207's accepted records are not counted; nor
+    # headers: /idemreplay's one produced answer is not told from the replays.
+    local per; per=$(records_for "$path"); [ "$path" = idemreplay ] && per=0
     sort -n -k3,3 "$log" | awk -v proto=h2 -v path="$path" -v round="$round" -v secs="$secs" \
-            -v h="$((h1 - h0))" -v b="$((b1 - b0))" -v tick="$TICK_US" -v per="$(records_for "$path")" '
+            -v h="$((h1 - h0))" -v b="$((b1 - b0))" -v tick="$TICK_US" -v per="$per" '
         { t[NR] = $3; if ($2 >= 200 && $2 < 300) ok++; if ($2 == 200) full++ }
         END { n = NR; if (!n) { print proto "\t" path "\t" round "\t0\t0\t" secs "\t0\t0\t0\t0\t0"; exit }
               p50 = t[int((n - 1) * 0.50) + 1]; p99 = t[int((n - 1) * 0.99) + 1]
@@ -209,19 +257,19 @@ run_h2() { # path round seconds
 }
 
 # KU_BENCH_PERF=LABEL[,LABEL]: perf records the child (call graphs) during
-# those rounds: a path (async, sync1, syncall, batch) or null-PATH (the
+# those rounds: a path of KU_BENCH_PATHS or null-PATH (the
 # do-nothing rounds paired with it); report in $DIR/raw/perf-LABEL.txt.
 profiled() { # driver path round seconds label
     local driver=$1 path=$2 round=$3 secs=$4 label=$5 perf_pid
     case ",${KU_BENCH_PERF:-}," in
         *",$label,"*) ;;
-        *) $driver "$path" "$round" "$secs"; return ;;
+        *) $driver "$path" "$round" "$secs" "$label"; return ;;
     esac
     perf record -q -F 2000 -g -o "$DIR/raw/perf-$label-$driver-$round.data" \
         -p "$(pgrep -P "$HTTPD_PID" | head -n 1)" >>"$LOG" 2>&1 &
     perf_pid=$!
     sleep 0.3
-    $driver "$path" "$round" "$secs"
+    $driver "$path" "$round" "$secs" "$label"
     kill -INT "$perf_pid" 2>/dev/null || true
     wait "$perf_pid" 2>/dev/null || true
     perf report -i "$DIR/raw/perf-$label-$driver-$round.data" --no-children --percent-limit 0.7 \
@@ -232,7 +280,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_START=$(child_rss)
 STARTED=$(date +%s)
 say "Warm-up (2 s per path; counted in accepted, not in the rates)"
-for p in null $PATHS; do run_wrk "$p" 0 2; [ "$p" = null ] || run_h2 "$p" 0 1; done
+for p in null $PATHS; do run_wrk "$p" 0 2; [ "$p" = null ] || ! h2_drives "$p" || run_h2 "$p" 0 1; done
 RSS_WARM=$(child_rss)
 
 
@@ -244,6 +292,7 @@ for r in $(seq "$ROUNDS"); do
 done
 for r in $(seq "$H2_ROUNDS"); do
     for p in $PATHS; do
+        h2_drives "$p" || continue
         say "HTTP/2 round $r/$H2_ROUNDS: $p (+ /null), ${H2_SECONDS} s each, $CONNS connections"
         pair "profiled run_h2" "$p" "$r" "$H2_SECONDS"
     done
@@ -276,6 +325,17 @@ for p in $PATHS; do
     done
 done
 grep -c 'KU0000[17]' "$DIR/error.log" >"$DIR/raw/send-failures" || true
+# The first record's headers of the paths whose requests make some: /ce a
+# binary-mode event (ce_ attributes, content-type), /idem* the key.
+SAMPLES=$DIR/raw/samples.txt
+: >"$SAMPLES"
+for p in $PATHS; do
+    case $p in
+        ce | idem | idemreplay)
+            printf -- '- %s: `%s`\n' "$p" "$(timeout 60 kcat -C -b "$BROKER" -t "ku-bench-$p-h1" -o beginning \
+                -c 1 -e -q -f '%h' 2>/dev/null || true)" >>"$SAMPLES" ;;
+    esac
+done
 
 # --- the report ------------------------------------------------------------------------
 delivered_msgs() { awk -v proto="$1" -v path="$2" -F'\t' '$1 == proto && $2 == path { print $3 }' "$DELIVERED"; }
@@ -285,6 +345,9 @@ label() {
         syncall) echo "sync, acks=all" ;; spool) echo "async + spool (SpoolSync $SPOOL_SYNC)" ;; lua) echo "async + one Lua function" ;; batch) echo "batch ndjson ($BATCH_RECORDS rec/req, async)" ;;
         v2one) echo "rest-v2, 1 rec/req (answered after the ack)" ;; v2batch) echo "rest-v2, $BATCH_RECORDS rec/req (answered after the ack)" ;;
         ce) echo "CloudEvents binary mode (async)" ;;
+        v3) echo "rest-v3 stream, $BATCH_RECORDS rec/req (each after the ack)" ;;
+        idem) echo "async + Idempotency-Key, a fresh key a request" ;;
+        idemreplay) echo "async + Idempotency-Key, one key (replayed answers)" ;;
     esac
 }
 
@@ -312,6 +375,7 @@ declare -A RATIO MPS P99 DELIV LOST
         echo "| path | req/s (2xx) | messages/s | p50 ms | p99 ms | ratio to do-nothing | httpd CPU µs/req | broker CPU µs/req | accepted msgs | delivered | lost |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for p in null $PATHS; do
+            [ "$proto" = h2 ] && ! h2_drives "$p" && continue
             rps=$(rates "$proto" "$p" | median)
             p50=$(field_median "$proto" "$p" 7); p99=$(field_median "$proto" "$p" 8)
             if [ "$p" = null ]; then
@@ -344,6 +408,25 @@ declare -A RATIO MPS P99 DELIV LOST
          "on a shared 2-core machine this is steadier than req/s, which the broker's own CPU" \
          "(on the same cores) and the other load pull down." \
          "Logged send failures (KU00001/KU00007 lines): $(cat "$DIR/raw/send-failures")."
+    case " $PATHS " in *" v3 "*)
+        echo
+        echo "rest-v3 stream: one request is $BATCH_RECORDS concatenated record objects; req/s counts requests," \
+             "messages/s records; accepted over HTTP/1.1 = answer objects with error_code 200, over HTTP/2" \
+             "(no bodies) $BATCH_RECORDS a 200." ;;
+    esac
+    case " $PATHS " in *" idem"*)
+        echo
+        echo "Idempotency-Key: /idem is HTTP/1.1 only (h2load sends one set of headers), its do-nothing" \
+             "rounds made by the same key-making wrk script; /idemreplay sends one key per protocol," \
+             "so its topics should hold one record each (the first answer; replays are accepted as" \
+             "nothing; over HTTP/2 that first one is not told apart either, so accepted is 0)." ;;
+    esac
+    if [ -s "$SAMPLES" ]; then
+        echo
+        echo "Headers of the first record of each such path's HTTP/1.1 topic:"
+        echo
+        cat "$SAMPLES"
+    fi
     echo
     echo "## Memory"
     echo
