@@ -27,8 +27,8 @@
 # to count what was delivered against what was accepted (2xx).
 #
 # Writes its section of bench/REPORT.md (Markdown; bench/compare.sh writes
-# the side-by-side one, each keeps the other's) and prints it. Default run: ~7 minutes;
-# --quick: ~1 minute (short rounds, for trying the script); --soak: then
+# the side-by-side one, each keeps the other's) and prints it. Default run: ~17 minutes;
+# --quick: ~3 minutes (short rounds, for trying the script); --soak: then
 # 10 more minutes of /async load, sampling the child's RSS every 30 s.
 # --no-build: use the built .libs/mod_kafka_upstream.so as it is.
 #
