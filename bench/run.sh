@@ -20,7 +20,8 @@
 # record by record), /idem (KafkaUpstreamIdempotency On, a fresh
 # Idempotency-Key each request: HTTP/1.1 only, h2load cannot vary a header)
 # and /idemreplay (the same, one key for every request: the answers come
-# from the table, the topic holds one record per protocol). Each module path is driven with wrk (HTTP/1.1) and
+# from the table; the topic holds a record per time the key was produced:
+# once, and again after /idem's fresh keys evicted it from the table). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
 # before or after it, so machine noise cancels in the pair's ratio. Then
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
@@ -421,8 +422,9 @@ declare -A RATIO MPS P99 DELIV LOST
         echo
         echo "Idempotency-Key: /idem is HTTP/1.1 only (h2load sends one set of headers), its do-nothing" \
              "rounds made by the same key-making wrk script; /idemreplay sends one key per protocol," \
-             "so its topics should hold one record each (the first answer; replays are accepted as" \
-             "nothing; over HTTP/2 that first one is not told apart either, so accepted is 0)." ;;
+             "so its topics hold one record per time the key was produced: the first request, and the" \
+             "first after /idem's fresh keys evicted the key from the table (replays are accepted as" \
+             "nothing; over HTTP/2 h2load sees no headers, the produced ones are not told apart, so accepted is 0)." ;;
     esac
     if [ -s "$SAMPLES" ]; then
         echo
