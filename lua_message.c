@@ -10,6 +10,7 @@
 #include "lua_message.h"
 #include "mod_kafka_upstream.h"
 #include "log_limit.h"
+#include "trace_context_req.h"
 
 #include "http_log.h"
 #include "apr_file_io.h"
@@ -323,19 +324,22 @@ static int failed(request_rec *r, ku_lua_t *s, const char *lua_error, const char
         *error = "message function exceeded its instruction limit";
         if (ku_log_allowed(&instructions_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00067: KafkaUpstreamMessageLua: "
-                          "%s (%s), nothing produced", *error, lua_error);
+                          "%s (%s), nothing produced%s", *error, lua_error,
+                          ku_trace_log_suffix(r));
     }
     else if (s->over_memory) {
         *error = "message function exceeded its memory limit";
         if (ku_log_allowed(&memory_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00068: KafkaUpstreamMessageLua: "
-                          "%s (%s), nothing produced", *error, lua_error);
+                          "%s (%s), nothing produced%s", *error, lua_error,
+                          ku_trace_log_suffix(r));
     }
     else {
         *error = "message function failed";
         if (ku_log_allowed(&error_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00066: KafkaUpstreamMessageLua: "
-                          "%s (%s), nothing produced", *error, lua_error);
+                          "%s (%s), nothing produced%s", *error, lua_error,
+                          ku_trace_log_suffix(r));
     }
     return HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -355,7 +359,8 @@ int ku_lua_message_run(request_rec *r, const ku_lua_chunks_t *chunks, int raw,
     if (!s) {
         if (ku_log_allowed(&state_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00069: KafkaUpstreamMessageLua: "
-                          "no Lua state for this thread (out of memory?)");
+                          "no Lua state for this thread (out of memory?)%s",
+                          ku_trace_log_suffix(r));
         *error = "message function failed";
         return HTTP_INTERNAL_SERVER_ERROR;
     }

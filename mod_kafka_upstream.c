@@ -107,10 +107,10 @@ static void log_send_failure(request_rec *r, const char *topic, const ku_answer_
                              int failed)
 {
     if (ku_log_allowed(&send_failure_rl, r->server, APLOG_ERR))
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00007: answered %d for topic %s: %s (%s)%s",
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00007: answered %d for topic %s: %s (%s)%s%s",
                       a->status, topic, a->error, a->kafka_error ? a->kafka_error : "-",
                       failed > 1 ? apr_psprintf(r->pool, "; %d records of this request "
-                                                "failed", failed) : "");
+                                                "failed", failed) : "", ku_trace_log_suffix(r));
 }
 
 /* --- the request body, read like mod_reflector ------------------------------- */
@@ -269,11 +269,13 @@ static int kafka_upstream_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, "kafka-upstream"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
+    if (ku_conf_api(conf) == KU_API_KONG)
+        ku_trace_prepare(r, conf); /* before the request's first log line */
     if (!ku_conf_is_complete(conf)) {
         if (ku_log_allowed(&misconfigured_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "
                           "handler without KafkaUpstreamBootstrapServers and "
-                          "KafkaUpstreamTopic for %s", r->uri);
+                          "KafkaUpstreamTopic for %s%s", r->uri, ku_trace_log_suffix(r));
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
@@ -281,7 +283,6 @@ static int kafka_upstream_handler(request_rec *r)
         return ku_rest_v2_handle(r, conf);
     if (ku_conf_api(conf) == KU_API_REST_V3)
         return ku_rest_v3_handle(r, conf);
-    ku_trace_prepare(r, conf);
     if ((status = ku_request_topics(r, conf, &topics, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
@@ -317,7 +318,7 @@ static int kafka_upstream_handler(request_rec *r)
     if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
-                          "%s: %s", r->uri, error);
+                          "%s: %s%s", r->uri, error, ku_trace_log_suffix(r));
         return reject_request(r, conf, HTTP_SERVICE_UNAVAILABLE, KU_REJECT_UNAVAILABLE,
                               "producer unavailable");
     }

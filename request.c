@@ -115,8 +115,8 @@ static int record_key(request_rec *r, const ku_dir_conf_t *conf, const char **ke
     if (!*key && expr) {
         *key = ap_expr_str_exec(r, expr, &expr_error);
         if (expr_error && ku_log_allowed(&key_expr_rl, r->server, APLOG_WARNING))
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s",
-                          expr_error);
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00013: KafkaUpstreamKey: %s%s",
+                          expr_error, ku_trace_log_suffix(r));
     }
     if (*key && !**key)
         *key = NULL;
@@ -141,7 +141,7 @@ static apr_array_header_t *config_fields(request_rec *r, const ku_dir_conf_t *co
         value->value = ap_expr_str_exec(r, field->expr, &error);
         if (error && ku_log_allowed(&field_expr_rl, r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00014: KafkaUpstreamField "
-                          "%s: %s", field->name, error);
+                          "%s: %s%s", field->name, error, ku_trace_log_suffix(r));
     }
     return values;
 }

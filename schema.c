@@ -16,6 +16,7 @@
 #include "encoder.h"
 #include "schema.h"
 #include "schema_registry.h"
+#include "trace_context_req.h"
 
 ku_sr_conf_t ku_schema_registry_conf(const ku_dir_conf_t *conf)
 {
@@ -144,10 +145,11 @@ void ku_schema_log_warning(request_rec *r, ku_sr_status_t st, const char *what,
                            const char *warning)
 {
     if (warning && st == KU_SR_BROKEN)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00036: %s cannot be used: %s", what,
-                      warning);
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00036: %s cannot be used: %s%s", what,
+                      warning, ku_trace_log_suffix(r));
     else if (warning && st != KU_SR_INVALID)
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00035: %s: %s", what, warning);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00035: %s: %s%s", what, warning,
+                      ku_trace_log_suffix(r));
 }
 
 int ku_schema_encode(request_rec *r, const ku_dir_conf_t *conf, int is_key, const char *data,

@@ -26,13 +26,14 @@
 #include "schema_cache_key.h"
 #include "avro_refs.h"
 #include "schema_registry.h"
+#include "schema_registry_http.h"
 #include "schema_registry_token.h"
 
 /* A subject/version without a schema (never fetched, or failed) is asked
  * again at most this often: requests never each reach the registry. */
 #define KU_SR_RETRY_SECONDS 1
-#define KU_SR_CONNECT_TIMEOUT_MS 2000L
-#define KU_SR_TIMEOUT_MS 5000L
+/* No schema is larger: a longer answer stops the transfer. */
+#define KU_SR_MAX_ANSWER (4 * 1024 * 1024)
 /* Ids and inline schemas are the client's choice: past this many entries a
  * child asks without caching, so no client can grow its memory. */
 #define KU_SR_MAX_ENTRIES 1000
@@ -67,14 +68,8 @@ typedef struct entry {
 } entry_t;
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static entry_t *cache;
 static int cache_entries;
-
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void held_release(held_t *h)
 {
@@ -97,30 +92,6 @@ static apr_status_t release_cleanup(void *h)
 
 /* --- one GET ----------------------------------------------------------------- */
 
-typedef struct {
-    apr_pool_t *p;
-    char *data;
-    size_t len;
-} body_t;
-
-static size_t collect(char *ptr, size_t size, size_t n, void *arg)
-{
-    body_t *b = arg;
-    size_t add = size * n;
-    char *grown;
-
-    if (b->len + add > 4 * 1024 * 1024)
-        return 0;             /* no schema is that large: stop */
-    grown = apr_palloc(b->p, b->len + add + 1);
-    if (b->len)
-        memcpy(grown, b->data, b->len);
-    memcpy(grown + b->len, ptr, add);
-    b->data = grown;
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
-}
-
 /* KafkaUpstreamSchemaRegistryHeader's lines as libcurl's list. */
 static struct curl_slist *header_list(apr_pool_t *p, const char *headers)
 {
@@ -137,18 +108,20 @@ static struct curl_slist *header_list(apr_pool_t *p, const char *headers)
     return list;
 }
 
-/* A GET, or a POST of post (JSON) when it is not NULL. */
 /* A GET, or a POST of post (a JSON text); with the bearer token when there
  * is one, else basic auth when the Location has it. */
 static ku_sr_status_t http_call(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
-                                const char *bearer, const char *post, body_t *body,
+                                const char *bearer, const char *post, ku_sr_answer_t *body,
                                 long *code, const char **error)
 {
-    CURL *curl = curl_easy_init();
+    CURL *curl;
     struct curl_slist *headers = header_list(p, conf->headers);
     struct curl_slist *with_type = NULL;
     CURLcode rc;
 
+    body->p = p;
+    body->max = KU_SR_MAX_ANSWER;
+    curl = ku_sr_curl_for(conf, url, body);
     if (post && (!conf->headers || headers)) {
         with_type = curl_slist_append(headers,
                                       "Content-Type: application/vnd.schemaregistry.v1+json");
@@ -163,20 +136,8 @@ static ku_sr_status_t http_call(apr_pool_t *p, const ku_sr_conf_t *conf, const c
     }
     if (headers)
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    body->p = p;
     if (post)
         curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, post);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, KU_SR_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, KU_SR_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, conf->ssl_verify ? 1L : 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->ssl_verify ? 2L : 0L);
-    if (conf->ca_file)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
     if (conf->cert_file && conf->key_pem) {
         /* The key as the parent read it: the file may be root's only. */
         struct curl_blob key = { (void *)conf->key_pem, strlen(conf->key_pem), CURL_BLOB_COPY };
@@ -209,7 +170,7 @@ static ku_sr_status_t http_call(apr_pool_t *p, const ku_sr_conf_t *conf, const c
  * registry answers 401 to (revoked, or signed with a key it dropped) is
  * replaced by a new one once, and the call tried once more. */
 static ku_sr_status_t authorized_call(apr_pool_t *p, const ku_sr_conf_t *conf, const char *url,
-                                      const char *post, body_t *body, long *code,
+                                      const char *post, ku_sr_answer_t *body, long *code,
                                       const char **error)
 {
     const char *token = NULL;
@@ -228,7 +189,7 @@ static ku_sr_status_t authorized_call(apr_pool_t *p, const ku_sr_conf_t *conf, c
 
 /* The statuses every other ask shares: credentials refused, other errors. */
 static ku_sr_status_t answer_status(apr_pool_t *p, const ku_sr_conf_t *conf, long code,
-                                    const body_t *body, const char **error)
+                                    const ku_sr_answer_t *body, const char **error)
 {
     if (code == 401 || code == 403) {
         *error = apr_psprintf(p, "schema registry %s refused the %s (HTTP %ld)", conf->url,
@@ -251,7 +212,7 @@ static ku_sr_status_t get_version(apr_pool_t *p, const ku_sr_conf_t *conf, const
     char *escaped = curl_easy_escape(NULL, subject, 0);
     const char *url = apr_psprintf(p, "%s/subjects/%s/versions/%s", conf->url,
                                    escaped ? escaped : "", version);
-    body_t body = { 0 };
+    ku_sr_answer_t body = { 0 };
     long code = 0;
     ku_sr_status_t st;
     json_object *id, *schema;
@@ -434,7 +395,7 @@ static ku_sr_status_t fetch_id(apr_pool_t *p, const ku_sr_conf_t *conf, int id, 
                                const char **error)
 {
     const char *url = apr_psprintf(p, "%s/schemas/ids/%d", conf->url, id);
-    body_t body = { 0 };
+    ku_sr_answer_t body = { 0 };
     long code = 0;
     ku_sr_status_t st;
     json_object *doc, *schema;
@@ -484,7 +445,7 @@ static ku_sr_status_t fetch_register(apr_pool_t *p, const ku_sr_conf_t *conf,
                                    escaped ? escaped : "");
     json_object *req = json_object_new_object(), *doc = NULL, *id;
     const char *post;
-    body_t body = { 0 };
+    ku_sr_answer_t body = { 0 };
     long code = 0;
     ku_sr_status_t st;
     held_t *h = NULL;
@@ -607,7 +568,6 @@ static ku_sr_status_t lookup(apr_pool_t *p, const ku_sr_conf_t *conf, const char
     held_t *held;
 
     *warning = NULL;
-    pthread_once(&curl_once, curl_init_once);
     pthread_mutex_lock(&cache_lock);
     if (!(e = find_entry(key))) {
         pthread_mutex_unlock(&cache_lock);

@@ -16,11 +16,10 @@
 #include "apr_strings.h"
 
 #include "schema_cache_key.h"
+#include "schema_registry_http.h"
 #include "schema_registry_token.h"
 
-#define KU_TOKEN_CONNECT_TIMEOUT_MS 2000L
-#define KU_TOKEN_TIMEOUT_MS 5000L
-#define KU_TOKEN_MAX_ANSWER (64 * 1024)
+#define KU_TOKEN_MAX_ANSWER (64 * 1024) /* no token answer is larger */
 #define KU_TOKEN_DEFAULT_LIFE 60L
 
 typedef struct token {
@@ -85,30 +84,6 @@ int ku_sr_token_parse(apr_pool_t *p, const char *answer, const char **token, lon
 
 /* --- one token request ----------------------------------------------------------- */
 
-typedef struct {
-    apr_pool_t *p;
-    char *data;
-    size_t len;
-} answer_t;
-
-static size_t collect(char *ptr, size_t size, size_t n, void *arg)
-{
-    answer_t *a = arg;
-    size_t add = size * n;
-    char *grown;
-
-    if (a->len + add > KU_TOKEN_MAX_ANSWER)
-        return 0;             /* no token answer is that large: stop */
-    grown = apr_palloc(a->p, a->len + add + 1);
-    if (a->len)
-        memcpy(grown, a->data, a->len);
-    memcpy(grown + a->len, ptr, add);
-    a->data = grown;
-    a->len += add;
-    a->data[a->len] = '\0';
-    return add;
-}
-
 static const char *escaped(apr_pool_t *p, const char *s)
 {
     char *e = curl_easy_escape(NULL, s, 0);
@@ -161,8 +136,8 @@ static const char *oauth_error(apr_pool_t *p, const char *answer)
 static const char *request_token(apr_pool_t *p, const ku_sr_conf_t *conf, long *expires_in,
                                  const char **error)
 {
-    CURL *curl = curl_easy_init();
-    answer_t answer = { p, NULL, 0 };
+    ku_sr_answer_t answer = { p, KU_TOKEN_MAX_ANSWER, NULL, 0 };
+    CURL *curl = ku_sr_curl_for(conf, conf->oauth_url, &answer);
     const char *body = form(p, conf), *token = NULL, *why;
     long code = 0;
     CURLcode rc;
@@ -171,22 +146,11 @@ static const char *request_token(apr_pool_t *p, const ku_sr_conf_t *conf, long *
         *error = "libcurl: cannot start a request";
         return NULL;
     }
-    curl_easy_setopt(curl, CURLOPT_URL, conf->oauth_url);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(curl, CURLOPT_USERNAME, escaped(p, conf->oauth_client));
     curl_easy_setopt(curl, CURLOPT_PASSWORD, escaped(p, conf->oauth_secret ? conf->oauth_secret
                                                                            : ""));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, KU_TOKEN_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, KU_TOKEN_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, conf->ssl_verify ? 1L : 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->ssl_verify ? 2L : 0L);
-    if (conf->ca_file)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
     rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(curl);

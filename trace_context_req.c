@@ -48,19 +48,38 @@ static const char *valid_traceparent(request_rec *r)
     return tp && ku_traceparent_valid(tp) ? tp : NULL;
 }
 
+/* The request's trace, as its log id and note, so that its error log lines
+ * carry it (README "Trace context"). */
+static void mark_trace(request_rec *r, const char *tp)
+{
+    apr_table_setn(r->notes, "traceparent", tp);
+    r->log_id = tp;
+}
+
 void ku_trace_prepare(request_rec *r, const ku_dir_conf_t *conf)
 {
+    int mode = trace_mode(conf);
     const char *tp;
 
-    if (trace_mode(conf) != KU_TRACE_GENERATE || valid_traceparent(r))
+    if (mode == KU_TRACE_OFF)
         return;
-    if (!(tp = ku_traceparent_new(r->pool)))
+    if ((tp = valid_traceparent(r))) {
+        mark_trace(r, tp);
+        return;
+    }
+    if (mode != KU_TRACE_GENERATE || !(tp = ku_traceparent_new(r->pool)))
         return;
     apr_table_setn(r->headers_in, "traceparent", tp);
     apr_table_unset(r->headers_in, "tracestate"); /* it belonged to no trace of ours */
     apr_table_setn(r->err_headers_out, "traceparent", tp);
-    apr_table_setn(r->notes, "traceparent", tp);
-    r->log_id = tp;
+    mark_trace(r, tp);
+}
+
+const char *ku_trace_log_suffix(const request_rec *r)
+{
+    const char *tp = apr_table_get(r->notes, "traceparent");
+
+    return tp ? apr_pstrcat(r->pool, " (traceparent ", tp, ")", NULL) : "";
 }
 
 void ku_trace_headers(request_rec *r, const ku_dir_conf_t *conf, apr_array_header_t *out)

@@ -11,10 +11,15 @@
 /* KafkaUpstreamTraceContext forward|generate|off */
 const char *ku_trace_set_mode(cmd_parms *cmd, void *conf, const char *arg);
 
-/* Under generate, gives a request without a valid traceparent a new one:
- * in its headers (so it is forwarded), its answer and its log id. Call
- * before anything of the request is logged. */
+/* Makes the request's valid traceparent its log id and note "traceparent"
+ * (any mode but off); under generate, gives a request without one a new
+ * one: in its headers (so it is forwarded), its answer, its log id and
+ * note. Call before anything of the request is logged. */
 void ku_trace_prepare(request_rec *r, const ku_dir_conf_t *conf);
+
+/* " (traceparent ...)" for the end of the request's error log lines, from
+ * its note; "" for a request without one. */
+const char *ku_trace_log_suffix(const request_rec *r);
 
 /* Whether name is a trace context header this Location forwards itself,
  * whatever the header allow-list says (any but off). */

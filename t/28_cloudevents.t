@@ -12,18 +12,22 @@
 #    allow-list; an invalid traceparent is dropped with its tracestate;
 #    `generate` gives a request without one a new valid traceparent (in
 #    its answer and its record); OpenTelemetry's W3C propagator reads what
-#    the consumer gets.
+#    the consumer gets;
+#  - the error log line of a request (a topic the broker lacks) ends with
+#    its traceparent: the one generated (as answered) or the valid one it
+#    came with; an invalid one is never logged as its trace.
 use strict;
 use warnings FATAL => 'all';
 
 use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
+use HttpdLog;
 use KafkaTest;
 use JSON::PP ();
 
 chomp(my $python = `bash t/tools/ce-venv.sh`);
-plan tests => 54, need { 'CloudEvents SDK venv' => -x $python };
+plan tests => 60, need { 'CloudEvents SDK venv' => -x $python };
 
 my $host = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $base = "http://$host";
@@ -226,3 +230,38 @@ $offset = end_offset($trace_topic);
 $res = post('/trace-off', [ "traceparent: $tp" ], '{}');
 $rec = consume_one($trace_topic, $offset);
 ok t_cmp(header_list($rec), '', 'off: not forwarded (record headers are Off there)');
+
+# --- the request's error log lines carry its traceparent --------------------------
+
+# The KU00007 lines one request to $path wrote: (its answer, those lines).
+sub logged_failure {
+    my ($path, @lines) = @_;
+    my $from = log_size();
+    my $res = post($path, \@lines, '{}');
+    my $line = wait_for_log($from, qr/KU00007: .*ku-trace-missing/, 10);
+    chomp $line;
+    return ($res, $line);
+}
+
+my $line;
+($res, $line) = logged_failure('/trace-missing');
+$made = $res->{headers}{traceparent} // 'none';
+ok t_cmp($res->{status} . ' ' . $made, qr/^502 00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
+         'log: the error answer carries the traceparent made');
+ok t_cmp($line, qr/KU00007: .* \(traceparent \Q$made\E\)$/,
+         'log: the request\'s error line ends with the traceparent it was answered');
+
+($res, $line) = logged_failure('/trace-missing', "traceparent: $tp");
+ok t_cmp($line, qr/ \(traceparent \Q$tp\E\)$/, 'log: generate keeps and logs a valid incoming one');
+
+($res, $line) = logged_failure('/trace-missing-forward', "traceparent: $tp");
+ok t_cmp($line, qr/ \(traceparent \Q$tp\E\)$/, 'log: forward logs the incoming one too');
+
+my $invalid = '00-00000000000000000000000000000000-00f067aa0ba902b7-01';
+($res, $line) = logged_failure('/trace-missing-forward', "traceparent: $invalid");
+ok t_cmp($line, qr/^(?!.*traceparent).*KU00007: /, 'log: forward: an invalid one is not logged');
+
+($res, $line) = logged_failure('/trace-missing', "traceparent: $invalid");
+$made = $res->{headers}{traceparent} // 'none';
+ok t_cmp($line, qr/^(?!.*\Q$invalid\E).* \(traceparent \Q$made\E\)$/,
+         'log: generate: an invalid one is replaced in the log by the one made');

@@ -19,20 +19,20 @@
 # extends it: it prints the SASL extensions to the broker's server.log. KU_OAUTH_DIR (/tmp/ku-oauth-servers-$USER): keys, certs,
 # logs, the broker's data, client-secret. KU_OAUTH_HTTP_PORT (KU_TEST_PORT+72)
 # is the test httpd's virtual host for t/conf/13_oauth.inc. Cache: KU_OAUTH_CACHE
-# (~/.cache/mod_kafka_upstream/oidc-provider-VERSION). Needs node and npm,
-# and kafka.sh fetch done.
+# (~/.cache/mod_kafka_upstream/oidc-provider-VERSION; t/oauth/provider-lib.sh,
+# which t/registry/oauth-registry.sh shares). Needs node and npm, and
+# kafka.sh fetch done.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 USER=${USER:-$(id -un)}
-VERSION=9.6.1   # oidc-provider
 PORT=${KU_OAUTH_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2500 ))}
 KPORT=${KU_OAUTH_KAFKA_PORT:-$((PORT + 10))}
 DIR=${KU_OAUTH_DIR:-/tmp/ku-oauth-servers-$USER}
-CACHE=${KU_OAUTH_CACHE:-$HOME/.cache/mod_kafka_upstream/oidc-provider-$VERSION}
 ISSUER=http://127.0.0.1:$PORT
 
 die() { echo "oauth/servers.sh: $*" >&2; exit 1; }
+. "$HERE/provider-lib.sh"
 # kafka.sh's jar cache (its default release).
 kafka_libs() { echo "${KU_KAFKA_HOME:-$HOME/.cache/mod_kafka_upstream/kafka}/libs"; }
 kafka() {
@@ -42,54 +42,24 @@ kafka() {
         bash "$HERE/../kafka/kafka.sh" "$@"
 }
 
-fetch() {
-    [ -f "$CACHE/.complete" ] && return 0
-    command -v npm >/dev/null || die "npm not found"
-    rm -rf "$CACHE.tmp" && mkdir -p "$CACHE.tmp"
-    (cd "$CACHE.tmp" && npm install --no-audit --no-fund --loglevel=error \
-        "oidc-provider@$VERSION" >npm.log 2>&1) || { cat "$CACHE.tmp/npm.log" >&2; die "npm failed"; }
-    touch "$CACHE.tmp/.complete"
-    rm -rf "$CACHE" && mv "$CACHE.tmp" "$CACHE"
-}
-
 # A provider on HTTP_PORT [HTTPS_PORT], its pid in DIR/provider-HTTP_PORT.pid.
 provider() {
-    local log=$DIR/provider-$1.log
-    KU_OAUTH_ISSUER=$ISSUER setsid node "$CACHE/provider.mjs" "$DIR/keys.json" "$@" \
-        ${2:+"$DIR/certs/server.pem"} >"$log" 2>&1 </dev/null &
-    echo $! >"$DIR/provider-$1.pid"
-    for _ in $(seq 100); do
-        grep -q '^oidc-provider http' "$log" && return 0
-        sleep 0.1
-    done
-    cat "$log" >&2; die "the OAuth server did not start on $1"
-}
-
-stop_provider() {  # PIDFILE
-    local pid
-    pid=$(cat "$1" 2>/dev/null) || return 0
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "provider.mjs"; then
-        kill "$pid" 2>/dev/null || true
-    fi
-    rm -f "$1"
+    provider_start provider.mjs "$DIR/keys.json" "$ISSUER" "$DIR/provider-$1.log" \
+        "$DIR/provider-$1.pid" "$@" ${2:+"$DIR/certs/server.pem"} \
+        || die "the OAuth server did not start on $1"
 }
 
 stop() {
     local f
-    for f in "$DIR"/provider-*.pid; do [ -e "$f" ] && stop_provider "$f"; done
+    for f in "$DIR"/provider-*.pid; do [ -e "$f" ] && provider_stop "$f" provider.mjs; done
     [ ! -d "$DIR/kafka" ] || kafka stop "$DIR/kafka"
 }
 
 start() {
-    fetch
+    provider_fetch
     stop
     rm -rf "$DIR" && mkdir -p "$DIR/certs"
-    # Node resolves a module's imports from where it lies: beside the cache's node_modules.
-    cp "$HERE/provider.mjs" "$CACHE/provider.mjs"
-    node -e 'const k = require("crypto").generateKeyPairSync("rsa", { modulusLength: 2048 })
-        .privateKey.export({ format: "jwk" });
-        console.log(JSON.stringify({ keys: [{ ...k, kid: "ku-test", use: "sig", alg: "RS256" }] }))' \
-        >"$DIR/keys.json"
+    provider_keys "$DIR/keys.json" ku-test
     # The token endpoint's TLS: a CA of its own (make-certs.sh's broker cert, SAN 127.0.0.1).
     bash "$HERE/../kafka/make-certs.sh" "$DIR/certs" >"$DIR/certs.log" 2>&1 || die "make-certs.sh failed"
     mv "$DIR/certs/broker.pem" "$DIR/certs/server.pem"
@@ -117,10 +87,10 @@ EOT
 }
 
 case ${1:-} in
-    fetch) fetch ;;
+    fetch) provider_fetch ;;
     start) start ;;
     up) [ $# = 2 ] || die "up PORT"; provider "$2" ;;
-    down) [ $# = 2 ] || die "down PORT"; stop_provider "$DIR/provider-$2.pid" ;;
+    down) [ $# = 2 ] || die "down PORT"; provider_stop "$DIR/provider-$2.pid" provider.mjs ;;
     stop) stop ;;
     *) sed -n '3,/^set -e/{/^set -e/d;s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 esac

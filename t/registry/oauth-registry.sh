@@ -15,7 +15,8 @@
 # KU_SR_OAUTH_REGISTRY_PORT (default KU_KAFKA_PORT+2601, beside the main
 # registry's +2600) the registry. KU_SR_OAUTH_DIR (/tmp/ku-sr-oauth-$USER):
 # the signing key, the provider's log (one line per token request) and the
-# registry's. Needs node (t/oauth/servers.sh fetch) and the registry build.
+# registry's. Needs node and npm (the provider as t/oauth/provider-lib.sh
+# fetches, starts and stops it for both) and the registry build.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,10 +24,10 @@ USER=${USER:-$(id -un)}
 PORT=${KU_SR_OAUTH_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2503 ))}
 RPORT=${KU_SR_OAUTH_REGISTRY_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 2601 ))}
 DIR=${KU_SR_OAUTH_DIR:-/tmp/ku-sr-oauth-$USER}
-CACHE=${KU_OAUTH_CACHE:-$HOME/.cache/mod_kafka_upstream/oidc-provider-9.6.1}
 ISSUER=http://127.0.0.1:$PORT
 
 die() { echo "oauth-registry.sh: $*" >&2; exit 1; }
+. "$HERE/../oauth/provider-lib.sh"
 
 registry() {
     KU_REGISTRY_PORT=$RPORT KU_REGISTRY_DIR=$DIR/registry \
@@ -36,34 +37,17 @@ registry() {
 }
 
 stop() {
-    local pid
     registry stop
-    pid=$(cat "$DIR/provider.pid" 2>/dev/null) || return 0
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "provider-sr-"; then
-        kill "$pid" 2>/dev/null || true
-    fi
-    rm -f "$DIR/provider.pid"
+    provider_stop "$DIR/provider.pid" "provider-sr-$PORT.mjs"
 }
 
 start() {
-    KU_OAUTH_CACHE=$CACHE bash "$HERE/../oauth/servers.sh" fetch
+    provider_fetch
     stop
     rm -rf "$DIR" && mkdir -p "$DIR"
-    # Node resolves a module's imports from where it lies: beside the cache's
-    # node_modules, under a name of its own per port (servers.sh copies provider.mjs).
-    cp "$HERE/../oauth/provider.mjs" "$CACHE/provider-sr-$PORT.mjs"
-    node -e 'const k = require("crypto").generateKeyPairSync("rsa", { modulusLength: 2048 })
-        .privateKey.export({ format: "jwk" });
-        console.log(JSON.stringify({ keys: [{ ...k, kid: "ku-sr", use: "sig", alg: "RS256" }] }))' \
-        >"$DIR/keys.json"
-    KU_OAUTH_ISSUER=$ISSUER setsid node "$CACHE/provider-sr-$PORT.mjs" "$DIR/keys.json" "$PORT" \
-        >"$DIR/provider.log" 2>&1 </dev/null &
-    echo $! >"$DIR/provider.pid"
-    for _ in $(seq 100); do
-        grep -q '^oidc-provider http' "$DIR/provider.log" && break
-        sleep 0.1
-    done
-    grep -q '^oidc-provider http' "$DIR/provider.log" || { cat "$DIR/provider.log" >&2; die "the OAuth server did not start"; }
+    provider_keys "$DIR/keys.json" ku-sr
+    provider_start "provider-sr-$PORT.mjs" "$DIR/keys.json" "$ISSUER" "$DIR/provider.log" \
+        "$DIR/provider.pid" "$PORT" || die "the OAuth server did not start"
     registry start
     cat <<EOT
 KU_SR_OAUTH_TOKEN_URL=$ISSUER/token
