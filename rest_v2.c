@@ -18,6 +18,7 @@
 #include "producer.h"
 #include "rest_v2.h"
 #include "request.h"
+#include "rest_common.h"
 #include "rest_v2_parse.h"
 #include "rest_v2_schema.h"
 #include "spool.h"
@@ -75,19 +76,11 @@ static int send_error(ku_v2_req_t *q, const ku_v2_error_t *err, ku_reject_t reas
     return write_error(q, err);
 }
 
-static ku_reject_t reason_of(int status)
-{
-    return status == HTTP_REQUEST_ENTITY_TOO_LARGE ? KU_REJECT_TOO_LARGE
-         : status == HTTP_FORBIDDEN ? KU_REJECT_TOPIC_NOT_ALLOWED
-         : status == HTTP_SERVICE_UNAVAILABLE ? KU_REJECT_UNAVAILABLE
-         : status == HTTP_NOT_FOUND ? KU_REJECT_OTHER : KU_REJECT_BAD_REQUEST;
-}
-
 static int refuse(ku_v2_req_t *q, int status, int code, const char *message)
 {
     ku_v2_error_t err = { status, code, message };
 
-    return send_error(q, &err, reason_of(status));
+    return send_error(q, &err, ku_rest_reject_reason(status));
 }
 
 /* One record's outcome in the peers' terms. Unknown topics and partitions
@@ -314,6 +307,6 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
                          partition, &parsed, &schemas, &err)
         || ku_v2_apply_schemas(r, conf, topic, format, &schemas, parsed, &q.key_schema_id,
                                &q.value_schema_id, &err))
-        return send_error(&q, &err, reason_of(err.status));
+        return send_error(&q, &err, ku_rest_reject_reason(err.status));
     return produce(&q, to_records(r->pool, topic, parsed), parsed->nelts, !async);
 }
