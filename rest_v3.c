@@ -339,8 +339,9 @@ static int stream_records(ku_v3_req_t *q)
         rd.why.message = "the body ends inside a record";
     }
     else if (seen_eos && !rd.stop && !q->started) {
-        rd.why.status = rd.why.code = HTTP_BAD_REQUEST;
-        rd.why.message = "the body holds no record";
+        /* Confluent's status, code and words for it (its v3 reference). */
+        rd.why.status = rd.why.code = HTTP_UNPROCESSABLE_ENTITY;
+        rd.why.message = "Payload error. Request body is empty. Data is required.";
     }
     else if (read_failed && !q->started) {
         rd.why.status = rd.why.code = HTTP_BAD_REQUEST;

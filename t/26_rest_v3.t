@@ -415,7 +415,7 @@ my @refusals = (
      406, 406, qr/Not Acceptable/],
     ['text/plain', $records, '{"value":{"data":"YQ=="}}', ['Content-Type' => 'text/plain'],
      415, 415, qr/Unsupported/],
-    ['an empty body', $records, '', [], 400, 400, qr/no record/],
+    ['an empty body', $records, '', [], 422, 422, qr/^Payload error\. Request body is empty\./],
     ['a body that is no object', $records, '[{"value":{"data":"YQ=="}}]', [], 400, 400,
      qr/an object/],
     ['a batch that is not JSON', "$records:batch", '{"entries":[', [], 400, 400, qr/not JSON/],
