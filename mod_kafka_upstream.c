@@ -279,6 +279,7 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_INTERNAL_SERVER_ERROR, KU_REJECT_OTHER,
                               "location not configured for Kafka");
     }
+    ku_status_count_request(r->pool, conf);
     if (ku_conf_api(conf) == KU_API_REST_V2)
         return ku_rest_v2_handle(r, conf);
     if (ku_conf_api(conf) == KU_API_REST_V3)

@@ -18,6 +18,7 @@
 #include "producer.h"
 #include "rest_v2.h"
 #include "request.h"
+#include "rest_common.h"
 #include "rest_v2_parse.h"
 #include "rest_v2_schema.h"
 #include "spool.h"
@@ -68,26 +69,19 @@ static int write_error(ku_v2_req_t *q, const ku_v2_error_t *err)
     return send_json(q, err->status, o);
 }
 
-/* A request refused before any record was queued: counted for the status page. */
-static int send_error(ku_v2_req_t *q, const ku_v2_error_t *err, ku_reject_t reason)
+/* A request refused before any record was queued: counted for the status
+ * page, by the reason both dialects give its status. */
+static int send_error(ku_v2_req_t *q, const ku_v2_error_t *err)
 {
-    ku_status_count_request_rejected(q->r->pool, q->conf, reason);
+    ku_status_count_request_rejected(q->r->pool, q->conf, ku_rest_reject_reason(err->status));
     return write_error(q, err);
-}
-
-static ku_reject_t reason_of(int status)
-{
-    return status == HTTP_REQUEST_ENTITY_TOO_LARGE ? KU_REJECT_TOO_LARGE
-         : status == HTTP_FORBIDDEN ? KU_REJECT_TOPIC_NOT_ALLOWED
-         : status == HTTP_SERVICE_UNAVAILABLE ? KU_REJECT_UNAVAILABLE
-         : status == HTTP_NOT_FOUND ? KU_REJECT_OTHER : KU_REJECT_BAD_REQUEST;
 }
 
 static int refuse(ku_v2_req_t *q, int status, int code, const char *message)
 {
     ku_v2_error_t err = { status, code, message };
 
-    return send_error(q, &err, reason_of(status));
+    return send_error(q, &err);
 }
 
 /* One record's outcome in the peers' terms. Unknown topics and partitions
@@ -295,7 +289,7 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
         return refuse(&q, HTTP_NOT_ACCEPTABLE, 406, "HTTP 406 Not Acceptable");
     }
     if (ku_v2_route(r->pool, route_path(r, conf), &topic, &partition, &err))
-        return send_error(&q, &err, KU_REJECT_OTHER);
+        return send_error(&q, &err);
     if (r->method_number != M_POST)
         return refuse(&q, HTTP_METHOD_NOT_ALLOWED, 405, "HTTP 405 Method Not Allowed");
     if (!ku_v2_topic_name_ok(topic))
@@ -305,7 +299,7 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
     if (query_async(r, &async) == KU_ARG_INVALID)
         return refuse(&q, HTTP_BAD_REQUEST, 400, "query argument async cannot be decoded");
     if (ku_v2_content_type(apr_table_get(r->headers_in, "Content-Type"), &format, &err))
-        return send_error(&q, &err, KU_REJECT_BAD_REQUEST);
+        return send_error(&q, &err);
     status = ku_read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body, &len);
     if (status != OK)
         return refuse(&q, status, status, status == HTTP_BAD_REQUEST
@@ -314,6 +308,6 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
                          partition, &parsed, &schemas, &err)
         || ku_v2_apply_schemas(r, conf, topic, format, &schemas, parsed, &q.key_schema_id,
                                &q.value_schema_id, &err))
-        return send_error(&q, &err, reason_of(err.status));
+        return send_error(&q, &err);
     return produce(&q, to_records(r->pool, topic, parsed), parsed->nelts, !async);
 }

@@ -10,6 +10,7 @@
 #include "apr_strings.h"
 #include <json-c/json.h>
 
+#include "protobuf_encode.h"
 #include "rest_v2_parse.h"
 
 /* Deeper JSON is refused rather than parsed (a value is rarely deep). */
@@ -104,8 +105,7 @@ int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_e
         { "application/json", KU_V2_JSON },
         { "application/vnd.kafka.avro.v2+json", KU_V2_AVRO },
         { "application/vnd.kafka.jsonschema.v2+json", KU_V2_JSONSCHEMA },
-        /* Protobuf needs a schema compiler we do not have: */
-        { "application/vnd.kafka.protobuf.v2+json", -1 },
+        { "application/vnd.kafka.protobuf.v2+json", KU_V2_PROTOBUF },
     };
     char buf[64];
     size_t len, i;
@@ -125,9 +125,9 @@ int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_e
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         if (strcmp(buf, types[i].type))
             continue;
-        if (types[i].format < 0)
-            return refuse(err, 415, 415, "the protobuf embedded format is not supported "
-                          "yet: binary, json, text, avro or jsonschema is");
+        if (types[i].format == KU_V2_PROTOBUF && !ku_pb_available())
+            return refuse(err, 415, 415, "this build has no Protobuf support: binary, json, "
+                          "text, avro or jsonschema is");
         *format = (ku_v2_format_t)types[i].format;
         return 0;
     }

@@ -17,13 +17,15 @@ typedef enum {
     KU_V2_JSON,     /* any JSON value, produced as its compact text */
     KU_V2_TEXT,     /* Strimzi's: a JSON string, produced as its UTF-8 bytes */
     KU_V2_AVRO,     /* Avro's JSON encoding, written as Avro with a registry's schema */
-    KU_V2_JSONSCHEMA /* any JSON value, validated against a registry's JSON Schema */
+    KU_V2_JSONSCHEMA, /* any JSON value, validated against a registry's JSON Schema */
+    KU_V2_PROTOBUF  /* the proto3 JSON mapping, written as a registry's Protobuf message */
 } ku_v2_format_t;
 
 /* Whether a format's keys and values go through a schema. */
-#define KU_V2_HAS_SCHEMA(f) ((f) == KU_V2_AVRO || (f) == KU_V2_JSONSCHEMA)
+#define KU_V2_HAS_SCHEMA(f) \
+    ((f) == KU_V2_AVRO || (f) == KU_V2_JSONSCHEMA || (f) == KU_V2_PROTOBUF)
 
-/* The schemas a body names beside its records (avro and jsonschema only):
+/* The schemas a body names beside its records (the schema formats only):
  * an id (-1: none) or an inline schema text (NULL: none). */
 typedef struct {
     int key_id;
@@ -66,7 +68,7 @@ int ku_v2_route(apr_pool_t *p, const char *path, const char **topic, int32_t *pa
 int ku_v2_topic_name_ok(const char *topic);
 
 /* The request's Content-Type: 0 and *format, or 415 (an unknown type, or
- * protobuf: not supported yet). */
+ * protobuf in a build without Protobuf support). */
 int ku_v2_content_type(const char *content_type, ku_v2_format_t *format, ku_v2_error_t *err);
 
 /* The answer's media type for this Accept header (NULL or absent: ours),
@@ -77,8 +79,8 @@ const char *ku_v2_answer_type(apr_pool_t *p, const char *accept);
  * JSON, code 400), 422 (JSON, but not records: code 422; a schema field of
  * the wrong type, 42205; a key without a key schema, 42201; a value
  * without a value schema, 42202), 413 (more than max_records, code 413).
- * partition >= 0: the route's, which a record may only repeat. With avro
- * and jsonschema a key or value is its compact JSON text. */
+ * partition >= 0: the route's, which a record may only repeat. With the
+ * schema formats a key or value is its compact JSON text. */
 int ku_v2_parse_body(apr_pool_t *p, const char *body, size_t len, ku_v2_format_t format,
                      int max_records, int32_t partition, apr_array_header_t **records,
                      ku_v2_schemas_t *schemas, ku_v2_error_t *err);

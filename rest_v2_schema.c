@@ -8,35 +8,23 @@
 #include "apr_strings.h"
 #include "httpd.h"
 
+#include "rest_common.h"
 #include "rest_v2_schema.h"
 #include "schema.h"
 
-static int refuse(ku_v2_error_t *err, int status, int code, const char *message)
+static const char *format_name(ku_v2_format_t format)
 {
-    err->status = status;
-    err->code = code;
-    err->message = message;
-    return status;
-}
-
-/* A lookup's failure in the peers' terms. */
-static int lookup_refusal(apr_pool_t *p, ku_sr_status_t st, const char *why,
-                          ku_v2_error_t *err)
-{
-    if (st == KU_SR_INVALID)
-        return refuse(err, 422, 42205, apr_pstrcat(p, "Invalid schema: ", why, NULL));
-    if (st == KU_SR_UNAVAILABLE)
-        return refuse(err, 503, 50302, apr_pstrcat(p, "schema registry unavailable: ", why,
-                                                   NULL));
-    return refuse(err, 500, 500, "the schema registry cannot be used (see the error log)");
+    return format == KU_V2_AVRO ? "avro" : format == KU_V2_PROTOBUF ? "protobuf" : "jsonschema";
 }
 
 /* The schema of one side (key or value): by id, or the inline one
- * registered under the TopicNameStrategy's subject. */
+ * registered under the TopicNameStrategy's subject (the v2 API names no
+ * other strategy). */
 static int side_schema(request_rec *r, const ku_sr_conf_t *rc, const char *topic,
                        ku_v2_format_t format, int is_key, int id, const char *inline_text,
                        const ku_sr_schema_t **schema, ku_v2_error_t *err)
 {
+    const char *type = ku_rest_registry_type(format_name(format));
     const char *why = NULL, *warning = NULL, *what;
     ku_sr_status_t st;
 
@@ -48,20 +36,15 @@ static int side_schema(request_rec *r, const ku_sr_conf_t *rc, const char *topic
         const char *subject = apr_pstrcat(r->pool, topic, is_key ? "-key" : "-value", NULL);
 
         what = apr_psprintf(r->pool, "subject %s (an inline schema)", subject);
-        st = ku_sr_register(r->pool, rc, subject, format == KU_V2_AVRO ? "AVRO" : "JSON",
-                            inline_text, schema, &why, &warning);
+        st = ku_sr_register(r->pool, rc, subject, type, inline_text, schema, &why, &warning);
     }
     ku_schema_log_warning(r, st, what, warning);
     if (st != KU_SR_OK)
-        return lookup_refusal(r->pool, st, why, err);
-    if ((*schema)->is_protobuf || (*schema)->is_avro != (format == KU_V2_AVRO))
-        return refuse(err, 422, 42205, apr_psprintf(r->pool, "Invalid schema: %s is %s schema, "
-                                                    "the %s embedded format needs %s one", what,
-                                                    (*schema)->is_avro ? "an Avro"
-                                                    : (*schema)->is_protobuf ? "a Protobuf"
-                                                    : "a JSON",
-                                                    format == KU_V2_AVRO ? "avro" : "jsonschema",
-                                                    format == KU_V2_AVRO ? "an Avro" : "a JSON"));
+        return ku_rest_lookup_refusal(r->pool, st, why, 422, 42205, err);
+    if (!ku_rest_schema_fits(r->pool, *schema, type, what,
+                             apr_psprintf(r->pool, "the %s embedded format",
+                                          format_name(format)), 422, 42205, err))
+        return err->status;
     return 0;
 }
 
@@ -82,7 +65,7 @@ static int encode_side(apr_pool_t *p, const ku_sr_schema_t *schema, int is_key,
             continue;
         if (ku_schema_encode_with(p, schema, is_key, 0, KU_AVRO_JSON, *data, *len, &out, &n,
                                   &why) != OK)
-            return refuse(err, 422, 42203, apr_psprintf(p, "Conversion of JSON to Object "
+            return ku_rest_refuse(err, 422, 42203, apr_psprintf(p, "Conversion of JSON to Object "
                                                         "failed: record %d: %s", i, why));
         *data = out;
         *len = n;
@@ -102,7 +85,7 @@ int ku_v2_apply_schemas(request_rec *r, const ku_dir_conf_t *conf, const char *t
     if (!KU_V2_HAS_SCHEMA(format))
         return 0;
     if (!rc.url)
-        return refuse(err, 422, 42206, "Payload error. Schema Registry must be configured "
+        return ku_rest_refuse(err, 422, 42206, "Payload error. Schema Registry must be configured "
                       "when using schemas.");
     if ((schemas->key_id >= 0 || schemas->key_schema)
         && side_schema(r, &rc, topic, format, 1, schemas->key_id, schemas->key_schema, &key,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rest_v2_schema.h: the v2 dialect's avro and jsonschema embedded formats
+/* rest_v2_schema.h: the v2 dialect's avro, jsonschema and protobuf embedded formats
  * through the Location's Schema Registry (README "REST proxy dialects"). */
 #ifndef KU_REST_V2_SCHEMA_H
 #define KU_REST_V2_SCHEMA_H

@@ -77,19 +77,11 @@ static json_object *error_object(int code, const char *message)
     return o;
 }
 
-static ku_reject_t reason_of(int status)
-{
-    return status == HTTP_REQUEST_ENTITY_TOO_LARGE ? KU_REJECT_TOO_LARGE
-         : status == HTTP_FORBIDDEN ? KU_REJECT_TOPIC_NOT_ALLOWED
-         : status == HTTP_SERVICE_UNAVAILABLE ? KU_REJECT_UNAVAILABLE
-         : status == HTTP_BAD_REQUEST ? KU_REJECT_BAD_REQUEST : KU_REJECT_OTHER;
-}
-
 /* A request refused before any record: the v3 error object, counted. */
 static int refuse(ku_v3_req_t *q, int status, int code, const char *message)
 {
     ap_discard_request_body(q->r);
-    ku_status_count_request_rejected(q->r->pool, q->conf, reason_of(status));
+    ku_status_count_request_rejected(q->r->pool, q->conf, ku_rest_reject_reason(status));
     if (status == HTTP_SERVICE_UNAVAILABLE)
         apr_table_setn(q->r->headers_out, "Retry-After", "1");
     return send_json(q->r, status, error_object(code, message));
@@ -244,7 +236,7 @@ static apr_status_t stream_record(ku_v3_req_t *q, json_object *o, apr_pool_t *p)
 
     if (ku_v3_parse_record(p, o, 0, &in, &e)
         || ku_v3_apply_schemas(q->r, q->conf, q->topic, &in, &e)) {
-        ku_producer_count_rejected(q->kp, reason_of(e.status));
+        ku_producer_count_rejected(q->kp, ku_rest_reject_reason(e.status));
         return stream_error(q, &e, p);
     }
     to_record(p, q->topic, &in, &rec);
@@ -347,8 +339,9 @@ static int stream_records(ku_v3_req_t *q)
         rd.why.message = "the body ends inside a record";
     }
     else if (seen_eos && !rd.stop && !q->started) {
-        rd.why.status = rd.why.code = HTTP_BAD_REQUEST;
-        rd.why.message = "the body holds no record";
+        /* Confluent's status, code and words for it (its v3 reference). */
+        rd.why.status = rd.why.code = HTTP_UNPROCESSABLE_ENTITY;
+        rd.why.message = "Payload error. Request body is empty. Data is required.";
     }
     else if (read_failed && !q->started) {
         rd.why.status = rd.why.code = HTTP_BAD_REQUEST;

@@ -12,6 +12,7 @@
 #include "apr_strings.h"
 #include <json-c/json.h>
 
+#include "protobuf_encode.h"
 #include "rest_v3_parse.h"
 
 /* As the v2 dialect: deeper JSON is refused rather than parsed. */
@@ -160,7 +161,8 @@ const char *ku_v3_format_time(apr_pool_t *p, int64_t ms)
 
 /* --- one record ------------------------------------------------------------------ */
 
-#define KU_V3_HAS_SCHEMA(t) (!strcmp((t), "AVRO") || !strcmp((t), "JSONSCHEMA"))
+#define KU_V3_HAS_SCHEMA(t) \
+    (!strcmp((t), "AVRO") || !strcmp((t), "JSONSCHEMA") || !strcmp((t), "PROTOBUF"))
 
 /* One schema field of a key or value object. */
 static int schema_field(apr_pool_t *p, const char *what, const char *name, json_object *v,
@@ -181,9 +183,10 @@ static int schema_field(apr_pool_t *p, const char *what, const char *name, json_
     }
     if (!strcmp(name, "subject_name_strategy")) {
         if (!json_object_is_type(v, json_type_string)
-            || strcmp(json_object_get_string(v), "TOPIC_NAME"))
-            return refuse(err, 400, 400, apr_psprintf(p, "%s.subject_name_strategy: only "
-                                                      "TOPIC_NAME is supported", what));
+            || ku_rest_strategy_parse(json_object_get_string(v), &ref->strategy))
+            return refuse(err, 400, 400, apr_psprintf(p, "%s.subject_name_strategy: "
+                                                      "TOPIC_NAME, RECORD_NAME or "
+                                                      "TOPIC_RECORD_NAME is expected", what));
         return 0;
     }
     if (!json_object_is_type(v, json_type_string) || !json_object_get_string_len(v)
@@ -226,8 +229,11 @@ static int record_data(apr_pool_t *p, json_object *o, const char *what, const ch
             if (strcmp(t, "BINARY") && strcmp(t, "JSON") && strcmp(t, "STRING")
                 && !KU_V3_HAS_SCHEMA(t))
                 return refuse(err, 400, 400, apr_psprintf(
-                    p, "%s.type: BINARY, JSON, STRING, AVRO or JSONSCHEMA is supported "
-                    "(PROTOBUF is not yet)", what));
+                    p, "%s.type: BINARY, JSON, STRING, AVRO, JSONSCHEMA or PROTOBUF is "
+                    "expected", what));
+            if (!strcmp(t, "PROTOBUF") && !ku_pb_available())
+                return refuse(err, 400, 400, apr_psprintf(
+                    p, "%s.type: this build has no Protobuf support", what));
             *type = apr_pstrdup(p, t);
         }
         else if (!strcmp(name, "data"))
@@ -241,8 +247,16 @@ static int record_data(apr_pool_t *p, json_object *o, const char *what, const ch
             return refuse(err, 400, 400, apr_psprintf(p, "%s: unknown field '%s'", what, name));
     }
     if (schema_fields && !KU_V3_HAS_SCHEMA(*type))
-        return refuse(err, 400, 400, apr_psprintf(p, "%s: schema fields need the type AVRO or "
-                                                  "JSONSCHEMA", what));
+        return refuse(err, 400, 400, apr_psprintf(p, "%s: schema fields need the type AVRO, "
+                                                  "JSONSCHEMA or PROTOBUF", what));
+    /* A subject named wins over the strategy. Else the record name comes
+     * from the schema: latest or a version of a subject we cannot name yet
+     * is no schema. */
+    if (ref->strategy != KU_REST_TOPIC_NAME && !ref->subject && ref->id < 0 && !ref->schema)
+        return refuse(err, 400, 400, apr_psprintf(p, "%s: subject_name_strategy %s needs "
+                                                  "schema_id or schema", what,
+                                                  ref->strategy == KU_REST_RECORD_NAME
+                                                      ? "RECORD_NAME" : "TOPIC_RECORD_NAME"));
     if (ref->id >= 0 && (ref->schema || ref->version))
         return refuse(err, 400, 400, apr_psprintf(p, "%s: schema_id, schema_version and "
                                                   "schema name one schema each", what));

@@ -12,6 +12,7 @@
 #include "apr_pools.h"
 #include "apr_tables.h"
 #include "rest_v2_parse.h"
+#include "rest_common.h"
 
 typedef enum {
     KU_V3_CLUSTERS,     /* GET /v3/clusters */
@@ -31,21 +32,24 @@ typedef struct {
  * /v3 at all (the v2 routes may then answer it). */
 int ku_v3_route(apr_pool_t *p, const char *path, ku_v3_route_t *route, ku_v2_error_t *err);
 
-/* Which schema an AVRO or JSONSCHEMA key or value names: an id, a subject
- * (NULL: the TopicNameStrategy's {topic}-key/-value) and version (0:
- * latest), or an inline schema registered under the subject. */
+/* Which schema an AVRO, JSONSCHEMA or PROTOBUF key or value names: an
+ * id, a subject (NULL: the one strategy names, TopicNameStrategy's
+ * {topic}-key/-value by default) and version (0: latest), or an inline
+ * schema registered under the subject. A strategy other than TOPIC_NAME
+ * comes with an id or a schema (the parser refuses it otherwise). */
 typedef struct {
     int id;                     /* -1: none */
     int version;                /* 0: latest */
     const char *subject;
     const char *schema;
+    ku_rest_strategy_t strategy;
 } ku_v3_schema_ref_t;
 
 /* One record as a v3 body gave it. The key's and value's type are
- * "BINARY", "JSON", "STRING", "AVRO" or "JSONSCHEMA" (BINARY when the
- * object names none), NULL when the request had no key or value object.
- * With AVRO and JSONSCHEMA the bytes are the data's compact JSON text, to
- * be written with the schema the ref names. */
+ * "BINARY", "JSON", "STRING", "AVRO", "JSONSCHEMA" or "PROTOBUF" (BINARY
+ * when the object names none), NULL when the request had no key or value
+ * object. With the schema types the bytes are the data's compact JSON
+ * text, to be written with the schema the ref names. */
 typedef struct {
     ku_v2_record_t rec;         /* bytes, partition (-1), timestamp (0), headers */
     const char *key_type;
@@ -59,7 +63,8 @@ typedef struct {
 } ku_v3_record_t;
 
 /* One record object (a json-c object): 0, or 400 (code 400: not a record,
- * bad base64, a type we do not take, a bad timestamp). batch: an entry of
+ * bad base64, a type we do not take (PROTOBUF in a build without it), a
+ * bad timestamp, schema fields that do not go together). batch: an entry of
  * records:batch, which must carry an "id". */
 int ku_v3_parse_record(apr_pool_t *p, struct json_object *o, int batch, ku_v3_record_t *rec,
                        ku_v2_error_t *err);

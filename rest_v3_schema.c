@@ -7,26 +7,27 @@
 #include "apr_strings.h"
 #include "httpd.h"
 
+#include "rest_common.h"
 #include "rest_v3_schema.h"
 #include "schema.h"
 
-static int refuse(ku_v2_error_t *err, int status, int code, const char *message)
+/* The subject an inline schema is registered under, or a version looked
+ * up in: the one the object names, else the strategy's. */
+static const char *subject_of(request_rec *r, const char *topic, int is_key,
+                              const char *registry_type, const ku_v3_schema_ref_t *ref,
+                              ku_v2_error_t *err)
 {
-    err->status = status;
-    err->code = code;
-    err->message = message;
-    return status;
-}
+    const char *subject, *why = NULL;
 
-static int lookup_refusal(apr_pool_t *p, ku_sr_status_t st, const char *why,
-                          ku_v2_error_t *err)
-{
-    if (st == KU_SR_INVALID)
-        return refuse(err, 400, 400, apr_pstrcat(p, "Invalid schema: ", why, NULL));
-    if (st == KU_SR_UNAVAILABLE)
-        return refuse(err, 503, 50302, apr_pstrcat(p, "schema registry unavailable: ", why,
-                                                   NULL));
-    return refuse(err, 500, 500, "the schema registry cannot be used (see the error log)");
+    if (ref->subject)
+        return ref->subject;
+    subject = ku_rest_subject(r->pool, ref->strategy, topic, is_key, registry_type,
+                              ref->schema, &why);
+    if (!subject)
+        ku_rest_refuse(err, 400, 400, apr_pstrcat(r->pool, "Invalid schema: the subject "
+                                                  "name strategy needs a record name: ",
+                                                  why, NULL));
+    return subject;
 }
 
 /* The schema a key or value names. */
@@ -34,21 +35,20 @@ static int find_schema(request_rec *r, const ku_sr_conf_t *rc, const char *topic
                        const char *type, const ku_v3_schema_ref_t *ref,
                        const ku_sr_schema_t **schema, ku_v2_error_t *err)
 {
-    const char *subject = ref->subject ? ref->subject
-                                       : apr_pstrcat(r->pool, topic, is_key ? "-key" : "-value",
-                                                     NULL);
-    const char *why = NULL, *warning = NULL, *what;
-    int avro = !strcmp(type, "AVRO");
+    const char *registry_type = ku_rest_registry_type(type);
+    const char *why = NULL, *warning = NULL, *what, *subject;
     ku_sr_status_t st;
 
     if (ref->id >= 0) {
         what = apr_psprintf(r->pool, "schema id %d", ref->id);
         st = ku_sr_lookup_id(r->pool, rc, ref->id, schema, &why, &warning);
     }
+    else if (!(subject = subject_of(r, topic, is_key, registry_type, ref, err)))
+        return err->status;
     else if (ref->schema) {
         what = apr_psprintf(r->pool, "subject %s (an inline schema)", subject);
-        st = ku_sr_register(r->pool, rc, subject, avro ? "AVRO" : "JSON", ref->schema, schema,
-                            &why, &warning);
+        st = ku_sr_register(r->pool, rc, subject, registry_type, ref->schema, schema, &why,
+                            &warning);
     }
     else {
         const char *version = ref->version ? apr_itoa(r->pool, ref->version) : "latest";
@@ -58,14 +58,10 @@ static int find_schema(request_rec *r, const ku_sr_conf_t *rc, const char *topic
     }
     ku_schema_log_warning(r, st, what, warning);
     if (st != KU_SR_OK)
-        return lookup_refusal(r->pool, st, why, err);
-    if ((*schema)->is_protobuf || (*schema)->is_avro != avro)
-        return refuse(err, 400, 400, apr_psprintf(r->pool, "Invalid schema: %s is %s schema, "
-                                                  "the type %s needs %s one", what,
-                                                  (*schema)->is_avro ? "an Avro"
-                                                  : (*schema)->is_protobuf ? "a Protobuf"
-                                                  : "a JSON",
-                                                  type, avro ? "an Avro" : "a JSON"));
+        return ku_rest_lookup_refusal(r->pool, st, why, 400, 400, err);
+    if (!ku_rest_schema_fits(r->pool, *schema, registry_type, what,
+                             apr_pstrcat(r->pool, "the type ", type, NULL), 400, 400, err))
+        return err->status;
     return 0;
 }
 
@@ -79,18 +75,18 @@ static int encode_side(request_rec *r, const ku_sr_conf_t *rc, const char *topic
     const char *out, *why = NULL;
     apr_size_t n;
 
-    if (!type || (strcmp(type, "AVRO") && strcmp(type, "JSONSCHEMA")) || !*data)
+    if (!type || !ku_rest_registry_type(type) || !*data)
         return 0;
     if (!rc->url)
-        return refuse(err, 422, 42206, "Payload error. Schema Registry must be configured "
+        return ku_rest_refuse(err, 422, 42206, "Payload error. Schema Registry must be configured "
                       "when using schemas.");
     if (find_schema(r, rc, topic, is_key, type, is_key ? &in->key_schema : &in->value_schema,
                     &schema, err))
         return err->status;
     if (ku_schema_encode_with(r->pool, schema, is_key, 0, KU_AVRO_JSON, *data, *len, &out, &n,
                               &why) != OK)
-        return refuse(err, 400, 400, apr_pstrcat(r->pool, "Error serializing message: ", why,
-                                                 NULL));
+        return ku_rest_refuse(err, 400, 400, apr_pstrcat(r->pool, "Error serializing message: ",
+                                                         why, NULL));
     *data = out;
     *len = n;
     *(is_key ? &in->key_schema_id : &in->value_schema_id) = schema->id;

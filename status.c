@@ -43,6 +43,7 @@
 
 #define KU_REJECT_NAME(id, name) name,
 const char *const ku_reject_names[KU_REJECT_COUNT] = { KU_REJECT_REASONS(KU_REJECT_NAME) };
+const char *const ku_api_names[KU_API_SLOTS] = { "kong", "rest-v2", "rest-v3" };
 
 ku_shm_t ku_shm;
 
@@ -233,21 +234,34 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us)
     KU_SHM_ADD(st->slot->latency_sum_us, (apr_uint64_t)latency_us);
 }
 
+/* The slot of a complete Location's producer (the shared one of
+ * configurations nobody walked to when it has none of its own). */
+static ku_slot_t *slot_of(apr_pool_t *p, const ku_dir_conf_t *conf)
+{
+    void *found = apr_hash_get(ku_shm.slot_by_key, ku_conf_producer_key(p, conf),
+                               APR_HASH_KEY_STRING);
+
+    return &ku_shm.slots[found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots];
+}
+
+void ku_status_count_request(apr_pool_t *p, const ku_dir_conf_t *conf)
+{
+    ku_api_t api = ku_conf_api(conf);
+
+    if (ku_shm.header && ku_conf_is_complete(conf) && (unsigned)api < KU_API_SLOTS)
+        KU_SHM_ADD(slot_of(p, conf)->requests[api], 1);
+}
+
 void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf,
                                       ku_reject_t reason)
 {
-    void *found;
-    apr_uint32_t index;
-
     if (!ku_shm.header)
         return;
     if (!ku_conf_is_complete(conf)) {
         KU_SHM_ADD(ku_shm.header->misconfigured, 1);
         return;
     }
-    found = apr_hash_get(ku_shm.slot_by_key, ku_conf_producer_key(p, conf), APR_HASH_KEY_STRING);
-    index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
-    KU_SHM_ADD(ku_shm.slots[index].rejected[reason], 1);
+    KU_SHM_ADD(slot_of(p, conf)->rejected[reason], 1);
 }
 
 /* --- gauges ---------------------------------------------------------------------- */

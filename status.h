@@ -58,6 +58,10 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
 
 /* --- per request (the handler) ----------------------------------------------------- */
 
+/* A request a complete Location handles, counted by its dialect
+ * (KafkaUpstreamAPI: kong, rest-v2, rest-v3). */
+void ku_status_count_request(apr_pool_t *p, const ku_dir_conf_t *conf);
+
 /* A request refused before any record was queued, for this reason. */
 void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf,
                                       ku_reject_t reason);

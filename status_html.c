@@ -118,6 +118,7 @@ static void producer_section(apr_bucket_brigade *bb, apr_pool_t *p, json_object 
     static const char *const messages[] = { "accepted", "delivered", "failed", "queue_depth", NULL };
     static const char *const latency[] = { "p50", "p99", "count", "sum", NULL };
     const char *prefix = apr_psprintf(p, "\"producers\",%d,", i);
+    static const char *const apis[] = { "kong", "rest-v2", "rest-v3", NULL };
     json_object *rejected = get(producer, "rejected");
     const char **reasons = apr_pcalloc(p, (json_object_object_length(rejected) + 1) * sizeof(*reasons));
     int r = 0;
@@ -127,6 +128,9 @@ static void producer_section(apr_bucket_brigade *bb, apr_pool_t *p, json_object 
              ap_escape_html(p, json_object_get_string(get(producer, "server"))));
     KU_PRINT("<table><caption>Messages</caption>");
     key_rows(bb, p, producer, prefix, messages);
+    KU_PRINT("</table><table><caption>Requests, by API</caption>");
+    key_rows(bb, p, get(producer, "requests"), apr_pstrcat(p, prefix, "\"requests\",", NULL),
+             apis);
     KU_PRINT("</table><table><caption>Rejected, by reason</caption>");
     json_object_object_foreach(rejected, reason, count) {
         (void)count;

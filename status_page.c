@@ -126,6 +126,9 @@ static int shown(const ku_view_t *v, apr_uint32_t i)
     for (r = 0; r < KU_REJECT_COUNT; r++)
         if (KU_SHM_LOAD(v->slot->rejected[r]))
             return 1;
+    for (r = 0; r < KU_API_SLOTS; r++)
+        if (KU_SHM_LOAD(v->slot->requests[r]))
+            return 1;
     return KU_SHM_LOAD(v->slot->accepted) || v->queue_depth || v->brokers->nelts;
 }
 
@@ -152,6 +155,7 @@ static json_object *quantile_json(const ku_view_t *v, double q)
 static json_object *view_json(const ku_view_t *v)
 {
     json_object *o = json_object_new_object(), *rej = json_object_new_object();
+    json_object *requests = json_object_new_object();
     json_object *lat = json_object_new_object(), *buckets = json_object_new_object();
     json_object *brokers = json_object_new_array();
     apr_uint64_t cumulative = 0;
@@ -166,6 +170,9 @@ static json_object *view_json(const ku_view_t *v)
     for (r = 0; r < KU_REJECT_COUNT; r++)
         KU_JSON_INT(rej, ku_reject_names[r], KU_SHM_LOAD(v->slot->rejected[r]));
     json_object_object_add(o, "rejected", rej);
+    for (r = 0; r < KU_API_SLOTS; r++)
+        KU_JSON_INT(requests, ku_api_names[r], KU_SHM_LOAD(v->slot->requests[r]));
+    json_object_object_add(o, "requests", requests);
     KU_JSON_INT(o, "queue_depth", v->queue_depth);
     json_object_object_add(lat, "sum", json_object_new_double(
                                (double)KU_SHM_LOAD(v->slot->latency_sum_us) / 1000.0));
@@ -302,6 +309,12 @@ static void status_prometheus(request_rec *r, apr_bucket_brigade *bb, ku_view_t 
         KU_PRINT("kafka_upstream_messages_rejected_total{producer=\"%s\",reason=\"%s\"} %"
                  APR_UINT64_T_FMT "\n", names[i], ku_reject_names[k],
                  KU_SHM_LOAD(views[i].slot->rejected[k]));
+    metric_head(bb, "kafka_upstream_requests_total", "counter",
+                "Requests the producer's Locations handled, by KafkaUpstreamAPI");
+    KU_EACH_SHOWN for (k = 0; k < KU_API_SLOTS; k++)
+        KU_PRINT("kafka_upstream_requests_total{producer=\"%s\",api=\"%s\"} %"
+                 APR_UINT64_T_FMT "\n", names[i], ku_api_names[k],
+                 KU_SHM_LOAD(views[i].slot->requests[k]));
     metric_head(bb, "kafka_upstream_queue_messages", "gauge",
                 "Messages in the producers' local queues, all children");
     KU_EACH_SHOWN KU_PRINT("kafka_upstream_queue_messages{producer=\"%s\"} %" APR_INT64_T_FMT "\n",

@@ -18,6 +18,10 @@
 
 extern const char *const ku_reject_names[KU_REJECT_COUNT];
 
+/* Requests are counted by the Location's KafkaUpstreamAPI (ku_api_t). */
+#define KU_API_SLOTS (KU_API_REST_V3 + 1)
+extern const char *const ku_api_names[KU_API_SLOTS];
+
 typedef struct {
     char name[KU_NAME_LEN];     /* the producer's name: section, cluster, brokers */
     char server[KU_NAME_LEN];   /* host:port of the (virtual) server whose section it is */
@@ -25,6 +29,7 @@ typedef struct {
     apr_uint64_t delivered;
     apr_uint64_t failed;
     apr_uint64_t rejected[KU_REJECT_COUNT];
+    apr_uint64_t requests[KU_API_SLOTS];      /* handled, whatever the answer */
     apr_uint64_t latency_sum_us;
     apr_uint64_t latency_bucket[KU_BUCKETS];  /* not cumulative */
 } ku_slot_t;

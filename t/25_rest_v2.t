@@ -16,9 +16,13 @@ use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
 use KafkaTest;
+use KafkaProtobuf;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 129, need_lwp, need { 'jsonschema venv' => -x $python };
+plan tests => 154, need_lwp, need { 'jsonschema venv' => -x $python,
+    'protoc (protobuf-compiler)' => !system('protoc --version >/dev/null 2>&1'),
+    'confluent-kafka (python3-confluent-kafka)' =>
+        !system('/usr/bin/python3 -c "import confluent_kafka.schema_registry.protobuf" 2>/dev/null') };
 
 my $topic = 'ku-rest-v2';           # 3 partitions
 my $missing = 'ku-rest-v2-missing'; # allowed, not on the broker
@@ -144,7 +148,7 @@ sub grown_partition {
 # --- avro and jsonschema through the registry ---------------------------------------
 # The registry lives through all MPM runs: each run starts from no versions.
 my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
-for my $subject ("$topic-value", "$topic-key", 'ku-rest-v3-value') {
+for my $subject ("$topic-value", "$topic-key", 'ku-rest-v3-value', 'ku-rest-pb-value') {
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
 }
@@ -217,6 +221,54 @@ my $json_id;
              'jsonschema: magic 0, the id, the JSON the schema validates');
 }
 
+# protobuf: JSON in the proto3 mapping, written as the subject's first
+# message (README "REST proxy dialects", Schemas; "Protobuf subjects").
+my $protobuf = 'application/vnd.kafka.protobuf.v2+json';
+my $reading_proto = <<'EOF_PROTO';
+syntax = "proto3";
+package ku.restpb;
+message Reading { string sensor = 1; int64 at = 2; repeated double values = 3; }
+message Other { int32 x = 1; }
+EOF_PROTO
+pb_write_proto('reading.proto', $reading_proto);
+my $pb_id;
+{
+    my $pt = 'ku-rest-pb';
+    my $before = end_offset($pt, 0);
+    my $body = json->encode({ value_schema => $reading_proto, records => [
+        { value => { sensor => 's1', at => '1700000000000', values => [ 1.5, -2 ] } },
+        { value => { sensor => 's2' } } ] });
+    ok t_cmp(schema_check('rest-v2-produce-request', $body), 'valid',
+             'protobuf, inline schema: the request is what the peers define');
+    my $res = post("/rest-v2-sr/topics/$pt", $protobuf, $body);
+    ok t_cmp($res->code, 200, 'protobuf, inline schema: 200');
+    ok t_cmp(schema_check('rest-v2-produce-answer', $res->content), 'valid',
+             'protobuf, inline schema: the answer validates');
+    $pb_id = answer_of($res)->{value_schema_id} // -1;
+    my $registered = `curl -s '$registry/subjects/$pt-value/versions/latest'`;
+    my $reg = eval { json->decode($registered) } // {};
+    ok t_cmp(($reg->{schemaType} // 'none') . ' ' . ($reg->{id} // 'none'), "PROTOBUF $pb_id",
+             'protobuf, inline schema: registered as PROTOBUF under {topic}-value, its id answered');
+    my $v = pb_record($pt, 0, $before, '%s', 'reading.proto', 'ku.restpb.Reading');
+    ok t_cmp(join('|', @$v{qw(magic id indexes text)}),
+             "0|$pb_id|0|sensor: \"s1\" at: 1700000000000 values: 1.5 values: -2",
+             'protobuf: magic 0, the id, the first message\'s index, the message protoc reads');
+    my $c = eval { json->decode(pb_confluent($pt, 0, $before, 'reading.proto', 'ku.restpb.Reading')) } // {};
+    ok t_cmp(join('|', $c->{sensor} // 'none', $c->{at} // 'none', @{ $c->{values} // [] }),
+             's1|1700000000000|1.5|-2', 'protobuf: confluent-kafka\'s ProtobufDeserializer reads it');
+    $v = pb_record($pt, 0, $before + 1, '%s', 'reading.proto', 'ku.restpb.Reading');
+    ok t_cmp($v->{text}, 'sensor: "s2"', 'protobuf: the second record');
+
+    $before = end_offset($pt, 0);
+    $res = post("/rest-v2-sr/topics/$pt", $protobuf, json->encode({
+        value_schema_id => $pb_id, records => [ { value => { sensor => 's3', values => [ 0.25 ] } } ] }));
+    ok t_cmp($res->code . ' ' . (answer_of($res)->{value_schema_id} // 'null'), "200 $pb_id",
+             'protobuf, value_schema_id: 200, the id answered');
+    $v = pb_record($pt, 0, $before, '%s', 'reading.proto', 'ku.restpb.Reading');
+    ok t_cmp(join('|', @$v{qw(id text)}), "$pb_id|sensor: \"s3\" values: 0.25",
+             'protobuf, value_schema_id: the schema fetched by id wrote it');
+}
+
 # [name, path, content type, body, status, error_code, message pattern]
 my @schema_refusals = (
     ['a value its schema refuses', "/rest-v2-sr/topics/$topic", $avro,
@@ -236,6 +288,19 @@ my @schema_refusals = (
     ['an Avro id for jsonschema', "/rest-v2-sr/topics/$topic", 'application/vnd.kafka.jsonschema.v2+json',
      json->encode({ value_schema_id => $value_id, records => [ { value => 1 } ] }), 422, 42205,
      qr/needs a JSON one/],
+    ['a value its Protobuf schema refuses', "/rest-v2-sr/topics/$topic", $protobuf,
+     json->encode({ value_schema_id => $pb_id, records => [ { value => { sensor => 'a' } },
+                                                            { value => { sensor => 'b', nope => 1 } } ] }),
+     422, 42203, qr/^Conversion of JSON to Object failed: record 1: .*Protobuf ku\.restpb\.Reading.*nope/],
+    ['an Avro id for protobuf', "/rest-v2-sr/topics/$topic", $protobuf,
+     json->encode({ value_schema_id => $value_id, records => [ { value => 1 } ] }), 422, 42205,
+     qr/is an Avro schema, the protobuf embedded format needs a Protobuf one/],
+    ['a Protobuf id for avro', "/rest-v2-sr/topics/$topic", $avro,
+     json->encode({ value_schema_id => $pb_id, records => [ { value => 1 } ] }), 422, 42205,
+     qr/is a Protobuf schema, the avro embedded format needs an Avro one/],
+    ['an invalid inline .proto', "/rest-v2-sr/topics/$topic", $protobuf,
+     json->encode({ value_schema => 'message {', records => [ { value => {} } ] }), 422, 42205,
+     qr/^Invalid schema/],
     ['an id fetched elsewhere, its registry down', "/rest-v2-sr-down/topics/$topic", $avro,
      json->encode({ value_schema_id => $value_id, records => [ { value => { name => 'A', age => undef } } ] }),
      503, 50302, qr/schema registry unavailable/],
@@ -263,8 +328,9 @@ my @refusals = (
     ['jsonschema without a registry', "/rest-v2/topics/$topic",
      'application/vnd.kafka.jsonschema.v2+json', '{"value_schema":"{}","records":[{"value":1}]}',
      [], 422, 42206, qr/Schema Registry must be configured/],
-    ['protobuf', "/rest-v2/topics/$topic", 'application/vnd.kafka.protobuf.v2+json',
-     '{"value_schema_id":1,"records":[{"value":1}]}', [], 415, 415, qr/not supported yet/],
+    ['protobuf without a registry', "/rest-v2/topics/$topic", 'application/vnd.kafka.protobuf.v2+json',
+     '{"value_schema_id":1,"records":[{"value":1}]}', [], 422, 42206,
+     qr/Schema Registry must be configured/],
     ['text/plain', "/rest-v2/topics/$topic", 'text/plain', 'x', [], 415, 415,
      qr/Unsupported Media Type/],
     ['a topic not allowed', '/rest-v2/topics/ku-defaults', 'application/vnd.kafka.json.v2+json',

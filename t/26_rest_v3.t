@@ -18,9 +18,13 @@ use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use lib 't/lib';
 use KafkaTest;
+use KafkaProtobuf;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 125, need_lwp, need { 'jsonschema venv' => -x $python };
+plan tests => 147, need_lwp, need { 'jsonschema venv' => -x $python,
+    'protoc (protobuf-compiler)' => !system('protoc --version >/dev/null 2>&1'),
+    'confluent-kafka (python3-confluent-kafka)' =>
+        !system('/usr/bin/python3 -c "import confluent_kafka.schema_registry.protobuf" 2>/dev/null') };
 
 my $topic = 'ku-rest-v3';           # 3 partitions
 my $missing = 'ku-rest-v3-missing'; # allowed, not on the broker
@@ -241,7 +245,8 @@ for my $h2 (0, 1) {
 # The registry lives through all MPM runs (and t/25_rest_v2.t uses
 # ku-rest-v3-value too): each run starts from no versions.
 my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
-for my $subject ('ku-rest-v3-avro', "$topic-value") {
+for my $subject ('ku-rest-v3-avro', "$topic-value", 'ku.v3pb.Event', "$topic-ku.v3.Key",
+                 'Reading3') {
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject'");
     system("curl -s -o /dev/null -X DELETE '$registry/subjects/$subject?permanent=true'");
 }
@@ -314,10 +319,77 @@ sub decoded_value {
              json->encode([ 0, $json_id, 'JSON', JSON::PP::true, { n => 9 } ]),
              'JSONSCHEMA: magic 0, the id, the JSON its schema validates');
 
+    # PROTOBUF inline under RECORD_NAME: the subject is the first
+    # message's full name; read back by protoc and confluent-kafka.
+    my $event_proto = <<'EOF_PROTO';
+syntax = "proto3";
+package ku.v3pb;
+message Event { string name = 1; int32 n = 2; }
+message Unused { bool b = 1; }
+EOF_PROTO
+    pb_write_proto('event.proto', $event_proto);
+    $before = end_offset($topic, 2);
+    $body = json->encode({ partition_id => 2, value => { type => 'PROTOBUF',
+        subject_name_strategy => 'RECORD_NAME', schema => $event_proto, data => { name => 'e1', n => -4 } } });
+    ok t_cmp(schema_check('rest-v3-record', $body), 'valid', 'PROTOBUF inline: the request validates');
+    $res = post($sr_records, $body);
+    $a = answer_of($res);
+    ok t_cmp(schema_check('rest-v3-delivery', $res->content), 'valid', 'PROTOBUF inline: the answer validates');
+    $registered = `curl -s '$registry/subjects/ku.v3pb.Event/versions/latest'`;
+    my $pb_id = eval { json->decode($registered)->{id} } // 'none';
+    ok t_cmp(join(' ', $a->{error_code} // 'none', $a->{value}{type} // '', $a->{value}{schema_id} // 'none'),
+             "200 PROTOBUF $pb_id", 'PROTOBUF, RECORD_NAME: registered under the message\'s full name, its id answered');
+    my $pv = pb_record($topic, 2, $before, '%s', 'event.proto', 'ku.v3pb.Event');
+    ok t_cmp(join('|', @$pv{qw(magic id indexes text)}), "0|$pb_id|0|name: \"e1\" n: -4",
+             'PROTOBUF: magic 0, the id, the first message\'s index, the message protoc reads');
+    my $pc = eval { json->decode(pb_confluent($topic, 2, $before, 'event.proto', 'ku.v3pb.Event')) } // {};
+    ok t_cmp(($pc->{name} // 'none') . ' ' . ($pc->{n} // 'none'), 'e1 -4',
+             'PROTOBUF: confluent-kafka\'s ProtobufDeserializer reads it');
+
+    # TOPIC_RECORD_NAME for an Avro key, RECORD_NAME for a JSON Schema
+    # value (its title).
+    my $key_schema = json->encode({ type => 'record', name => 'Key', namespace => 'ku.v3',
+                                    fields => [ { name => 'id', type => 'string' } ] });
+    my $titled = json->encode({ title => 'Reading3', type => 'object',
+                                properties => { c => { type => 'number' } } });
+    $before = end_offset($topic, 2);
+    $res = post($sr_records, json->encode({ partition_id => 2,
+        key => { type => 'AVRO', subject_name_strategy => 'TOPIC_RECORD_NAME', schema => $key_schema,
+                 data => { id => 'k1' } },
+        value => { type => 'JSONSCHEMA', subject_name_strategy => 'RECORD_NAME', schema => $titled,
+                   data => { c => 1.5 } } }));
+    $a = answer_of($res);
+    ok t_cmp($a->{error_code} // 'none', 200, 'TOPIC_RECORD_NAME key, RECORD_NAME value: 200');
+    my $key_id = eval { json->decode(`curl -s '$registry/subjects/$topic-ku.v3.Key/versions/latest'`)->{id} } // 'none';
+    ok t_cmp($a->{key}{schema_id} // 'none', $key_id,
+             'TOPIC_RECORD_NAME: the Avro key registered under {topic}-{namespace.name}');
+    my $title_id = eval { json->decode(`curl -s '$registry/subjects/Reading3/versions/latest'`)->{id} } // 'none';
+    ok t_cmp($a->{value}{schema_id} // 'none', $title_id,
+             'RECORD_NAME: the JSON Schema registered under its title');
+    my $b = broker();
+    my $k = eval { json->decode(scalar `timeout 15 kcat -C -q -e -b $b -t $topic -p 2 -o $before -c 1 -f '%k' | '$python' t/tools/sr-decode.py '$registry'`) } // {};
+    ok t_cmp(json->encode([ @$k{qw(magic id value)} ]), json->encode([ 0, $key_id, { id => 'k1' } ]),
+             'TOPIC_RECORD_NAME: the key in Kafka with that id');
+    $v = decoded_value(2, $before);
+    ok t_cmp(json->encode([ @$v{qw(magic id valid value)} ]),
+             json->encode([ 0, $title_id, JSON::PP::true, { c => 1.5 } ]),
+             'RECORD_NAME: the value in Kafka with that id');
+
     # Refused records: answered with their error object, nothing produced.
     for (['data its schema refuses', $sr_records, { type => 'JSONSCHEMA', schema_id => $json_id + 0, data => { n => 'x' } },
           400, qr/^Error serializing message: .*\$\.n/],
          ['an unknown schema id', $sr_records, { type => 'AVRO', schema_id => 987654, data => 1 }, 400, qr/^Invalid schema/],
+         ['PROTOBUF data its schema refuses', $sr_records,
+          { type => 'PROTOBUF', schema_id => $pb_id + 0, data => { name => 'x', nope => 1 } }, 400,
+          qr/^Error serializing message: .*Protobuf ku\.v3pb\.Event.*nope/],
+         ['a Protobuf id for AVRO', $sr_records, { type => 'AVRO', schema_id => $pb_id + 0, data => 1 },
+          400, qr/is a Protobuf schema, the type AVRO needs an Avro one/],
+         ['RECORD_NAME, a JSON Schema without title', $sr_records,
+          { type => 'JSONSCHEMA', subject_name_strategy => 'RECORD_NAME', schema => '{"type":"object"}',
+            data => {} }, 400, qr/needs a record name: .*title/],
+         ['RECORD_NAME without schema_id or schema', $sr_records,
+          { type => 'AVRO', subject_name_strategy => 'RECORD_NAME', data => 1 }, 400,
+          qr/RECORD_NAME needs schema_id or schema/],
          ['AVRO without a registry', $records, { type => 'AVRO', schema_id => 1, data => 1 }, 42206,
           qr/Schema Registry must be configured/]) {
         my ($name, $path, $value, $code, $message) = @$_;
@@ -343,7 +415,7 @@ my @refusals = (
      406, 406, qr/Not Acceptable/],
     ['text/plain', $records, '{"value":{"data":"YQ=="}}', ['Content-Type' => 'text/plain'],
      415, 415, qr/Unsupported/],
-    ['an empty body', $records, '', [], 400, 400, qr/no record/],
+    ['an empty body', $records, '', [], 422, 422, qr/^Payload error\. Request body is empty\./],
     ['a body that is no object', $records, '[{"value":{"data":"YQ=="}}]', [], 400, 400,
      qr/an object/],
     ['a batch that is not JSON', "$records:batch", '{"entries":[', [], 400, 400, qr/not JSON/],

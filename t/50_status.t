@@ -19,7 +19,7 @@ use HttpdLog;
 my @secrets = qw(alice-secret bob-secret-256 carol-secret-512 wrong-secret-plain
                  wrong-secret-scram mallory-secret);
 
-plan tests => 36 + 2 * @secrets, need_lwp;
+plan tests => 46 + 2 * @secrets, need_lwp;
 
 my $async = qr{^/status-async \(status };
 my $sync = qr{^/status-sync \(status-sync };
@@ -117,6 +117,44 @@ ok t_cmp(join(' ', map { $after->{rejected}{$_} - $before->{rejected}{$_} }
                    qw(too_large topic_not_allowed bad_request queue_full unavailable)),
          '1 1 1 0 0', 'each rejection counted under its reason');
 ok t_cmp($after->{accepted}, $before->{accepted}, 'rejections are not accepted');
+ok t_cmp(join(' ', map { $after->{requests}{$_} - $before->{requests}{$_} } qw(kong rest-v2 rest-v3)),
+         '3 0 0', 'requests: each counted as kong, its Location\'s dialect');
+
+# --- requests by dialect (KafkaUpstreamAPI) ------------------------------------------
+{
+    my $rest2 = qr{^/status-rest2 \(status-rest2 };
+    my $rest3 = qr{^/status-rest3 \(status-rest3 };
+    my $v2_was = producer(status(), $rest2);
+    my $v2_before = $v2_was->{requests};
+    my $offset = end_offset($topic);
+    my $res = post('/status-rest2/topics/ku-defaults', '{"records":[{"value":"status-v2"}]}',
+                   'application/vnd.kafka.json.v2+json');
+    ok t_cmp($res->code, 200, 'rest-v2: a record produced');
+    ok t_cmp(post('/status-rest2/topics/ku-defaults', 'x')->code, 415, 'rest-v2: text/plain refused');
+    my $v2 = producer(status(), $rest2);
+    ok t_cmp(join(' ', map { $v2->{requests}{$_} - $v2_before->{$_} } qw(kong rest-v2 rest-v3)),
+             '0 2 0', 'rest-v2: both requests counted under rest-v2');
+    ok t_cmp(join(' ', map { $v2->{rejected}{$_} - $v2_was->{rejected}{$_} } qw(other bad_request)),
+             '1 0', 'rest-v2: the 415 is rejected as other, as under rest-v3');
+    my $v3_before = producer(status(), $rest3)->{requests};
+    my $list = GET '/status-rest3/v3/clusters';
+    my $cluster = eval { json->decode($list->content)->{data}[0]{cluster_id} } // 'none';
+    $res = POST("/status-rest3/v3/clusters/$cluster/topics/ku-defaults/records",
+                content => '{"value":{"type":"STRING","data":"status-v3"}}',
+                'Content-Type' => 'application/json');
+    ok t_cmp(($res->code) . ' ' . (eval { json->decode($res->content)->{error_code} } // 'none'),
+             '200 200', 'rest-v3: a record produced');
+    my @got = map { $_->{payload} // '' } consume($topic, $offset, 2);
+    ok t_cmp("@got", '"status-v2" status-v3', 'rest-v2 and rest-v3: both records reached Kafka');
+    ok t_cmp(GET('/status-rest3/v3/clusters/nope')->code, 404, 'rest-v3: a wrong cluster id');
+    my $v3 = producer(status(), $rest3)->{requests};
+    ok t_cmp(join(' ', map { $v3->{$_} - $v3_before->{$_} } qw(kong rest-v2 rest-v3)), '0 0 3',
+             'rest-v3: the three requests counted under rest-v3');
+    my $prom = GET('/ku-status?format=prometheus')->content;
+    my $port = Apache::Test::vars('port');
+    my ($line) = $prom =~ /^kafka_upstream_requests_total\{producer="\/status-rest3 [^"]*",server="[^"]*:\Q$port\E",api="rest-v3"\} (\d+)$/m;
+    ok t_cmp($line // 'none', $v3->{'rest-v3'}, 'Prometheus: kafka_upstream_requests_total by api');
+}
 
 my $st = status();
 ok t_cmp(GET('/no-topic')->code, 500, 'misconfigured location');

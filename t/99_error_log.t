@@ -53,9 +53,11 @@ my @allowed = (
     # rest-v3 records refused on purpose: bad base64, an unknown partition and
     # topic, one record too many, malformed JSON after a record (t/26_rest_v3.t).
     qr/KU00071: rest-v3 record for topic ku-rest-v3(?:-missing)? answered (?:400: (?:value\.data: not a base64 string|the body is not JSON)|40403: This server does not host this topic-partition\.|413: more than 5 records in one request)$/,
-    # rest-v3 AVRO and JSONSCHEMA records refused on purpose: data the schema
-    # refuses, an unknown schema id, no registry (t/26_rest_v3.t).
-    qr/KU00071: rest-v3 record for topic ku-rest-v3 answered (?:400: (?:Error serializing message: |Invalid schema: )|42206: Payload error\. Schema Registry must be configured)/,
+    # rest-v3 AVRO, JSONSCHEMA and PROTOBUF records refused on purpose: data
+    # the schema refuses, an unknown schema id, a schema of another type or
+    # without the record name its strategy needs, a record-name strategy
+    # without a schema, no registry (t/26_rest_v3.t).
+    qr/KU00071: rest-v3 record for topic ku-rest-v3 answered (?:400: (?:Error serializing message: |Invalid schema: |value: subject_name_strategy RECORD_NAME needs schema_id or schema$)|42206: Payload error\. Schema Registry must be configured)/,
     # Async messages the broker outage made undeliverable: t/40_faults.t,
     # t/43_spool.t, t/90_child_exit.t.
     qr/KU00001: \d+ accepted message\(s\) could not be delivered by producer /,

@@ -211,7 +211,7 @@ export KU_REGISTRY_FRONT_MTLS_PORT=$((PORT + 76))
 bash $KAFKA create-topics ku-defaults ku-all ku-sync ku-queue ku-inherit ku-h2 ku-secure \
     ku-keys:6 ku-keys-crc:6 ku-fanout-a ku-fanout-b ku-headers ku-raw ku-fields ku-split \
     ku-idem ku-lua ku-compress-none ku-compress-gzip ku-compress-snappy ku-compress-lz4 \
-    ku-compress-zstd ku-clusters ku-no-offset ku-schema ku-protobuf ku-bounds ku-rest-v2:3 ku-rest-v3:3 \
+    ku-compress-zstd ku-clusters ku-no-offset ku-schema ku-protobuf ku-bounds ku-rest-v2:3 ku-rest-v3:3 ku-rest-pb \
     ku-cloudevents ku-trace ku-sr-oauth ku-idempotency
 kafka3 create-topics ku-secure ku-clusters
 # KU_BROKER, KU_BROKER_SSL ... and KU_CERTS for t/conf/extra.conf.in; the

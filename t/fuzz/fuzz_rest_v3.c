@@ -10,11 +10,14 @@
  * Invariants: every refusal is 400 or 413 with that error_code and a
  * message; the stream gives only objects, and a stream fed in pieces gives
  * as many as one fed whole (or both are refused); an accepted record has a type for each key or
- * value it carries, schema fields only with AVRO or JSONSCHEMA, a partition of -1 or more and
- * a timestamp of 0 or more; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
+ * value it carries, schema fields only with AVRO, JSONSCHEMA or PROTOBUF, a record-name subject
+ * name strategy only with a schema, an id or a subject, a partition of -1 or more and
+ * a timestamp of 0 or more; an inline schema's subject under its strategy (rest_common.c) is
+ * named or refused with a reason, and the topic's under TOPIC_NAME and TOPIC_RECORD_NAME; a batch has 1 to 50 entries, each with an id; a timestamp parsed,
  * written and parsed again is the same.
  */
 #include "fuzz_common.h"
+#include "rest_common.h"
 #include "rest_v3_parse.h"
 
 #define FZ_V3_MAX_RECORDS 50
@@ -23,6 +26,28 @@ static void check_error(const ku_v2_error_t *err, const char *what)
 {
     FZ_CHECK((err->status == 400 || err->status == 413) && err->code == err->status
              && err->message && *err->message, what);
+}
+
+/* The subject an inline schema gets under its strategy, and its record
+ * name read as each schema type. */
+static void check_subject(const ku_v3_schema_ref_t *ref, const char *type)
+{
+    const char *registry_type = ku_rest_registry_type(type), *why = NULL, *subject;
+    static const char *const types[] = { "AVRO", "JSON", "PROTOBUF" };
+    size_t i;
+
+    FZ_CHECK(registry_type != NULL, "subject: a schema type");
+    subject = ku_rest_subject(fz_pool, ref->strategy, "t", 0, registry_type, ref->schema, &why);
+    FZ_CHECK(subject ? *subject != '\0' : why && *why, "subject: named, or refused with a reason");
+    FZ_CHECK(!subject || ref->strategy == KU_REST_RECORD_NAME || !strncmp(subject, "t-", 2),
+             "subject: the topic's under TOPIC_NAME and TOPIC_RECORD_NAME");
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        const char *name;
+
+        why = NULL;
+        name = ku_rest_record_name(fz_pool, types[i], ref->schema, &why);
+        FZ_CHECK(name ? *name != '\0' : why != NULL, "record name: a name, or why not");
+    }
 }
 
 static void check_record(json_object *o)
@@ -41,8 +66,14 @@ static void check_record(json_object *o)
              "record: a schema id is -1 or more, a version 0 or more");
     FZ_CHECK((rec.value_schema.id < 0 && !rec.value_schema.subject && !rec.value_schema.schema
               && !rec.value_schema.version) || (rec.value_type
-              && (!strcmp(rec.value_type, "AVRO") || !strcmp(rec.value_type, "JSONSCHEMA"))),
-             "record: schema fields only with AVRO or JSONSCHEMA");
+              && (!strcmp(rec.value_type, "AVRO") || !strcmp(rec.value_type, "JSONSCHEMA")
+                  || !strcmp(rec.value_type, "PROTOBUF"))),
+             "record: schema fields only with AVRO, JSONSCHEMA or PROTOBUF");
+    FZ_CHECK(rec.value_schema.strategy == KU_REST_TOPIC_NAME || rec.value_schema.schema
+             || rec.value_schema.id >= 0 || rec.value_schema.subject,
+             "record: a record-name strategy with a schema, an id or a subject");
+    if (rec.value_schema.schema)
+        check_subject(&rec.value_schema, rec.value_type);
     FZ_CHECK(rec.rec.partition >= -1 && rec.rec.timestamp >= 0, "record: partition, timestamp");
 }
 

@@ -103,7 +103,7 @@ for t in $targets; do
         continue
     fi
     # shellcheck disable=SC2086
-    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" "$top/cloudevents.c" "$top/trace_context.c" -o "$bin" $libs \
+    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/rest_common.c" "$top/protobuf_stub.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" "$top/cloudevents.c" "$top/trace_context.c" -o "$bin" $libs \
         >"$dir/$t.build.log" 2>&1; then
         built[$t]=1
     else

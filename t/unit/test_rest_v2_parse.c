@@ -10,6 +10,7 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
+#include "protobuf_encode.h"
 #include "rest_v2_parse.h"
 #include "t/unit/check.h"
 
@@ -88,9 +89,14 @@ static void test_media_types(void)
     CHECK("content type: jsonschema",
           !ku_v2_content_type("application/vnd.kafka.jsonschema.v2+json", &f, &err)
           && f == KU_V2_JSONSCHEMA);
-    CHECK("content type: protobuf is 415, not supported yet",
-          ku_v2_content_type("application/vnd.kafka.protobuf.v2+json", &f, &err) == 415
-          && strstr(err.message, "not supported yet"));
+    if (ku_pb_available())
+        CHECK("content type: protobuf",
+              !ku_v2_content_type("application/vnd.kafka.protobuf.v2+json", &f, &err)
+              && f == KU_V2_PROTOBUF);
+    else
+        CHECK("content type: protobuf without Protobuf support is 415",
+              ku_v2_content_type("application/vnd.kafka.protobuf.v2+json", &f, &err) == 415
+              && strstr(err.message, "no Protobuf support"));
     CHECK("content type: text/plain is 415",
           ku_v2_content_type("text/plain", &f, &err) == 415 && err.code == 415);
     CHECK("content type: none is 415", ku_v2_content_type(NULL, &f, &err) == 415);

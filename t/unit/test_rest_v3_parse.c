@@ -12,6 +12,7 @@
 #include <apr_pools.h>
 #include <json-c/json.h>
 
+#include "protobuf_encode.h"
 #include "rest_v3_parse.h"
 #include "t/unit/check.h"
 
@@ -135,8 +136,15 @@ static void test_records(void)
     CHECK("record: AVRO with an inline schema",
           !record("{\"value\":{\"type\":\"AVRO\",\"schema\":\"\\\"int\\\"\",\"data\":1}}", &rec,
                   &err) && !strcmp(rec.value_schema.schema, "\"int\""));
-    CHECK("record: PROTOBUF is 400 (not yet)",
-          record("{\"value\":{\"type\":\"PROTOBUF\",\"data\":1}}", &rec, &err) == 400);
+    if (ku_pb_available())
+        CHECK("record: PROTOBUF with a schema_id",
+              !record("{\"value\":{\"type\":\"PROTOBUF\",\"schema_id\":3,\"data\":{}}}",
+                      &rec, &err) && !strcmp(rec.value_type, "PROTOBUF")
+              && rec.value_schema.id == 3);
+    else
+        CHECK("record: PROTOBUF without Protobuf support is 400",
+              record("{\"value\":{\"type\":\"PROTOBUF\",\"data\":1}}", &rec, &err) == 400
+              && strstr(err.message, "no Protobuf support"));
     CHECK("record: a schema_id without a schema type is 400",
           record("{\"value\":{\"schema_id\":1,\"data\":1}}", &rec, &err) == 400);
     CHECK("record: schema_id and schema together are 400",
@@ -148,9 +156,25 @@ static void test_records(void)
     CHECK("record: schema_version 0 is 400",
           record("{\"value\":{\"type\":\"AVRO\",\"schema_version\":0,\"data\":1}}", &rec,
                  &err) == 400);
-    CHECK("record: another subject_name_strategy is 400",
+    CHECK("record: RECORD_NAME with an inline schema",
+          !record("{\"value\":{\"type\":\"AVRO\",\"subject_name_strategy\":\"RECORD_NAME\","
+                  "\"schema\":\"x\",\"data\":1}}", &rec, &err)
+          && rec.value_schema.strategy == KU_REST_RECORD_NAME);
+    CHECK("record: TOPIC_RECORD_NAME with a schema_id",
+          !record("{\"value\":{\"type\":\"AVRO\",\"subject_name_strategy\":"
+                  "\"TOPIC_RECORD_NAME\",\"schema_id\":4,\"data\":1}}", &rec, &err)
+          && rec.value_schema.strategy == KU_REST_TOPIC_RECORD_NAME);
+    CHECK("record: RECORD_NAME without schema_id or schema is 400 (no record name)",
           record("{\"value\":{\"type\":\"AVRO\",\"subject_name_strategy\":\"RECORD_NAME\","
-                 "\"data\":1}}", &rec, &err) == 400);
+                 "\"data\":1}}", &rec, &err) == 400
+          && strstr(err.message, "needs schema_id or schema"));
+    CHECK("record: RECORD_NAME with a subject named: the subject's latest",
+          !record("{\"value\":{\"type\":\"AVRO\",\"subject_name_strategy\":\"RECORD_NAME\","
+                  "\"subject\":\"s\",\"data\":1}}", &rec, &err)
+          && !strcmp(rec.value_schema.subject, "s"));
+    CHECK("record: an unknown subject_name_strategy is 400",
+          record("{\"value\":{\"type\":\"AVRO\",\"subject_name_strategy\":\"OTHER\","
+                 "\"schema_id\":1,\"data\":1}}", &rec, &err) == 400);
     CHECK("record: STRING data must be a string",
           record("{\"value\":{\"type\":\"STRING\",\"data\":1}}", &rec, &err) == 400);
     CHECK("record: an unknown field is 400",
