@@ -400,7 +400,7 @@ void ku_idem_status_prometheus(apr_bucket_brigade *bb)
         { "kafka_upstream_idempotency_mismatches_total", "counter",
           "Requests whose key was used for another request (422)" },
         { "kafka_upstream_idempotency_evictions_total", "counter",
-          "Kept answers dropped, the oldest first, for a new key in a full table" },
+          "Kept answers dropped, the least recently used first, for a new key in a full table" },
     };
     apr_uint64_t values[7];
     size_t i;
