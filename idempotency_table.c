@@ -13,6 +13,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "idempotency_table.h"
@@ -51,6 +53,7 @@ struct ku_idem_table {
     uint32_t slot_mask;           /* index slots - 1 (a power of two) */
     uint32_t free_head;           /* unused entries */
     uint32_t used_head, used_tail;    /* the least recently used first */
+    uint64_t seed;                /* keys the hash: chains clients cannot aim at */
     ku_idem_entry_t entries[];    /* then the index: ku_idem_slot_t[slot_mask + 1] */
 };
 
@@ -108,6 +111,8 @@ ku_idem_table_t *ku_idem_table_init(void *mem, uint32_t n)
     t->capacity = n;
     t->next_serial = 1;
     t->slot_mask = slot_count(n) - 1;
+    if (getentropy(&t->seed, sizeof(t->seed)))
+        t->seed = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)mem;
     t->used_head = t->used_tail = KU_NONE;
     for (i = 0; i < n; i++)
         t->entries[i].next = i + 1 < n ? i + 1 : KU_NONE;
@@ -168,11 +173,13 @@ static void unlock(ku_idem_table_t *t)
 
 /* --- the index ------------------------------------------------------------------ */
 
-/* FNV-1a, then a 64-bit finaliser (MurmurHash3's) so that the low bits,
- * which pick the slot, depend on every bit of the key. */
-static uint64_t key_hash(const char *key)
+/* FNV-1a from the table's random seed, then a 64-bit finaliser
+ * (MurmurHash3's) so that the low bits, which pick the slot, depend on
+ * every bit of the key. Not a cryptographic hash: keys made to collide
+ * cost at worst a walk of the table. */
+static uint64_t key_hash(const ku_idem_table_t *t, const char *key)
 {
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = 14695981039346656037ULL ^ t->seed;
 
     for (; *key; key++)
         h = (h ^ (unsigned char)*key) * 1099511628211ULL;
@@ -341,7 +348,7 @@ ku_idem_claim_t ku_idem_claim(ku_idem_table_t *t, const char *key,
                               int64_t now, uint32_t pid, ku_idem_ticket_t *ticket,
                               ku_idem_answer_t *answer)
 {
-    uint64_t h = key_hash(key);
+    uint64_t h = key_hash(t, key);
     ku_idem_entry_t *e;
     ku_idem_claim_t rc;
 
