@@ -39,6 +39,7 @@ enum { KU_IDEM_OFF, KU_IDEM_ON, KU_IDEM_REQUIRED };
 static const char *const mode_words[] = { "off", "on", "required" };
 
 static ku_idem_table_t *table;
+static apr_uint32_t child_pid;    /* read once, in child_init */
 static apr_uint32_t table_size = KU_IDEM_DEFAULT_SIZE;
 
 /* --- directives ------------------------------------------------------------------ */
@@ -239,7 +240,8 @@ int ku_idem_begin(request_rec *r, const ku_dir_conf_t *conf, const char *body,
     }
     ctx = apr_pcalloc(r->pool, sizeof(*ctx));
     kept = apr_palloc(r->pool, sizeof(*kept));
-    switch (ku_idem_claim(table, key, fp, apr_time_now(), (apr_uint32_t)getpid(),
+    switch (ku_idem_claim(table, key, fp, apr_time_now(),
+                          child_pid ? child_pid : (apr_uint32_t)getpid(),
                           &ctx->ticket, kept)) {
     case KU_IDEM_REPLAY:
         send_replay(r, kept);
@@ -325,8 +327,16 @@ static int idem_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return OK;
 }
 
+/* The pid the table's lock and claims carry, read once per child. */
+static void idem_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    child_pid = (apr_uint32_t)getpid();
+    ku_idem_set_pid(child_pid);
+}
+
 void ku_idem_register_hooks(apr_pool_t *p)
 {
+    ap_hook_child_init(idem_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(idem_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(KU_IDEM_FILTER, idem_filter, NULL, AP_FTYPE_RESOURCE);
 }
@@ -390,7 +400,7 @@ void ku_idem_status_prometheus(apr_bucket_brigade *bb)
         { "kafka_upstream_idempotency_mismatches_total", "counter",
           "Requests whose key was used for another request (422)" },
         { "kafka_upstream_idempotency_evictions_total", "counter",
-          "Kept answers dropped, the oldest first, for a new key in a full table" },
+          "Kept answers dropped, the least recently used first, for a new key in a full table" },
     };
     apr_uint64_t values[7];
     size_t i;

@@ -6,11 +6,12 @@
  *
  * A key is claimed (in flight) before its request produces, and then
  * either finished (its answer kept until it expires) or released (no
- * answer kept: a retry runs anew). When the table is full, the oldest
- * answered entry gives way; entries in flight never do. A spin lock in the
- * memory itself guards it, so that children of two generations (a graceful
- * restart) share it safely; a lock held by a process that died is taken
- * over. */
+ * answer kept: a retry runs anew). When the table is full, the least
+ * recently used (claimed, or answered again) entry that is not in flight
+ * gives way; entries in flight never do. A lookup costs O(1) on average (a
+ * hash index in the same memory). A spin lock in the memory itself guards
+ * it, so that children of two generations (a graceful restart) share it
+ * safely; a lock held by a process that died is taken over. */
 #ifndef KU_IDEMPOTENCY_TABLE_H
 #define KU_IDEMPOTENCY_TABLE_H
 
@@ -85,6 +86,10 @@ void ku_idem_finish(ku_idem_table_t *t, const ku_idem_ticket_t *ticket,
 void ku_idem_release(ku_idem_table_t *t, const ku_idem_ticket_t *ticket);
 
 void ku_idem_counts(ku_idem_table_t *t, int64_t now, ku_idem_counts_t *out);
+
+/* Says this process's pid, once per process (after fork): the lock's
+ * word. Unset (0), every lock asks getpid(). */
+void ku_idem_set_pid(uint32_t pid);
 
 /* Sets the function that says whether a process still runs (default:
  * kill(pid, 0)); for the unit test. */

@@ -10,7 +10,8 @@
 #    409 (or the kept answer once it is there);
 #  - the key with another body: 422; invalid keys, and none where one is
 #    required: 400; nothing produced;
-#  - after the TTL the key produces again; a full table evicts the oldest;
+#  - after the TTL the key produces again; a full table evicts the least
+#    recently used key (a replayed one outlives keys never asked again);
 #  - a graceful restart keeps the keys;
 #  - the status page counts (JSON and Prometheus).
 use strict;
@@ -28,7 +29,7 @@ use HttpdLog;
 # The test-only module holds answers back (X-Ku-Test-Answer-Delay), so
 # that a request stays in flight after its record was produced.
 my $hooks = Apache::Test::vars('t_dir') . '/modules/.libs/mod_ku_test_hooks.so';
-plan tests => 49,
+plan tests => 53,
     need { "the test-only module $hooks is not built (./configure --enable-test-hooks)" => -e $hooks };
 
 my $topic = 'ku-idempotency';
@@ -181,6 +182,23 @@ ok t_cmp(count_since($from), 18, 'one record per request');
 ok t_cmp(idem_status()->{evictions} - $evicted_before >= 2, 1, 'evictions counted');
 my $newest = post('/idem', "fill-16-$run", 'fill 16');
 ok t_cmp($newest->{headers}{'idempotent-replayed'} // 'no', 'true', 'a newer key was kept');
+
+# A replayed key is in use: keys never asked again give way before it
+# (the table holds 16; 12 new keys after the replay evict older ones only).
+$from = end_offset($topic);
+my $used = post('/idem', "used-$run", 'used');
+post('/idem', "before-$_-$run", "before $_") for 1 .. 8;
+post('/idem', "used-$run", 'used');
+post('/idem', "after-$_-$run", "after $_") for 1 .. 12;
+my $still = post('/idem', "used-$run", 'used');
+ok t_cmp($still->{headers}{'idempotent-replayed'} // 'no', 'true',
+         'a replayed key outlives the newer keys never asked again');
+ok t_cmp($still->{headers}{'kafka-offset'} // 'none', $used->{headers}{'kafka-offset'},
+         'the replayed key: its first offset');
+my $gone = post('/idem', "before-1-$run", 'before 1');
+ok t_cmp($gone->{headers}{'idempotent-replayed'} // 'no', 'no',
+         'a key claimed after it and never asked again was evicted');
+ok t_cmp(count_since($from), 22, 'one record per new key');
 
 # --- graceful restart ----------------------------------------------------------------------
 $from = end_offset($topic);
