@@ -16,6 +16,7 @@
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "apr_thread_rwlock.h"
+#include <openssl/crypto.h>
 #include "httpd.h"
 #include "http_log.h"
 #include "librdkafka/rdkafka.h"
@@ -42,6 +43,9 @@ struct ku_producer {
     ku_stats_t *stats;          /* status page counters */
     ku_log_limit_t error_rl;    /* KU00003: connection and authentication errors */
     ku_log_limit_t log_rl;      /* KU00004: librdkafka's own log lines */
+    /* Those two, or for a caller's producer (which closes before the child
+     * exits, while limiters must live as long) the ones all callers share. */
+    ku_log_limit_t *error_limit, *log_limit;
     int shutdown_timeout_ms;
     /* Messages queued and not yet reported on. Not rd_kafka_outq_len(),
      * which also counts pending events such as statistics. */
@@ -66,6 +70,11 @@ struct ku_producer {
     } topic[KU_TOPICS_MAX];
     volatile apr_uint32_t ntopics;
     pthread_mutex_t topics_lock;
+    /* A caller's own producer (identity.c): its pool, freed at close, and
+     * its Bearer token (malloc'd, wiped at close); NULL otherwise. */
+    apr_pool_t *own_pool;
+    ku_producer_bearer_t *bearer;
+    volatile int login_refused; /* a SASL login failed (the OAuth token's too) */
 };
 
 /* A sync request's wait for its delivery report. A semaphore rather than
@@ -180,8 +189,24 @@ static void log_async_failures(ku_producer_t *kp, int now_or_never)
     kp->failed_unlogged = 0;
 }
 
+static int is_acl_refusal(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        || err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
+/* A caller's record Kafka's ACLs refused after its first request was let
+ * through (README "Identity passthrough"): its own line. */
+static ku_log_limit_t acl_refusal_rl = KU_LOG_LIMIT("KU00075");
+
 static void count_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
 {
+    if (kp->own_pool && is_acl_refusal(m->err)
+        && ku_log_allowed(&acl_refusal_rl, kp->server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, kp->server,
+                     "KU00075: an accepted record for topic %s was refused by Kafka's ACLs "
+                     "for the caller of producer %s: %s", rd_kafka_topic_name(m->rkt),
+                     kp->name, rd_kafka_err2str(m->err));
     kp->failed_unlogged++;
     apr_cpystrn(kp->last_failed_topic, rd_kafka_topic_name(m->rkt),
                 sizeof(kp->last_failed_topic));
@@ -250,6 +275,9 @@ static void note_broker_trouble(ku_producer_t *kp, int err, const char *reason)
 {
     const char *oauth = ku_oauth_trouble(err, reason);
 
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        kp->login_refused = 1;
+
     if (oauth)
         kp->broker_trouble = oauth;
     else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
@@ -276,7 +304,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     note_broker_trouble(kp, err, reason);
-    if (!ku_log_allowed(&kp->error_rl, kp->server, APLOG_WARNING))
+    if (!ku_log_allowed(kp->error_limit, kp->server, APLOG_WARNING))
         return;
     if (ku_oauth_trouble(err, reason))
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
@@ -295,7 +323,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
     ku_producer_t *kp = rd_kafka_opaque(rk);
 
     if (level < APLOG_DEBUG
-        && !ku_log_allowed(&kp->log_rl, kp->server, level))
+        && !ku_log_allowed(kp->log_limit, kp->server, level))
         return;
     ap_log_error(APLOG_MARK, level, 0, kp->server,
                  "KU00004: librdkafka %s: %s", fac, buf);
@@ -397,15 +425,35 @@ static apr_status_t close_producers(void *unused)
     return APR_SUCCESS;
 }
 
+/* A caller's Bearer token as librdkafka's OAUTHBEARER token: asked for
+ * when the producer starts and at 80 % of the token's lifetime. The same
+ * token each time: a refreshed token is another credential and so another
+ * producer (README "Identity passthrough"). */
+static void on_token_refresh(rd_kafka_t *rk, const char *config, void *opaque)
+{
+    ku_producer_t *kp = opaque;
+    char errstr[256];
+
+    if (rd_kafka_oauthbearer_set_token(rk, kp->bearer->token, kp->bearer->expires_ms,
+                                       kp->bearer->principal, NULL, 0, errstr,
+                                       sizeof(errstr)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+}
+
+/* The conf's properties, then extra ones (a caller's login), which win. */
 static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
-                                      ku_producer_t *kp, const char **error)
+                                      ku_producer_t *kp, const apr_array_header_t *extra,
+                                      const char **error)
 {
     rd_kafka_conf_t *rkc = rd_kafka_conf_new();
-    const apr_array_header_t *props = ku_conf_producer_props(p, conf);
-    const ku_prop_t *prop = (const ku_prop_t *)props->elts;
+    apr_array_header_t *props = ku_conf_producer_props(p, conf);
+    const ku_prop_t *prop;
     char errstr[512];
     int i;
 
+    if (extra)
+        apr_array_cat(props, extra);
+    prop = (const ku_prop_t *)props->elts;
     for (i = 0; i < props->nelts; i++) {
         if (rd_kafka_conf_set(rkc, prop[i].name, prop[i].value, errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK) {
@@ -419,26 +467,35 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
     rd_kafka_conf_set_error_cb(rkc, on_error);
     rd_kafka_conf_set_log_cb(rkc, on_log);
     rd_kafka_conf_set_stats_cb(rkc, on_stats);
+    if (kp->bearer)
+        rd_kafka_conf_set_oauthbearer_token_refresh_cb(rkc, on_token_refresh);
     ku_status_conf(rkc);
     return rkc;
 }
 
-/* Creates a producer in the registry pool. Caller holds the write lock. */
-static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
-                                      server_rec *s, const char **error)
+static ku_log_limit_t callers_error_rl = KU_LOG_LIMIT("KU00003 (callers' producers)");
+static ku_log_limit_t callers_log_rl = KU_LOG_LIMIT("KU00004 (callers' producers)");
+
+/* Makes a producer in p: librdkafka's handle and the poll thread. */
+static ku_producer_t *producer_make(apr_pool_t *p, const ku_dir_conf_t *conf, const char *key,
+                                    const char *name, server_rec *s,
+                                    const apr_array_header_t *extra,
+                                    ku_producer_bearer_t *bearer, const char **error)
 {
-    apr_pool_t *p = registry.pool;
     ku_producer_t *kp = apr_pcalloc(p, sizeof(*kp));
     rd_kafka_conf_t *rkc;
     char errstr[512];
 
     kp->server = s;
-    kp->name = ku_conf_producer_name(p, conf);
+    kp->name = name;
+    kp->bearer = bearer;
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
     kp->stats = ku_status_attach(p, key, kp->name, s);
     kp->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", kp->name);
     kp->log_rl.what = apr_psprintf(p, "KU00004 (producer %s)", kp->name);
-    if (!(rkc = producer_conf(p, conf, kp, error)))
+    kp->error_limit = bearer || extra ? &callers_error_rl : &kp->error_rl;
+    kp->log_limit = bearer || extra ? &callers_log_rl : &kp->log_rl;
+    if (!(rkc = producer_conf(p, conf, kp, extra, error)))
         return NULL;
     kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkc, errstr, sizeof(errstr));
     if (!kp->rk) {
@@ -452,6 +509,19 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
         return NULL;
     }
     pthread_mutex_init(&kp->topics_lock, NULL);
+    return kp;
+}
+
+/* Creates a producer in the registry pool. Caller holds the write lock. */
+static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
+                                      server_rec *s, const char **error)
+{
+    apr_pool_t *p = registry.pool;
+    ku_producer_t *kp = producer_make(p, conf, key, ku_conf_producer_name(p, conf), s,
+                                      NULL, NULL, error);
+
+    if (!kp)
+        return NULL;
     if (observer)
         observer->producer_added(kp, key, s, kp->name);
     APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;
@@ -716,6 +786,85 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
             set_result(&records[i].result, KU_SEND_WAIT_OVER, RD_KAFKA_RESP_ERR__TIMED_OUT);
         waiter_release(waiters[i]);
     }
+}
+
+/* --- a caller's own producers (identity.c) ------------------------------------- */
+
+ku_producer_t *ku_producer_make_own(apr_pool_t *rp, const ku_dir_conf_t *conf, server_rec *s,
+                                    const apr_array_header_t *login,
+                                    const ku_producer_bearer_t *bearer, const char **error)
+{
+    apr_pool_t *p;
+    ku_producer_bearer_t *own = NULL;
+    ku_producer_t *kp;
+    const char *key = ku_conf_producer_key(rp, conf);
+    const char *name;
+
+    /* Its own allocator: made and destroyed by request threads, apart
+     * from pchild's. */
+    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
+        *error = "out of memory";
+        return NULL;
+    }
+    name = apr_psprintf(p, "%s as a caller", ku_conf_producer_name(p, conf));
+    if (bearer && (own = calloc(1, sizeof(*own)))) {
+        own->token = strdup(bearer->token);
+        own->principal = strdup(bearer->principal);
+        own->expires_ms = bearer->expires_ms;
+    }
+    if (bearer && (!own || !own->token || !own->principal)) {
+        ku_producer_wipe_bearer(own);
+        apr_pool_destroy(p);
+        *error = "out of memory";
+        return NULL;
+    }
+    if (!(kp = producer_make(p, conf, key, name, s, login, own, error))) {
+        *error = apr_pstrdup(rp, *error);
+        ku_producer_wipe_bearer(own);
+        apr_pool_destroy(p);
+        return NULL;
+    }
+    kp->own_pool = p;
+    return kp;
+}
+
+void ku_producer_wipe_bearer(ku_producer_bearer_t *b)
+{
+    if (!b)
+        return;
+    if (b->token) {
+        OPENSSL_cleanse(b->token, strlen(b->token));
+        free(b->token);
+    }
+    free(b->principal);
+    free(b);
+}
+
+void ku_producer_close_own(ku_producer_t *kp)
+{
+    apr_pool_t *p = kp->own_pool;
+    ku_producer_bearer_t *bearer = kp->bearer;
+
+    stop_poll_thread(kp);
+    flush_all(&kp, 1);
+    close_producer(kp);
+    ku_producer_wipe_bearer(bearer);
+    apr_pool_destroy(p);
+}
+
+int ku_producer_in_flight(ku_producer_t *kp)
+{
+    return apr_atomic_read32(&kp->in_queue) != 0;
+}
+
+const char *ku_producer_trouble(ku_producer_t *kp)
+{
+    return kp->broker_trouble;
+}
+
+int ku_producer_login_refused(ku_producer_t *kp)
+{
+    return kp->login_refused;
 }
 
 /* --- the observer's sends (the spool) ------------------------------------------ */
