@@ -22,6 +22,7 @@
 #include "identity_pool.h"
 #include "conf_props.h"
 #include "log_limit.h"
+#include "status.h"
 
 #define KU_IDENTITY_DEFAULT_PRODUCERS 16
 #define KU_IDENTITY_DEFAULT_IDLE 300
@@ -41,6 +42,7 @@ typedef enum { KU_IDENTITY_OFF, KU_IDENTITY_BEARER, KU_IDENTITY_BASIC } ku_ident
 static int pool_size = KU_IDENTITY_DEFAULT_PRODUCERS;
 static int idle_seconds = KU_IDENTITY_DEFAULT_IDLE;
 static ku_idpool_t *pool;   /* this child's */
+static int uses_identity_here; /* some section of this configuration does */
 
 /* A caller's producer and the topics Kafka let it see. */
 typedef struct {
@@ -152,6 +154,7 @@ static void close_caller(ku_caller_t *c)
     int i;
 
     ku_producer_close_own(c->kp);
+    ku_status_identity_count(KU_IDENTITY_CLOSED);
     for (i = 0; i < c->ntopics; i++)
         free(c->topic[i]);
     pthread_mutex_destroy(&c->lock);
@@ -191,6 +194,7 @@ static void identity_child_init(apr_pool_t *pchild, server_rec *s)
     apr_pool_create(&scratch, pchild);
     used = ku_conf_walk(s, scratch, uses_identity) == DONE;
     apr_pool_destroy(scratch);
+    uses_identity_here = used;
     if (!used)
         return;
     pool = ku_idpool_make(pchild, pool_size, apr_time_from_sec(idle_seconds), caller_in_flight);
@@ -212,21 +216,22 @@ void ku_identity_register_hooks(apr_pool_t *p)
     ap_hook_child_init(identity_child_init, NULL, NULL, APR_HOOK_LAST);
 }
 
-int ku_identity_counts(ku_identity_counts_t *counts)
+void ku_identity_status_json(json_object *o)
 {
-    ku_idpool_counts_t c;
+    json_object *i;
+    apr_uint64_t made = ku_status_identity(KU_IDENTITY_MADE);
+    apr_uint64_t closed = ku_status_identity(KU_IDENTITY_CLOSED);
 
-    memset(counts, 0, sizeof(*counts));
-    if (!pool)
-        return 0;
-    ku_idpool_counts(pool, &c);
-    counts->size = c.size;
-    counts->open = c.open;
-    counts->made = c.made;
-    counts->evicted = c.evicted;
-    counts->idle_closed = c.idle_closed;
-    counts->refused = c.refused;
-    return 1;
+    if (!uses_identity_here)
+        return;
+    i = json_object_new_object();
+    json_object_object_add(i, "producers_per_child", json_object_new_int64(pool_size));
+    json_object_object_add(i, "made", json_object_new_int64((int64_t)made));
+    json_object_object_add(i, "closed", json_object_new_int64((int64_t)closed));
+    json_object_object_add(i, "open", json_object_new_int64((int64_t)(made - closed)));
+    json_object_object_add(i, "busy_refusals",
+                           json_object_new_int64((int64_t)ku_status_identity(KU_IDENTITY_BUSY)));
+    json_object_object_add(o, "identity", i);
 }
 
 /* --- the request's producer ------------------------------------------------------- */
@@ -336,6 +341,8 @@ static int hold_caller(request_rec *r, const ku_dir_conf_t *conf, const ku_cred_
     }
     close_callers(closing, nclosing);
     if (got == KU_IDPOOL_MAKING || got == KU_IDPOOL_FULL) {
+        if (got == KU_IDPOOL_FULL)
+            ku_status_identity_count(KU_IDENTITY_BUSY);
         if (got == KU_IDPOOL_FULL && ku_log_allowed(&full_rl, r->server, APLOG_WARNING))
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "KU00077: every one of the %d "
                           "caller producers of this child is busy: answered 503 "
@@ -346,6 +353,8 @@ static int hold_caller(request_rec *r, const ku_dir_conf_t *conf, const ku_cred_
     if (got == KU_IDPOOL_NEW) {
         value = make_caller(r, conf, cred, error);
         ku_idpool_fill(pool, hold->slot, value);
+        if (value)
+            ku_status_identity_count(KU_IDENTITY_MADE);
         if (!value)
             return HTTP_SERVICE_UNAVAILABLE;
     }

@@ -7,6 +7,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include <json-c/json.h>
 #include "conf.h"
 #include "producer.h"
 
@@ -27,12 +28,9 @@ int ku_identity_producer(request_rec *r, const ku_dir_conf_t *conf,
                          const apr_array_header_t *topics, ku_producer_t **kp,
                          const char **error);
 
-/* The pool's figures for the status page (numbers only); 0 without a pool. */
-typedef struct {
-    int size, open;
-    apr_uint64_t made, evicted, idle_closed, refused;
-} ku_identity_counts_t;
-int ku_identity_counts(ku_identity_counts_t *counts);
+/* The status page's "identity" object (numbers only), when some section
+ * produces as its callers. */
+void ku_identity_status_json(json_object *o);
 
 void ku_identity_register_hooks(apr_pool_t *p);
 

@@ -40,7 +40,7 @@ my $librdkafka = eval { json->decode(GET('/ku-status')->content)->{librdkafka} }
     // die "the status page /ku-status does not name the librdkafka\n";
 my $scram = sprintf('%03d%03d%03d', split /\./, $librdkafka) ge '002006001';
 
-plan tests => 25 + ($scram ? 6 : 0) + ($oauth ? 13 : 0),
+plan tests => 28 + ($scram ? 6 : 0) + ($oauth ? 13 : 0),
     need { 'KU_IDENTITY_BROKER is not set (t/run-tests.sh sets it)' => !!$admin };
 
 my $from = log_size();
@@ -105,6 +105,9 @@ ok t_cmp($res->code, 403, "async: bob's first request waits for Kafka's verdict:
 
 # --- the pool: 40 callers, 4 producers per child ------------------------------------
 
+sub identity_status { json->decode(GET('/ku-status')->content)->{identity} // {} }
+my $before = identity_status();
+ok t_cmp($before->{producers_per_child}, 4, 'the status page shows the pool (KafkaUpstreamIdentityProducers)');
 my $pool_from = log_size();
 $start = offset();
 my @codes = map { post('/identity/plain', basic(sprintf('pool%02d', $_),
@@ -140,6 +143,11 @@ chomp @answers;
 ok t_cmp(join(' ', grep { !/^(401 -|503 1)$/ } @answers), '',
          'concurrent new callers: 401, or 503 with Retry-After when every producer is busy');
 ok t_cmp(offset() - $start, 40, 'nothing produced by them');
+my $after = identity_status();
+ok t_cmp($after->{made} - $before->{made} >= 40 ? 'made' : $after->{made} - $before->{made},
+         'made', 'the status page counts the producers made for them');
+ok t_cmp($after->{busy_refusals} - $before->{busy_refusals}, scalar(grep { /^503/ } @answers),
+         'and each 503 of a busy pool');
 
 # --- SCRAM (librdkafka 2.6.1 or later) -------------------------------------------------
 
@@ -179,7 +187,8 @@ if ($oauth) {
     # Forged right after the real owner's producer is warm: its signature
     # changed, and the same claims signed by another key.
     my ($h, $p, $s) = split /\./, $good;
-    my $bad_sig = "$h.$p." . encode_base64url(reverse decode_base64url($s));
+    my $bad_sig = "$h.$p." . encode_base64url(scalar reverse decode_base64url($s));
+    die "the forged signature is the real one\n" if $bad_sig eq $good;
     my $hs_head = encode_base64url(json->encode({ alg => 'HS256', typ => 'JWT' }));
     my $other_key = "$hs_head.$p";
     $other_key .= '.' . encode_base64url(hmac_sha256($other_key, 'not-the-issuers-key'));
