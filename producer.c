@@ -16,7 +16,6 @@
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
 #include "apr_thread_rwlock.h"
-#include <openssl/crypto.h>
 #include "httpd.h"
 #include "http_log.h"
 #include "librdkafka/rdkafka.h"
@@ -26,6 +25,7 @@
 #include "conf_props.h"
 #include "log_limit.h"
 #include "producer.h"
+#include "producer_int.h"
 #include "status.h"
 
 /* How often async delivery failures may be logged, once each. */
@@ -33,49 +33,7 @@
 /* At child exit, producers take turns flushing in slices this long. */
 #define KU_FLUSH_SLICE_MS 10
 
-/* Topic handles a producer keeps; further topics are sent by name. */
-#define KU_TOPICS_MAX 32
-
-struct ku_producer {
-    rd_kafka_t *rk;
-    server_rec *server;         /* whose configuration made it: logs go there */
-    const char *name;           /* for log lines: "<section> ([cluster ]<brokers>)", no secret */
-    ku_stats_t *stats;          /* status page counters */
-    ku_log_limit_t error_rl;    /* KU00003: connection and authentication errors */
-    ku_log_limit_t log_rl;      /* KU00004: librdkafka's own log lines */
-    /* Those two, or for a caller's producer (which closes before the child
-     * exits, while limiters must live as long) the ones all callers share. */
-    ku_log_limit_t *error_limit, *log_limit;
-    int shutdown_timeout_ms;
-    /* Messages queued and not yet reported on. Not rd_kafka_outq_len(),
-     * which also counts pending events such as statistics. */
-    apr_uint32_t in_queue;
-    apr_thread_t *poll_thread;
-    volatile int stopping;
-    /* Why the brokers cannot be used, as the last connection error said;
-     * NULL once a message was delivered. One of the static texts below. */
-    const char *volatile broker_trouble;
-    /* Touched by the poll thread only: */
-    apr_uint64_t failed_unlogged;
-    apr_time_t failure_logged_at;
-    char last_failed_topic[256];
-    const char *last_failure;   /* librdkafka's static error text */
-    /* Topic handles, made once per topic: a send by topic name makes
-     * librdkafka look the topic up under its handle-wide write lock, for
-     * every message. Only added to (under topics_lock), published by
-     * ntopics; names are malloc'd, freed at close with the handles. */
-    struct {
-        char *name;
-        rd_kafka_topic_t *rkt;
-    } topic[KU_TOPICS_MAX];
-    volatile apr_uint32_t ntopics;
-    pthread_mutex_t topics_lock;
-    /* A caller's own producer (identity.c): its pool, freed at close, and
-     * its Bearer token (malloc'd, wiped at close); NULL otherwise. */
-    apr_pool_t *own_pool;
-    ku_producer_bearer_t *bearer;
-    volatile int login_refused; /* a SASL login failed (the OAuth token's too) */
-};
+/* The producer's insides (struct ku_producer): producer_int.h. */
 
 /* A sync request's wait for its delivery report. A semaphore rather than
  * a mutex and condition variable: posting wakes the request without the
@@ -411,6 +369,13 @@ static void close_producer(ku_producer_t *kp)
                  kp->name, undelivered);
 }
 
+void ku_producer_shut(ku_producer_t *kp)
+{
+    stop_poll_thread(kp);
+    flush_all(&kp, 1);
+    close_producer(kp);
+}
+
 /* Child exit: stop the poll threads, flush (bounded), purge, destroy. */
 static apr_status_t close_producers(void *unused)
 {
@@ -476,8 +441,9 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
 static ku_log_limit_t callers_error_rl = KU_LOG_LIMIT("KU00003 (callers' producers)");
 static ku_log_limit_t callers_log_rl = KU_LOG_LIMIT("KU00004 (callers' producers)");
 
-/* Makes a producer in p: librdkafka's handle and the poll thread. */
-static ku_producer_t *producer_make(apr_pool_t *p, const ku_dir_conf_t *conf, const char *key,
+/* Makes a producer in p: librdkafka's handle and the poll thread
+ * (producer_int.h). */
+ku_producer_t *ku_producer_make_in(apr_pool_t *p, const ku_dir_conf_t *conf, const char *key,
                                     const char *name, server_rec *s,
                                     const apr_array_header_t *extra,
                                     ku_producer_bearer_t *bearer, const char **error)
@@ -517,7 +483,7 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
                                       server_rec *s, const char **error)
 {
     apr_pool_t *p = registry.pool;
-    ku_producer_t *kp = producer_make(p, conf, key, ku_conf_producer_name(p, conf), s,
+    ku_producer_t *kp = ku_producer_make_in(p, conf, key, ku_conf_producer_name(p, conf), s,
                                       NULL, NULL, error);
 
     if (!kp)
@@ -786,85 +752,6 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
             set_result(&records[i].result, KU_SEND_WAIT_OVER, RD_KAFKA_RESP_ERR__TIMED_OUT);
         waiter_release(waiters[i]);
     }
-}
-
-/* --- a caller's own producers (identity.c) ------------------------------------- */
-
-ku_producer_t *ku_producer_make_own(apr_pool_t *rp, const ku_dir_conf_t *conf, server_rec *s,
-                                    const apr_array_header_t *login,
-                                    const ku_producer_bearer_t *bearer, const char **error)
-{
-    apr_pool_t *p;
-    ku_producer_bearer_t *own = NULL;
-    ku_producer_t *kp;
-    const char *key = ku_conf_producer_key(rp, conf);
-    const char *name;
-
-    /* Its own allocator: made and destroyed by request threads, apart
-     * from pchild's. */
-    if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS) {
-        *error = "out of memory";
-        return NULL;
-    }
-    name = apr_psprintf(p, "%s as a caller", ku_conf_producer_name(p, conf));
-    if (bearer && (own = calloc(1, sizeof(*own)))) {
-        own->token = strdup(bearer->token);
-        own->principal = strdup(bearer->principal);
-        own->expires_ms = bearer->expires_ms;
-    }
-    if (bearer && (!own || !own->token || !own->principal)) {
-        ku_producer_wipe_bearer(own);
-        apr_pool_destroy(p);
-        *error = "out of memory";
-        return NULL;
-    }
-    if (!(kp = producer_make(p, conf, key, name, s, login, own, error))) {
-        *error = apr_pstrdup(rp, *error);
-        ku_producer_wipe_bearer(own);
-        apr_pool_destroy(p);
-        return NULL;
-    }
-    kp->own_pool = p;
-    return kp;
-}
-
-void ku_producer_wipe_bearer(ku_producer_bearer_t *b)
-{
-    if (!b)
-        return;
-    if (b->token) {
-        OPENSSL_cleanse(b->token, strlen(b->token));
-        free(b->token);
-    }
-    free(b->principal);
-    free(b);
-}
-
-void ku_producer_close_own(ku_producer_t *kp)
-{
-    apr_pool_t *p = kp->own_pool;
-    ku_producer_bearer_t *bearer = kp->bearer;
-
-    stop_poll_thread(kp);
-    flush_all(&kp, 1);
-    close_producer(kp);
-    ku_producer_wipe_bearer(bearer);
-    apr_pool_destroy(p);
-}
-
-int ku_producer_in_flight(ku_producer_t *kp)
-{
-    return apr_atomic_read32(&kp->in_queue) != 0;
-}
-
-const char *ku_producer_trouble(ku_producer_t *kp)
-{
-    return kp->broker_trouble;
-}
-
-int ku_producer_login_refused(ku_producer_t *kp)
-{
-    return kp->login_refused;
 }
 
 /* --- the observer's sends (the spool) ------------------------------------------ */
