@@ -18,6 +18,7 @@
 #include "cloudevents_req.h"    /* directive handlers */
 #include "trace_context_req.h"  /* directive handlers */
 #include "idempotency.h"        /* directive handlers */
+#include "identity.h"           /* directive handlers */
 
 /* The defaults table: Kong's defaults where Kong has the field. */
 #define KU_NUM_ROW(id, name, def, min, max, help) [KU_NUM_##id] = { name, def, min, max },
@@ -401,6 +402,13 @@ const command_rec ku_cmds[] = {
     AP_INIT_TAKE1("KafkaUpstreamIdempotencyTableSize", ku_idem_set_table_size, NULL, RSRC_CONF,
                   "server config: Idempotency-Key entries kept in shared memory, the oldest "
                   "evicted when full"),
+    /* Identity passthrough (identity.c) */
+    AP_INIT_TAKE1("KafkaUpstreamIdentity", ku_identity_set_mode, NULL, KU_CONTEXT,
+                  "Off|Bearer|Basic: produce as the caller, with the request's Bearer token "
+                  "(SASL OAUTHBEARER) or Basic user and password (the section's SASL mechanism)"),
+    AP_INIT_TAKE12("KafkaUpstreamIdentityProducers", ku_identity_set_producers, NULL, RSRC_CONF,
+                   "server config: N [idle-seconds]: each child's pool of callers' producers "
+                   "(default 16, 300)"),
     { NULL }
 };
 

@@ -131,6 +131,7 @@ typedef enum {
     KU_STR_CLOUDEVENTS,       /* off on binary: cloudevents_req.c */
     KU_STR_TRACE_CONTEXT,     /* forward generate off: trace_context.c */
     KU_STR_IDEMPOTENCY,       /* "off|on|required <ttl>": idempotency.c */
+    KU_STR_IDENTITY,          /* off bearer basic: identity.c */
     KU_STR_COUNT
 } ku_str_t;
 

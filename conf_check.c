@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "conf_props.h"
 #include "oauth.h"
+#include "identity.h"
 #include "schema_conf.h"
 
 /* The TLS files: a key and its certificate go together, and need TLS. */
@@ -38,8 +39,10 @@ static const char *sasl_error(apr_pool_t *p, const ku_dir_conf_t *c)
     const char *mechanism = ku_conf_str(c, KU_STR_SASL_MECHANISM);
     const char *user = ku_conf_str(c, KU_STR_SASL_USER);
     const char *password = ku_conf_str(c, KU_STR_SASL_PASSWORD);
-    /* OAUTHBEARER logs in with a client ID and secret: oauth.c checks those. */
-    int password_login = mechanism && strcmp(mechanism, "OAUTHBEARER");
+    /* OAUTHBEARER logs in with a client ID and secret: oauth.c checks those.
+     * An identity Location logs in with the caller's: identity.c checks. */
+    int password_login = mechanism && strcmp(mechanism, "OAUTHBEARER")
+                         && !ku_identity_enabled(c);
 
     if (password_login && !user)
         return "KafkaUpstreamSASLMechanism is set without KafkaUpstreamSASLUser";
@@ -69,7 +72,8 @@ static const char *security_error(apr_pool_t *p, const ku_dir_conf_t *c)
 {
     const char *error;
 
-    if ((error = tls_error(p, c)) || (error = ku_oauth_check(p, c)))
+    if ((error = tls_error(p, c)) || (error = ku_oauth_check(p, c))
+        || (error = ku_identity_check(p, c)))
         return error;
     return sasl_error(p, c);
 }

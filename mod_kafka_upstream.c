@@ -34,6 +34,7 @@
 #include "no_fs_walk.h"
 #include "trace_context_req.h"
 #include "idempotency.h"
+#include "identity.h"
 
 /* A sync request waits this much beyond the delivery timeout, so that
  * librdkafka's own timeout report comes first: librdkafka checks
@@ -289,6 +290,14 @@ static int kafka_upstream_handler(request_rec *r)
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
     if (ku_bounds_topics(r, conf, topics, &error) != OK)
         return reject_request(r, conf, HTTP_BAD_REQUEST, KU_REJECT_BAD_REQUEST, error);
+    /* Produces as the caller: its producer, let write each topic by Kafka
+     * (README "Identity passthrough"); before the body is read. */
+    kp = NULL;
+    if (ku_identity_enabled(conf)
+        && (status = ku_identity_producer(r, conf, topics, &kp, &error)) != OK)
+        return reject_request(r, conf, status, status == HTTP_FORBIDDEN
+                              ? KU_REJECT_TOPIC_NOT_ALLOWED : status == HTTP_SERVICE_UNAVAILABLE
+                              ? KU_REJECT_UNAVAILABLE : KU_REJECT_OTHER, error);
     status = ku_read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body, &body_len);
     /* httpd's input filter already answered (bad chunk framing: 400). */
     if (status == AP_FILTER_ERROR) {
@@ -316,7 +325,7 @@ static int kafka_upstream_handler(request_rec *r)
     if (status != OK)
         return reject_request(r, conf, status, body_refusal(status), error);
 
-    if (!(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
+    if (!kp && !(kp = ku_producer_for(r->pool, conf, r->server, &error))) {
         if (ku_log_allowed(&no_producer_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00009: no producer for "
                           "%s: %s%s", r->uri, error, ku_trace_log_suffix(r));
@@ -419,7 +428,9 @@ static int create_producer(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t 
 {
     const char *error = NULL;
 
-    if (ku_conf_is_complete(conf) && !ku_producer_for(p, conf, s, &error))
+    /* An identity Location's producers are its callers' (identity.c). */
+    if (ku_conf_is_complete(conf) && !ku_identity_enabled(conf)
+        && !ku_producer_for(p, conf, s, &error))
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "KU00011: cannot create the "
                      "producer for %s: %s",
                      ku_conf_str(conf, KU_STR_BOOTSTRAP_SERVERS), error);
@@ -449,6 +460,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
     ku_no_fs_walk_register_hooks(p);
     ku_lua_register_hooks(p);
     ku_idem_register_hooks(p);
+    ku_identity_register_hooks(p);
 }
 
 /* Not AP_DECLARE_MODULE: mod_kafka_upstream.h already says APLOG_USE_MODULE. */

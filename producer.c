@@ -25,6 +25,7 @@
 #include "conf_props.h"
 #include "log_limit.h"
 #include "producer.h"
+#include "producer_int.h"
 #include "status.h"
 
 /* How often async delivery failures may be logged, once each. */
@@ -32,41 +33,7 @@
 /* At child exit, producers take turns flushing in slices this long. */
 #define KU_FLUSH_SLICE_MS 10
 
-/* Topic handles a producer keeps; further topics are sent by name. */
-#define KU_TOPICS_MAX 32
-
-struct ku_producer {
-    rd_kafka_t *rk;
-    server_rec *server;         /* whose configuration made it: logs go there */
-    const char *name;           /* for log lines: "<section> ([cluster ]<brokers>)", no secret */
-    ku_stats_t *stats;          /* status page counters */
-    ku_log_limit_t error_rl;    /* KU00003: connection and authentication errors */
-    ku_log_limit_t log_rl;      /* KU00004: librdkafka's own log lines */
-    int shutdown_timeout_ms;
-    /* Messages queued and not yet reported on. Not rd_kafka_outq_len(),
-     * which also counts pending events such as statistics. */
-    apr_uint32_t in_queue;
-    apr_thread_t *poll_thread;
-    volatile int stopping;
-    /* Why the brokers cannot be used, as the last connection error said;
-     * NULL once a message was delivered. One of the static texts below. */
-    const char *volatile broker_trouble;
-    /* Touched by the poll thread only: */
-    apr_uint64_t failed_unlogged;
-    apr_time_t failure_logged_at;
-    char last_failed_topic[256];
-    const char *last_failure;   /* librdkafka's static error text */
-    /* Topic handles, made once per topic: a send by topic name makes
-     * librdkafka look the topic up under its handle-wide write lock, for
-     * every message. Only added to (under topics_lock), published by
-     * ntopics; names are malloc'd, freed at close with the handles. */
-    struct {
-        char *name;
-        rd_kafka_topic_t *rkt;
-    } topic[KU_TOPICS_MAX];
-    volatile apr_uint32_t ntopics;
-    pthread_mutex_t topics_lock;
-};
+/* The producer's insides (struct ku_producer): producer_int.h. */
 
 /* A sync request's wait for its delivery report. A semaphore rather than
  * a mutex and condition variable: posting wakes the request without the
@@ -180,8 +147,24 @@ static void log_async_failures(ku_producer_t *kp, int now_or_never)
     kp->failed_unlogged = 0;
 }
 
+static int is_acl_refusal(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+        || err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
+/* A caller's record Kafka's ACLs refused after its first request was let
+ * through (README "Identity passthrough"): its own line. */
+static ku_log_limit_t acl_refusal_rl = KU_LOG_LIMIT("KU00075");
+
 static void count_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
 {
+    if (kp->own_pool && is_acl_refusal(m->err)
+        && ku_log_allowed(&acl_refusal_rl, kp->server, APLOG_ERR))
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, kp->server,
+                     "KU00075: an accepted record for topic %s was refused by Kafka's ACLs "
+                     "for the caller of producer %s: %s", rd_kafka_topic_name(m->rkt),
+                     kp->name, rd_kafka_err2str(m->err));
     kp->failed_unlogged++;
     apr_cpystrn(kp->last_failed_topic, rd_kafka_topic_name(m->rkt),
                 sizeof(kp->last_failed_topic));
@@ -250,6 +233,9 @@ static void note_broker_trouble(ku_producer_t *kp, int err, const char *reason)
 {
     const char *oauth = ku_oauth_trouble(err, reason);
 
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        kp->login_refused = 1;
+
     if (oauth)
         kp->broker_trouble = oauth;
     else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
@@ -276,7 +262,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         return;
     }
     note_broker_trouble(kp, err, reason);
-    if (!ku_log_allowed(&kp->error_rl, kp->server, APLOG_WARNING))
+    if (!ku_log_allowed(kp->error_limit, kp->server, APLOG_WARNING))
         return;
     if (ku_oauth_trouble(err, reason))
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kp->server,
@@ -295,7 +281,7 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
     ku_producer_t *kp = rd_kafka_opaque(rk);
 
     if (level < APLOG_DEBUG
-        && !ku_log_allowed(&kp->log_rl, kp->server, level))
+        && !ku_log_allowed(kp->log_limit, kp->server, level))
         return;
     ap_log_error(APLOG_MARK, level, 0, kp->server,
                  "KU00004: librdkafka %s: %s", fac, buf);
@@ -383,6 +369,13 @@ static void close_producer(ku_producer_t *kp)
                  kp->name, undelivered);
 }
 
+void ku_producer_shut(ku_producer_t *kp)
+{
+    stop_poll_thread(kp);
+    flush_all(&kp, 1);
+    close_producer(kp);
+}
+
 /* Child exit: stop the poll threads, flush (bounded), purge, destroy. */
 static apr_status_t close_producers(void *unused)
 {
@@ -397,15 +390,35 @@ static apr_status_t close_producers(void *unused)
     return APR_SUCCESS;
 }
 
+/* A caller's Bearer token as librdkafka's OAUTHBEARER token: asked for
+ * when the producer starts and at 80 % of the token's lifetime. The same
+ * token each time: a refreshed token is another credential and so another
+ * producer (README "Identity passthrough"). */
+static void on_token_refresh(rd_kafka_t *rk, const char *config, void *opaque)
+{
+    ku_producer_t *kp = opaque;
+    char errstr[256];
+
+    if (rd_kafka_oauthbearer_set_token(rk, kp->bearer->token, kp->bearer->expires_ms,
+                                       kp->bearer->principal, NULL, 0, errstr,
+                                       sizeof(errstr)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_oauthbearer_set_token_failure(rk, errstr);
+}
+
+/* The conf's properties, then extra ones (a caller's login), which win. */
 static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
-                                      ku_producer_t *kp, const char **error)
+                                      ku_producer_t *kp, const apr_array_header_t *extra,
+                                      const char **error)
 {
     rd_kafka_conf_t *rkc = rd_kafka_conf_new();
-    const apr_array_header_t *props = ku_conf_producer_props(p, conf);
-    const ku_prop_t *prop = (const ku_prop_t *)props->elts;
+    apr_array_header_t *props = ku_conf_producer_props(p, conf);
+    const ku_prop_t *prop;
     char errstr[512];
     int i;
 
+    if (extra)
+        apr_array_cat(props, extra);
+    prop = (const ku_prop_t *)props->elts;
     for (i = 0; i < props->nelts; i++) {
         if (rd_kafka_conf_set(rkc, prop[i].name, prop[i].value, errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK) {
@@ -419,26 +432,36 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
     rd_kafka_conf_set_error_cb(rkc, on_error);
     rd_kafka_conf_set_log_cb(rkc, on_log);
     rd_kafka_conf_set_stats_cb(rkc, on_stats);
+    if (kp->bearer)
+        rd_kafka_conf_set_oauthbearer_token_refresh_cb(rkc, on_token_refresh);
     ku_status_conf(rkc);
     return rkc;
 }
 
-/* Creates a producer in the registry pool. Caller holds the write lock. */
-static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
-                                      server_rec *s, const char **error)
+static ku_log_limit_t callers_error_rl = KU_LOG_LIMIT("KU00003 (callers' producers)");
+static ku_log_limit_t callers_log_rl = KU_LOG_LIMIT("KU00004 (callers' producers)");
+
+/* Makes a producer in p: librdkafka's handle and the poll thread
+ * (producer_int.h). */
+ku_producer_t *ku_producer_make_in(apr_pool_t *p, const ku_dir_conf_t *conf, const char *key,
+                                    const char *name, server_rec *s,
+                                    const apr_array_header_t *extra,
+                                    ku_producer_bearer_t *bearer, const char **error)
 {
-    apr_pool_t *p = registry.pool;
     ku_producer_t *kp = apr_pcalloc(p, sizeof(*kp));
     rd_kafka_conf_t *rkc;
     char errstr[512];
 
     kp->server = s;
-    kp->name = ku_conf_producer_name(p, conf);
+    kp->name = name;
+    kp->bearer = bearer;
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
     kp->stats = ku_status_attach(p, key, kp->name, s);
     kp->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", kp->name);
     kp->log_rl.what = apr_psprintf(p, "KU00004 (producer %s)", kp->name);
-    if (!(rkc = producer_conf(p, conf, kp, error)))
+    kp->error_limit = bearer || extra ? &callers_error_rl : &kp->error_rl;
+    kp->log_limit = bearer || extra ? &callers_log_rl : &kp->log_rl;
+    if (!(rkc = producer_conf(p, conf, kp, extra, error)))
         return NULL;
     kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkc, errstr, sizeof(errstr));
     if (!kp->rk) {
@@ -452,6 +475,19 @@ static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key
         return NULL;
     }
     pthread_mutex_init(&kp->topics_lock, NULL);
+    return kp;
+}
+
+/* Creates a producer in the registry pool. Caller holds the write lock. */
+static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
+                                      server_rec *s, const char **error)
+{
+    apr_pool_t *p = registry.pool;
+    ku_producer_t *kp = ku_producer_make_in(p, conf, key, ku_conf_producer_name(p, conf), s,
+                                      NULL, NULL, error);
+
+    if (!kp)
+        return NULL;
     if (observer)
         observer->producer_added(kp, key, s, kp->name);
     APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;

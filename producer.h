@@ -67,6 +67,30 @@ int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, 
  * this producer (answer.c gives the reason). */
 void ku_producer_count_rejected(ku_producer_t *kp, ku_reject_t reason);
 
+/* A caller's own producer (README "Identity passthrough"): the conf's
+ * properties and login (ku_prop_t: sasl.username, sasl.password ..., which
+ * win), or a Bearer token presented over OAUTHBEARER. Kept outside the
+ * registry, in a pool of its own; the caller (identity.c) closes it. The
+ * token is copied (and wiped at close); login is the caller's to wipe
+ * once this returns. NULL when it cannot be made: *error (in rp). */
+typedef struct {
+    char *token;
+    char *principal;            /* a name librdkafka wants, never a key */
+    int64_t expires_ms;
+} ku_producer_bearer_t;
+ku_producer_t *ku_producer_make_own(apr_pool_t *rp, const ku_dir_conf_t *conf, server_rec *s,
+                                    const apr_array_header_t *login,
+                                    const ku_producer_bearer_t *bearer, const char **error);
+/* Flushes (within KafkaUpstreamShutdownTimeout), closes, wipes, frees. */
+void ku_producer_close_own(ku_producer_t *kp);
+void ku_producer_wipe_bearer(ku_producer_bearer_t *b);
+/* Messages queued and not yet reported on. */
+int ku_producer_in_flight(ku_producer_t *kp);
+/* Why the brokers cannot be used (a static text), or NULL. */
+const char *ku_producer_trouble(ku_producer_t *kp);
+/* The brokers refused its login (SASL, or the OAuth token). */
+int ku_producer_login_refused(ku_producer_t *kp);
+
 /* librdkafka's handle of this producer (an rd_kafka_t), for code beside
  * the module that calls librdkafka itself: the test-only module
  * t/modules/mod_ku_test_hooks.c raises a fatal error through it. */

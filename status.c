@@ -252,6 +252,17 @@ void ku_status_count_request(apr_pool_t *p, const ku_dir_conf_t *conf)
         KU_SHM_ADD(slot_of(p, conf)->requests[api], 1);
 }
 
+void ku_status_identity_count(ku_identity_counter_t counter)
+{
+    if (ku_shm.header)
+        KU_SHM_ADD(ku_shm.header->identity[counter], 1);
+}
+
+apr_uint64_t ku_status_identity(ku_identity_counter_t counter)
+{
+    return ku_shm.header ? KU_SHM_LOAD(ku_shm.header->identity[counter]) : 0;
+}
+
 void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf,
                                       ku_reject_t reason)
 {

@@ -63,6 +63,15 @@ void ku_status_delivered(ku_stats_t *st, int failed, int64_t latency_us);
 void ku_status_count_request(apr_pool_t *p, const ku_dir_conf_t *conf);
 
 /* A request refused before any record was queued, for this reason. */
+/* Callers' producers (identity.c), counted over every child: made,
+ * closed (evicted, idle, refused login, child exit), new callers refused
+ * because every producer of a child was busy. */
+typedef enum { KU_IDENTITY_MADE, KU_IDENTITY_CLOSED, KU_IDENTITY_BUSY, KU_IDENTITY_COUNTERS }
+    ku_identity_counter_t;
+void ku_status_identity_count(ku_identity_counter_t counter);
+/* 0 without a status page. */
+apr_uint64_t ku_status_identity(ku_identity_counter_t counter);
+
 void ku_status_count_request_rejected(apr_pool_t *p, const ku_dir_conf_t *conf,
                                       ku_reject_t reason);
 

@@ -23,6 +23,7 @@
 #include "status_page.h"
 #include "spool_status.h"
 #include "idempotency.h"
+#include "identity.h"
 #include "status_shm.h"
 #include "urlencoded.h"
 
@@ -228,6 +229,7 @@ static json_object *status_object(ku_view_t *views, apr_uint32_t n, int processe
     json_object_object_add(o, "producers", producers);
     ku_spool_status_json(o);
     ku_idem_status_json(o);
+    ku_identity_status_json(o);
     return o;
 }
 

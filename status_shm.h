@@ -59,6 +59,7 @@ typedef struct {
     apr_uint32_t nchildren;
     apr_time_t created;
     apr_uint64_t misconfigured; /* requests to a location without cluster or topic */
+    apr_uint64_t identity[KU_IDENTITY_COUNTERS]; /* callers' producers, every child's */
 } ku_shm_header_t;
 
 typedef struct {

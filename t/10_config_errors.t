@@ -293,6 +293,37 @@ fails 'KafkaUpstreamIdempotence On with KafkaUpstreamRetries 0',
     qr/KU00010: \QKafkaUpstreamIdempotence On needs KafkaUpstreamRetries above 0\E/m;
 passes 'KafkaUpstreamIdempotence On', complete('KafkaUpstreamIdempotence On');
 
+# Identity passthrough (README "Identity passthrough").
+passes 'KafkaUpstreamIdentity Basic with a password mechanism',
+    "KafkaUpstreamIdentityProducers 8 60\n"
+    . complete('KafkaUpstreamSASLMechanism SCRAM-SHA-512', 'KafkaUpstreamIdentity Basic');
+passes 'KafkaUpstreamIdentity Bearer', complete('KafkaUpstreamIdentity bearer');
+fails 'KafkaUpstreamIdentity: a bad value', location('KafkaUpstreamIdentity Digest'),
+    qr/^\QKafkaUpstreamIdentity: invalid value 'Digest': Off, Bearer or Basic is allowed\E$/m;
+fails 'KafkaUpstreamIdentity Basic without a mechanism', complete('KafkaUpstreamIdentity Basic'),
+    qr/KU00010: \QKafkaUpstreamIdentity Basic needs KafkaUpstreamSASLMechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 in the section for \/x\E$/m;
+fails 'KafkaUpstreamIdentity Bearer with a mechanism',
+    complete('KafkaUpstreamIdentity Bearer', 'KafkaUpstreamSASLMechanism PLAIN'),
+    qr/KU00010: \QKafkaUpstreamIdentity Bearer logs in with SASL OAUTHBEARER and the caller's token: KafkaUpstreamSASLMechanism PLAIN is not allowed with it\E/m;
+fails 'KafkaUpstreamIdentity Basic with a configured user',
+    complete('KafkaUpstreamIdentity Basic', 'KafkaUpstreamSASLMechanism PLAIN',
+             'KafkaUpstreamSASLUser svc', 'KafkaUpstreamSASLPassword s3cr3t'),
+    qr/KU00010: \QKafkaUpstreamIdentity Basic logs in with the caller's credentials: KafkaUpstreamSASLUser and KafkaUpstreamSASLPassword are not allowed with it\E/m;
+fails 'KafkaUpstreamIdentity with the spool',
+    "KafkaUpstreamSpool /tmp/ku-spool-a 16M\n"
+    . complete('KafkaUpstreamIdentity Basic', 'KafkaUpstreamSASLMechanism PLAIN',
+               'KafkaUpstreamSpool On'),
+    qr/KU00010: \QKafkaUpstreamIdentity Basic and KafkaUpstreamSpool On: a caller's credentials never go to disk\E/m;
+fails 'KafkaUpstreamIdentity with rest-v2',
+    complete('KafkaUpstreamIdentity Bearer', 'KafkaUpstreamAPI rest-v2'),
+    qr/KU00010: \QKafkaUpstreamIdentity Bearer works with KafkaUpstreamAPI kong only\E/m;
+fails 'KafkaUpstreamIdentityProducers 0', "KafkaUpstreamIdentityProducers 0\n",
+    qr/^\QKafkaUpstreamIdentityProducers: invalid value '0': a whole number from 1 to 4096 is allowed\E$/m;
+fails 'KafkaUpstreamIdentityProducers: a bad idle time', "KafkaUpstreamIdentityProducers 4 0\n",
+    qr/^\QKafkaUpstreamIdentityProducers: invalid idle time '0': 1 to 86400 seconds are allowed\E$/m;
+fails 'KafkaUpstreamIdentityProducers in a Location', location('KafkaUpstreamIdentityProducers 4'),
+    qr/KafkaUpstreamIdentityProducers not allowed in <Location> context/m;
+
 # The spool (README "The spool"): one for the whole server, so its directory
 # and KafkaUpstreamSpoolSync only in the main server config; a virtual host
 # or a section says On or Off.

@@ -111,11 +111,11 @@ case " $tests " in "  "|*" t/99_error_log.t "*) ;; *) tests="$tests t/99_error_l
 # nothing), and the files that feed hostile input through the request path
 # (26_rest_v3 also reads a streamed body piece by piece).
 # KU_EVERY_FILE_EVERY_PASS=1 runs every file in every pass.
-MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/24_bounds.t t/27_lua.t t/29_idempotency.t t/40_faults.t t/41_fatal.t
+MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/24_bounds.t t/27_lua.t t/29_idempotency.t t/31_identity.t t/40_faults.t t/41_fatal.t
            t/42_failover.t t/43_spool.t t/50_status.t t/60_schema_registry.t t/90_child_exit.t"
 LIBRDKAFKA_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '27_lua\|29_idempotency') t/08_security.t t/09_tokens.t t/13_oauth.t t/22_split_clusters.t
                   t/23_no_offset.t t/25_rest_v2.t"
-SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds') t/02_message.t t/25_rest_v2.t t/26_rest_v3.t t/30_bad_input.t"
+SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds\|31_identity') t/02_message.t t/25_rest_v2.t t/26_rest_v3.t t/30_bad_input.t"
 # The files of this run (KU_TESTS, or all) that are in list $1, and
 # t/99_error_log.t.
 files_in() {
@@ -188,10 +188,18 @@ kafka_fault() {
 export KU_CLUSTER_PORT=${KU_CLUSTER_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 3000 ))}
 export KU_CLUSTER_DIR=${KU_CLUSTER_DIR:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$(id -un)}-cluster}
 export KU_CLUSTER_BROKERS=$(bash t/kafka/cluster.sh bootstrap)
+# t/31_identity.t's broker with ACLs (t/kafka/identity-broker.sh; the test
+# starts and stops it): ports KU_KAFKA_PORT+3100 to +3103.
+export KU_IDENTITY_KAFKA_PORT=${KU_IDENTITY_KAFKA_PORT:-$(( ${KU_KAFKA_PORT:-19092} + 3100 ))}
+export KU_IDENTITY_KAFKA_DIR=${KU_IDENTITY_KAFKA_DIR:-${KU_KAFKA_DIR:-/tmp/ku-kafka-$(id -un)}-identity}
+export KU_IDENTITY_BROKER=127.0.0.1:$KU_IDENTITY_KAFKA_PORT
+export KU_IDENTITY_BROKER_SASL=127.0.0.1:$((KU_IDENTITY_KAFKA_PORT + 2))
+export KU_IDENTITY_BROKER_OAUTH=127.0.0.1:$((KU_IDENTITY_KAFKA_PORT + 3))
 # The schema registry (t/registry/registry.sh) starts beside them.
 REGISTRY="t/registry/registry.sh"
 trap 'bash $KAFKA stop >/dev/null 2>&1 || true; kafka3 stop >/dev/null 2>&1 || true
       kafka_fault stop >/dev/null 2>&1 || true; bash t/kafka/cluster.sh stop >/dev/null 2>&1 || true
+      bash t/kafka/identity-broker.sh stop >/dev/null 2>&1 || true
       bash $REGISTRY stop || true' EXIT
 bash $KAFKA fetch
 kafka3 fetch

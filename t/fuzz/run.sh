@@ -3,7 +3,8 @@
 # t/fuzz/run.sh [SECONDS] - builds the libFuzzer targets of the encoder
 # (fuzz_urlencoded, fuzz_multipart, fuzz_envelope, fuzz_json_text,
 # fuzz_query_arg, fuzz_rest_v2, fuzz_rest_v3, fuzz_avro_encode, fuzz_accept,
-# fuzz_cloudevents), of the spool's segment files (fuzz_spool_segment) and
+# fuzz_cloudevents), of an identity Location's Authorization header
+# (fuzz_identity_cred), of the spool's segment files (fuzz_spool_segment) and
 # of the Protobuf JSON mapping (fuzz_protobuf: protobuf_encode.cc, built
 # with clang++ and linked with libprotobuf; left out with a note when
 # libprotobuf-dev is missing) and runs each for SECONDS
@@ -21,7 +22,8 @@
 # Environment:
 #   KU_FUZZ_DIR        work directory (must lie outside the source tree)
 #   KU_FUZZ_TARGETS    targets to run (default "urlencoded multipart envelope json_text
-#                      query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents protobuf")
+#                      query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents protobuf
+#                      identity_cred")
 #   KU_FUZZ_PARALLEL   1: run the targets at the same time (default: one by one)
 #   KU_FUZZ_MAX_LEN    override every target's -max_len
 #   CC                 compiler (default clang; needs libFuzzer, i.e.
@@ -38,7 +40,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 top=$(cd "$here/../.." && pwd -P)
 user=${USER:-$(id -un)}
 dir=${KU_FUZZ_DIR:-/tmp/ku-fuzz-$user}
-targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents protobuf}
+targets=${KU_FUZZ_TARGETS:-urlencoded multipart envelope json_text query_arg rest_v2 rest_v3 avro_encode spool_segment accept cloudevents protobuf identity_cred}
 CC=${CC:-clang}
 CXX=${CXX:-clang++}
 if [ -z "${KU_FUZZ_TARGETS:-}" ] && ! pkg-config --exists protobuf; then
@@ -64,7 +66,7 @@ cflags="-g -O1 -fno-omit-frame-pointer -Wall -Wextra
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 cppflags="-I$top $(apr-1-config --cppflags --includes) $(apu-1-config --includes)
           $(pkg-config --cflags json-c avro-c)"
-libs="$(apr-1-config --link-ld --libs) $(apu-1-config --link-ld --libs) $(pkg-config --libs json-c avro-c)"
+libs="$(apr-1-config --link-ld --libs) $(apu-1-config --link-ld --libs) $(pkg-config --libs json-c avro-c libcrypto)"
 
 # LeakSanitizer checks every input (libFuzzer -detect_leaks=1, the default).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
@@ -103,7 +105,7 @@ for t in $targets; do
         continue
     fi
     # shellcheck disable=SC2086
-    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/rest_common.c" "$top/protobuf_stub.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" "$top/cloudevents.c" "$top/trace_context.c" -o "$bin" $libs \
+    if $CC $cflags $cppflags "$here/fuzz_$t.c" "$top/encoder.c" "$top/body_args.c" "$top/json_args.c" "$top/urlencoded.c" "$top/multipart.c" "$top/utf8.c" "$top/json_text.c" "$top/rest_v2_parse.c" "$top/rest_v3_parse.c" "$top/rest_common.c" "$top/protobuf_stub.c" "$top/spool_format.c" "$top/avro_encode.c" "$top/avro_defaults.c" "$top/accept.c" "$top/cloudevents.c" "$top/trace_context.c" "$top/identity_cred.c" -o "$bin" $libs \
         >"$dir/$t.build.log" 2>&1; then
         built[$t]=1
     else

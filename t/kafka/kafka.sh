@@ -49,6 +49,8 @@
 # KU_M2_REPO (Maven local repo, default ~/.m2/repository),
 # KU_KAFKA_START_TIMEOUT (seconds, 60), KU_KAFKA_JAVA_OPTS (extra broker JVM options),
 # KU_KAFKA_PROPERTIES (extra server.properties lines, read by 'start' and kept by 'restart').
+# KU_KAFKA_LISTENERS=sasl (PLAINTEXT, CONTROLLER, SASL_PLAINTEXT, OAUTH only), KU_KAFKA_SCRAM_USERS
+# (the SCRAM users 'start' makes instead of bob and carol, one -S value a line).
 # KU_KAFKA_CLASSPATH (more jars or class dirs for the broker), KU_KAFKA_OAUTH_* (above).
 # A restart waits out the old incarnation's session (broker.session.timeout.ms, 9 s by
 # default) before the broker is unfenced: brokers restarted on purpose may want
@@ -78,11 +80,16 @@ MTLS_PORT=${KU_KAFKA_MTLS_PORT:-$((PORT + 3))}
 SASL_PORT=${KU_KAFKA_SASL_PORT:-$((PORT + 4))}
 SASL_SSL_PORT=${KU_KAFKA_SASL_SSL_PORT:-$((PORT + 5))}
 BADHOST_PORT=${KU_KAFKA_BADHOST_PORT:-$((PORT + 6))}
-PORTS=("$PORT" "$CPORT" "$SSL_PORT" "$MTLS_PORT" "$SASL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT")
+# KU_KAFKA_LISTENERS=sasl: PLAINTEXT, CONTROLLER, SASL_PLAINTEXT and (with
+# KU_KAFKA_OAUTH_JWKS) OAUTH only, e.g. t/kafka/identity-broker.sh's.
+SASL_ONLY=$([ "${KU_KAFKA_LISTENERS:-}" = sasl ] && echo 1 || true)
+if [ -n "$SASL_ONLY" ]; then PORTS=("$PORT" "$CPORT" "$SASL_PORT")
+else PORTS=("$PORT" "$CPORT" "$SSL_PORT" "$MTLS_PORT" "$SASL_PORT" "$SASL_SSL_PORT" "$BADHOST_PORT"); fi
 OAUTH_JWKS=${KU_KAFKA_OAUTH_JWKS:-}
 OAUTH_PORT=${KU_KAFKA_OAUTH_PORT:-$((PORT + 7))}
 OAUTH_SSL_PORT=${KU_KAFKA_OAUTH_SSL_PORT:-$((PORT + 8))}
-[ -z "$OAUTH_JWKS" ] || PORTS+=("$OAUTH_PORT" "$OAUTH_SSL_PORT")
+if [ -n "$OAUTH_JWKS" ] && [ -n "$SASL_ONLY" ]; then PORTS+=("$OAUTH_PORT")
+elif [ -n "$OAUTH_JWKS" ]; then PORTS+=("$OAUTH_PORT" "$OAUTH_SSL_PORT"); fi
 BOOTSTRAP=127.0.0.1:$PORT
 JAVA=${JAVA:-java}
 DUMP=()
@@ -244,10 +251,15 @@ start() {
     "$HERE/make-certs.sh" "$dir/certs" >"$dir/certs.log" 2>&1 &
     certs=$!
 
-    l="PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT,MTLS://127.0.0.1:$MTLS_PORT"
-    l+=",SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
-    l+=",BADHOST://127.0.0.1:$BADHOST_PORT"
-    [ -z "$OAUTH_JWKS" ] || l+=",OAUTH://127.0.0.1:$OAUTH_PORT,OAUTH_SSL://127.0.0.1:$OAUTH_SSL_PORT"
+    if [ -n "$SASL_ONLY" ]; then
+        l="PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT"
+        [ -z "$OAUTH_JWKS" ] || l+=",OAUTH://127.0.0.1:$OAUTH_PORT"
+    else
+        l="PLAINTEXT://127.0.0.1:$PORT,SSL://127.0.0.1:$SSL_PORT,MTLS://127.0.0.1:$MTLS_PORT"
+        l+=",SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
+        l+=",BADHOST://127.0.0.1:$BADHOST_PORT"
+        [ -z "$OAUTH_JWKS" ] || l+=",OAUTH://127.0.0.1:$OAUTH_PORT,OAUTH_SSL://127.0.0.1:$OAUTH_SSL_PORT"
+    fi
     cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
@@ -306,9 +318,11 @@ EOF
     id=-; while [ "${id#-}" != "$id" ]; do
         id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     done
-    kjava "" kafka.tools.StorageTool format --standalone \
-        -S 'SCRAM-SHA-256=[name=bob,password=bob-secret-256]' \
-        -S 'SCRAM-SHA-512=[name=carol,password=carol-secret-512]' \
+    # KU_KAFKA_SCRAM_USERS: other SCRAM users, one 'SCRAM-SHA-256=[name=N,password=P]' a line.
+    local scram_users=() u
+    while IFS= read -r u; do [ -z "$u" ] || scram_users+=(-S "$u"); done <<<"${KU_KAFKA_SCRAM_USERS:-SCRAM-SHA-256=[name=bob,password=bob-secret-256]
+SCRAM-SHA-512=[name=carol,password=carol-secret-512]}"
+    kjava "" kafka.tools.StorageTool format --standalone "${scram_users[@]}" \
         -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
         || { cat "$dir/format.log" >&2; die "storage format failed"; }
     wait "$certs" || { cat "$dir/certs.log" >&2; die "make-certs.sh failed"; }
