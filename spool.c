@@ -158,9 +158,15 @@ static const char *map_shared(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *
     const char *first_key = "ku_spool_counted";
     void *counted = NULL;
     int fd = open(path, O_RDWR | O_CREAT, 0600);
+    struct stat st;
     void *m;
 
-    if (fd < 0 || ftruncate(fd, sizeof(ku_spool_shared_t))
+    /* Grown, never shrunk: children of another version, which map more of
+     * it, may still run (a graceful restart), and a page past the end of
+     * the file is a SIGBUS. */
+    if (fd < 0 || fstat(fd, &st)
+        || (st.st_size < (off_t)sizeof(ku_spool_shared_t)
+            && ftruncate(fd, sizeof(ku_spool_shared_t)))
         || (geteuid() == 0 && fchown(fd, ap_unixd_config.user_id, ap_unixd_config.group_id))) {
         if (fd >= 0)
             close(fd);

@@ -35,6 +35,11 @@ typedef struct {
         uint32_t waiting;       /* its records not done */
         int64_t oldest;         /* the oldest one's accept time, 0: none */
     } child[KU_SPOOL_CHILDREN];
+    /* Each slot's child's start time (proc_identity.h): a child killed
+     * with SIGKILL leaves its slot, and its pid may come to another
+     * process. After child[], whose layout a previous version's children
+     * still write during a graceful restart into the new one. */
+    uint64_t child_started[KU_SPOOL_CHILDREN];
 } ku_spool_shared_t;
 
 typedef struct ku_segment ku_segment_t;

@@ -3,8 +3,6 @@
  * counters are shared by all children in spool.state; each child
  * publishes its waiting records (count, oldest accept time) in a slot
  * there, and the page adds up the slots of living children. */
-#include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,25 +14,41 @@
 #include "spool.h"
 #include "spool_int.h"
 #include "spool_status.h"
+#include "proc_identity.h"
 
-static int alive(int32_t pid)
+/* The slot's child runs: a gone child's pid may belong to another
+ * process by now (a child killed with SIGKILL never frees its slot). */
+static int slot_alive(int i)
 {
-    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+    int32_t pid = __atomic_load_n(&ku_spool.shared->child[i].pid, __ATOMIC_ACQUIRE);
+
+    return pid > 0 && ku_proc_is_running(pid, __atomic_load_n(&ku_spool.shared->child_started[i],
+                                                                __ATOMIC_RELAXED));
 }
 
-/* A free slot, or a gone child's. */
+/* A free slot, or a gone child's. Taken in two steps, so that no other
+ * child takes it meanwhile for a gone one's: the pid negated while the
+ * start time and figures are written, then the pid. */
 static int claim_slot(void)
 {
-    int i;
+    ku_spool_shared_t *sh = ku_spool.shared;
     int32_t me = (int32_t)getpid();
+    uint64_t started = ku_proc_start_time(me);
+    int i;
 
     for (i = 0; i < KU_SPOOL_CHILDREN; i++) {
-        int32_t pid = __atomic_load_n(&ku_spool.shared->child[i].pid, __ATOMIC_RELAXED);
+        int32_t pid = __atomic_load_n(&sh->child[i].pid, __ATOMIC_RELAXED);
 
-        if ((pid == 0 || !alive(pid))
-            && __atomic_compare_exchange_n(&ku_spool.shared->child[i].pid, &pid, me, 0,
-                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-            return i;
+        if (pid < 0 ? ku_proc_exists(-pid) : pid != 0 && slot_alive(i))
+            continue;
+        if (!__atomic_compare_exchange_n(&sh->child[i].pid, &pid, -me, 0, __ATOMIC_SEQ_CST,
+                                         __ATOMIC_SEQ_CST))
+            continue;
+        __atomic_store_n(&sh->child_started[i], started, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&sh->child[i].waiting, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&sh->child[i].oldest, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&sh->child[i].pid, me, __ATOMIC_SEQ_CST);
+        return i;
     }
     return -1;
 }
@@ -81,7 +95,7 @@ static int figures(ku_spool_figures_t *f)
     for (i = 0; i < KU_SPOOL_CHILDREN; i++) {
         int64_t t = __atomic_load_n(&sh->child[i].oldest, __ATOMIC_RELAXED);
 
-        if (!alive(__atomic_load_n(&sh->child[i].pid, __ATOMIC_RELAXED)))
+        if (!slot_alive(i))
             continue;
         f->waiting += __atomic_load_n(&sh->child[i].waiting, __ATOMIC_RELAXED);
         if (t && (!oldest || t < oldest))
