@@ -10,7 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "apr_atomic.h"
 #include "apr_strings.h"
+#include "apr_thread_mutex.h"
 #include "httpd.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -34,6 +36,8 @@
 #define KU_IDENTITY_CHECK_MAX_MS 10000
 /* Topics a caller's producer remembers as checked. */
 #define KU_CALLER_TOPICS 16
+/* Distinct producer settings a child remembers; more are built per request. */
+#define KU_SETTINGS_CACHE 64
 
 static const char *const identity_words[] = { "off", "bearer", "basic" };
 typedef enum { KU_IDENTITY_OFF, KU_IDENTITY_BEARER, KU_IDENTITY_BASIC } ku_identity_mode_t;
@@ -51,6 +55,21 @@ typedef struct {
     char *topic[KU_CALLER_TOPICS];
     int ntopics;
 } ku_caller_t;
+
+/* The producer settings' part of the pool key, built once per child for
+ * each distinct conf rather than per request. Equal ku_conf_producer_id
+ * bytes mean equal settings (conf.h); entries are published by the count
+ * and never change until the child exits. */
+typedef struct {
+    ku_conf_producer_id_t id;
+    char *settings;
+} ku_settings_entry_t;
+
+static struct {
+    ku_settings_entry_t entry[KU_SETTINGS_CACHE];
+    volatile apr_uint32_t n;
+    apr_thread_mutex_t *lock;
+} settings_cache;
 
 static ku_log_limit_t refused_rl = KU_LOG_LIMIT("KU00076");
 static ku_log_limit_t full_rl = KU_LOG_LIMIT("KU00077");
@@ -169,6 +188,15 @@ static void close_callers(void **values, int n)
         close_caller(values[i]);
 }
 
+static void forget_settings(void)
+{
+    apr_uint32_t i, n = apr_atomic_read32(&settings_cache.n);
+
+    apr_atomic_set32(&settings_cache.n, 0);
+    for (i = 0; i < n; i++)
+        free(settings_cache.entry[i].settings);
+}
+
 static apr_status_t close_pool(void *unused)
 {
     void **values = malloc(sizeof(*values) * (size_t)pool_size);
@@ -178,6 +206,7 @@ static apr_status_t close_pool(void *unused)
         free(values);
     }
     pool = NULL;
+    forget_settings();
     return APR_SUCCESS;
 }
 
@@ -198,6 +227,7 @@ static void identity_child_init(apr_pool_t *pchild, server_rec *s)
     if (!used)
         return;
     pool = ku_idpool_make(pchild, pool_size, apr_time_from_sec(idle_seconds), caller_in_flight);
+    apr_thread_mutex_create(&settings_cache.lock, APR_THREAD_MUTEX_DEFAULT, pchild);
     apr_pool_cleanup_register(pchild, NULL, close_pool, apr_pool_cleanup_null);
 }
 
@@ -235,6 +265,45 @@ void ku_identity_status_json(json_object *o)
 }
 
 /* --- the request's producer ------------------------------------------------------- */
+
+static const char *cached_settings(const ku_conf_producer_id_t *id)
+{
+    apr_uint32_t i, n = apr_atomic_read32(&settings_cache.n);
+
+    for (i = 0; i < n; i++)
+        if (!memcmp(&settings_cache.entry[i].id, id, sizeof(*id)))
+            return settings_cache.entry[i].settings;
+    return NULL;
+}
+
+/* Keeps a copy (malloc: request threads add entries) while there is room. */
+static void remember_settings(const ku_conf_producer_id_t *id, const char *settings)
+{
+    apr_uint32_t n;
+
+    apr_thread_mutex_lock(settings_cache.lock);
+    n = apr_atomic_read32(&settings_cache.n);
+    if (n < KU_SETTINGS_CACHE && !cached_settings(id)
+        && (settings_cache.entry[n].settings = strdup(settings))) {
+        settings_cache.entry[n].id = *id;
+        apr_atomic_set32(&settings_cache.n, n + 1); /* publishes the entry */
+    }
+    apr_thread_mutex_unlock(settings_cache.lock);
+}
+
+/* The conf's producer settings as the pool key hashes them. */
+static const char *producer_settings(request_rec *r, const ku_dir_conf_t *conf)
+{
+    ku_conf_producer_id_t id;
+    const char *settings;
+
+    ku_conf_producer_id(conf, &id);
+    if ((settings = cached_settings(&id)))
+        return settings;
+    settings = ku_conf_producer_key(r->pool, conf);
+    remember_settings(&id, settings);
+    return settings;
+}
 
 /* The request's hold on its caller's slot, given back when r ends; a
  * refused login dooms the slot, and the last holder closes it. */
@@ -451,7 +520,7 @@ int ku_identity_producer(request_rec *r, const ku_dir_conf_t *conf,
     if (cred.kind == KU_CRED_BEARER && cred.expires_ms <= apr_time_as_msec(apr_time_now()))
         return refuse(r, mode, HTTP_UNAUTHORIZED, "an expired Bearer token", error, 1);
     mech = mode == KU_IDENTITY_BASIC ? ku_conf_str(conf, KU_STR_SASL_MECHANISM) : "OAUTHBEARER";
-    ku_cred_key(ku_conf_producer_key(r->pool, conf), mech, &cred, key);
+    ku_cred_key(producer_settings(r, conf), mech, &cred, key);
     status = hold_caller(r, conf, &cred, key, &caller, &hold, error);
     if (cred.password)
         ku_cred_wipe((char *)cred.password, strlen(cred.password));

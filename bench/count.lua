@@ -11,6 +11,8 @@
 -- (Idempotent-Replayed: nothing was produced).
 -- KU_BENCH_KEYS: a prefix; every request then gets a fresh
 -- Idempotency-Key, PREFIX-THREAD-N (unique while the prefix is).
+-- KU_BENCH_AUTH: a file of Authorization header values, one a line; the
+-- requests take them in turn (each thread from its own place).
 local threads = {}
 
 function setup(thread)
@@ -24,6 +26,17 @@ if keys ~= "" then
     function request()
         n = n + 1
         wrk.headers["Idempotency-Key"] = keys .. "-" .. id .. "-" .. n
+        return wrk.format()
+    end
+end
+
+local auth = os.getenv("KU_BENCH_AUTH") or ""
+if auth ~= "" then
+    local values, n = {}, 0
+    for line in io.lines(auth) do table.insert(values, line) end
+    function request()
+        n = n + 1
+        wrk.headers["Authorization"] = values[(id * 7 + n) % #values + 1]
         return wrk.format()
     end
 end

@@ -21,7 +21,11 @@
 # Idempotency-Key each request: HTTP/1.1 only, h2load cannot vary a header)
 # and /idemreplay (the same, one key for every request: the answers come
 # from the table; the topic holds a record per time the key was produced:
-# once, and again after /idem's fresh keys evicted it from the table). Each module path is driven with wrk (HTTP/1.1) and
+# once, and again after /idem's fresh keys evicted it from the table),
+# /id1, /id16 and /id200 (KafkaUpstreamIdentity Basic over SASL PLAIN to the
+# broker's SASL_PLAINTEXT listener, KU_KAFKA_PORT+4, async, a pool of 16
+# producers: 1, 16 and 200 distinct callers in turn, their Authorization
+# headers rotated by count.lua; HTTP/1.1 only). Each module path is driven with wrk (HTTP/1.1) and
 # h2load (HTTP/2, h2c) in alternating rounds paired with a /null round right
 # before or after it, so machine noise cancels in the pair's ratio. Then
 # httpd is stopped (its producers flush) and every topic is consumed (kcat)
@@ -41,7 +45,7 @@
 # KU_BENCH_SPOOL_SYNC (Off: the /spool row's KafkaUpstreamSpoolSync),
 # KU_BENCH_IDEM_TABLE (1024: KafkaUpstreamIdempotencyTableSize),
 # KU_BENCH_PATHS (the module paths to drive, default all: "async sync1
-# syncall batch spool lua ce v2one v2batch v3 idem idemreplay"), KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
+# syncall batch spool lua ce v2one v2batch v3 idem idemreplay id1 id16 id200"), KU_BENCH_REPORT (bench/REPORT.md), KU_BENCH_NOTE (a line for the report's
 # header), KU_BENCH_PERF=async,null-async (perf record the child during
 # those rounds: $KU_BENCH_DIR/raw/perf-LABEL.txt), KU_BENCH_PERF_CALLGRAPH
 # (perf record's --call-graph: fp by default; dwarf unwinds through libc
@@ -99,10 +103,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Kafka ---------------------------------------------------------------------------
-PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua ce v2one v2batch v3 idem idemreplay"}
+PATHS=${KU_BENCH_PATHS:-"async sync1 syncall batch spool lua ce v2one v2batch v3 idem idemreplay id1 id16 id200"}
 SPOOL_SYNC=${KU_BENCH_SPOOL_SYNC:-Off}
 topics=
 for p in $PATHS; do topics="$topics ku-bench-$p-h1:3 ku-bench-$p-h2:3"; done
+# The identity paths' callers: bench001..bench200 may log in with PLAIN on
+# the SASL_PLAINTEXT listener (no authorizer: any of them may write).
+IDENTITY_USERS=200
+SASL_BROKER=127.0.0.1:$((KU_KAFKA_PORT + 4))
+export KU_KAFKA_PROPERTIES="listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required $(for i in $(seq -f '%03g' "$IDENTITY_USERS"); do printf 'user_bench%s=\"bench-secret-%s\" ' "$i" "$i"; done);"
 # shellcheck disable=SC2086
 start_kafka $topics
 
@@ -112,7 +121,8 @@ printf -- '-- SPDX-License-Identifier: Apache-2.0\nreturn function(message) retu
 {
     httpd_conf_head "$PORT" event 160 0 5 "LoadModule http2_module $MODDIR/mod_http2.so" \
         "Protocols h2c http/1.1" "KafkaUpstreamSpool $DIR/spool 8G" \
-        "KafkaUpstreamSpoolSync $SPOOL_SYNC" "KafkaUpstreamIdempotencyTableSize ${KU_BENCH_IDEM_TABLE:-1024}"
+        "KafkaUpstreamSpoolSync $SPOOL_SYNC" "KafkaUpstreamIdempotencyTableSize ${KU_BENCH_IDEM_TABLE:-1024}" \
+        "KafkaUpstreamIdentityProducers 16"
     for proto in h1 h2; do
         location "async-$proto" "ku-bench-async-$proto"
         location "sync1-$proto" "ku-bench-sync1-$proto" "KafkaUpstreamAsync Off" "KafkaUpstreamAcks 1"
@@ -143,6 +153,12 @@ printf -- '-- SPDX-License-Identifier: Apache-2.0\nreturn function(message) retu
         # default, the oldest answered one evicted for a new key).
         location "idem-$proto" "ku-bench-idem-$proto" "KafkaUpstreamIdempotency On"
         location "idemreplay-$proto" "ku-bench-idemreplay-$proto" "KafkaUpstreamIdempotency On"
+        # Producing as the caller (README "Identity passthrough"): 1, 16 and
+        # 200 callers through a pool of 16 producers.
+        for n in 1 16 200; do
+            location "id$n-$proto" "ku-bench-id$n-$proto" "KafkaUpstreamBootstrapServers $SASL_BROKER" \
+                "KafkaUpstreamSASLMechanism PLAIN" "KafkaUpstreamIdentity Basic"
+        done
     done
 } >"$DIR/httpd.conf"
 say "Starting httpd on 127.0.0.1:$PORT"
@@ -215,8 +231,16 @@ headers_for() { # path proto
         idemreplay) echo "Idempotency-Key: bench-replay-$2" ;;
     esac
 }
-# h2load sends the same headers on every request: no fresh keys.
-h2_drives() { [ "$1" != idem ]; }
+# h2load sends the same headers on every request: no fresh keys, no callers in turn.
+h2_drives() { case $1 in idem | id1 | id16 | id200) return 1 ;; esac; }
+# The identity paths' Authorization headers, N callers: a file, one a line.
+auth_file() { # callers
+    local f=$DIR/auth-$1.txt i
+    [ -s "$f" ] || for i in $(seq -f '%03g' "$1"); do
+        printf 'Basic %s\n' "$(printf 'bench%s:bench-secret-%s' "$i" "$i" | base64 -w0)"
+    done >"$f"
+    echo "$f"
+}
 
 # --- drivers: each appends "proto path round requests ok seconds p50_us p99_us
 # httpd_cpu_us_per_req broker_cpu_us_per_req accepted_records" --------------------------
@@ -229,7 +253,10 @@ run_wrk() { # path round seconds [label]
     # A fresh Idempotency-Key a request, in /idem's rounds and their do-nothing
     # pairs alike (the same client cost on both sides of the ratio).
     case ${4:-$path} in idem | null-idem) keys=bench-$2-$(date +%s%N) ;; esac
-    KU_BENCH_KEYS=$keys KU_BENCH_COUNT=$(count_for "$path") KU_BENCH_HEADERS=$(headers_for "$path" h1) wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
+    # The identity paths' callers in turn, their do-nothing pairs alike.
+    local auth=
+    case ${4:-$path} in id* | null-id*) auth=$(auth_file "$(echo "${4:-$path}" | sed 's/^null-//; s/^id//')") ;; esac
+    KU_BENCH_AUTH=$auth KU_BENCH_KEYS=$keys KU_BENCH_COUNT=$(count_for "$path") KU_BENCH_HEADERS=$(headers_for "$path" h1) wrk_round h1 "$path" "$2" "$3" "$url" httpd_ticks "$(body_for "$path")" "$(ctype_for "$path")" \
         "$(records_for "$path")"
 }
 
@@ -352,6 +379,7 @@ label() {
         v3) echo "rest-v3 stream, $BATCH_RECORDS rec/req (each after the ack)" ;;
         idem) echo "async + Idempotency-Key, a fresh key a request (table of ${KU_BENCH_IDEM_TABLE:-1024})" ;;
         idemreplay) echo "async + Idempotency-Key, one key (replayed answers)" ;;
+        id1 | id16 | id200) echo "identity Basic/PLAIN, ${1#id} caller(s), pool of 16 (async)" ;;
     esac
 }
 
@@ -425,6 +453,14 @@ declare -A RATIO MPS P99 DELIV LOST
              "so its topics hold one record per time the key was produced: the first request, and the" \
              "first after /idem's fresh keys evicted the key from the table (replays are accepted as" \
              "nothing; over HTTP/2 h2load sees no headers, the produced ones are not told apart, so accepted is 0)." ;;
+    esac
+    case " $PATHS " in *" id1 "* | *" id16 "* | *" id200 "*)
+        echo
+        echo "Identity passthrough: /idN sends N distinct Basic credentials in turn (wrk, HTTP/1.1 only;" \
+             "its do-nothing rounds send the same headers), each a SASL PLAIN login to the broker's" \
+             "SASL_PLAINTEXT listener, through a pool of 16 producers per child: beyond 16 callers the" \
+             "least recently used producer is closed for a new one (a new login), or the request is" \
+             "answered 503 when every producer is busy. The service-identity row to compare with is async." ;;
     esac
     if [ -s "$SAMPLES" ]; then
         echo

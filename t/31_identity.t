@@ -13,7 +13,9 @@
 # tokens: ku-client's 200, ku-short's 403, a forged signature and a token
 # signed by another key 401 even right after the real one's producer is
 # warm, an expired one 401 at once. No password or token reaches the error
-# log or the status page.
+# log or the status page, not even with librdkafka's debug output on and
+# LogLevel kafka_upstream:trace8 (the secure virtual host,
+# t/conf/secure-vhost.inc, where a caller's producer logs in once more).
 use strict;
 use warnings FATAL => 'all';
 
@@ -40,7 +42,7 @@ my $librdkafka = eval { json->decode(GET('/ku-status')->content)->{librdkafka} }
     // die "the status page /ku-status does not name the librdkafka\n";
 my $scram = sprintf('%03d%03d%03d', split /\./, $librdkafka) ge '002006001';
 
-plan tests => 28 + ($scram ? 6 : 0) + ($oauth ? 13 : 0),
+plan tests => 33 + ($scram ? 6 : 0) + ($oauth ? 16 : 0),
     need { 'KU_IDENTITY_BROKER is not set (t/run-tests.sh sets it)' => !!$admin };
 
 my $from = log_size();
@@ -216,6 +218,48 @@ if ($oauth) {
     $res = post('/identity/bearer', 'Bearer not-a-jwt', 'garbage');
     ok t_cmp($res->code, 401, 'a token that is no JWT: 401');
 }
+
+# --- librdkafka's debug output at trace8 (the secure virtual host) -------------------
+
+my $secure = "http://127.0.0.1:$ENV{KU_SECURE_PORT}";
+sub post_debug {
+    my ($path, $auth, $body) = @_;
+    my $req = HTTP::Request->new(POST => "$secure$path", ['Content-Type' => 'text/plain'], $body);
+    $req->header(Authorization => $auth);
+    return $ua->request($req);
+}
+my ($sasl_port) = $ENV{KU_IDENTITY_BROKER_SASL} =~ /:(\d+)$/;
+my ($oauth_port) = $ENV{KU_IDENTITY_BROKER_OAUTH} =~ /:(\d+)$/;
+my $debug_from = log_size();
+$start = offset();
+$res = post_debug('/identity-debug/plain', basic('alice', 'alice-debug-secret'), 'debug alice');
+ok t_cmp($res->code, 401, 'debug on: a wrong password still 401');
+$res = post_debug('/identity-debug/plain', basic('alice', 'alice-secret'), 'debug alice');
+ok t_cmp($res->code, 200, 'debug on: alice 200');
+ok t_cmp(offset() - $start, 1, 'debug on: her record is in Kafka');
+my @debug_secrets = ('alice-debug-secret', 'alice-secret');
+if ($oauth) {
+    my $token = token('ku-client', 'ku-secret-1');
+    $res = post_debug('/identity-debug/bearer', "Bearer $token", 'debug ku-client');
+    ok t_cmp($res->code, 200, 'debug on: Bearer ku-client 200');
+    ok t_cmp(offset() - $start, 2, "debug on: ku-client's record is in Kafka");
+    push @debug_secrets, $token, (split /\./, $token)[2];
+    push @tokens, $token;
+}
+# librdkafka's debug lines (level debug, not its FAIL lines) of the
+# callers' producers' logins: the identity broker's ports are only theirs.
+my @debug = grep { /\[kafka_upstream:debug\].*KU00004: librdkafka SASL\w*: / }
+    log_lines_since($debug_from);
+ok t_cmp(scalar(grep { /:$sasl_port\b/ } @debug) > 0 ? 'logged' : 'none', 'logged',
+         "the Basic callers' producer logged librdkafka's SASL debug lines");
+if ($oauth) {
+    ok t_cmp(scalar(grep { /:$oauth_port\b/ } @debug) > 0 ? 'logged' : 'none',
+             'logged', "the Bearer caller's producer logged librdkafka's SASL debug lines");
+}
+my $debug_log = log_since($debug_from);
+ok t_cmp(join(' ', map { $_ eq 'alice-secret' || $_ eq 'alice-debug-secret' ? $_ : 'a token' }
+                   grep { index($debug_log, $_) >= 0 } @debug_secrets), '',
+         'debug on, trace8: no password, token or signature in the error log');
 
 # --- no secret in the log or on the status page --------------------------------------
 
