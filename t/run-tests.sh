@@ -115,7 +115,7 @@ MPM_FILES="t/04_sync.t t/05_queue_full.t t/07_http2.t t/24_bounds.t t/27_lua.t t
            t/42_failover.t t/43_spool.t t/50_status.t t/60_schema_registry.t t/90_child_exit.t"
 LIBRDKAFKA_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '27_lua\|29_idempotency') t/08_security.t t/09_tokens.t t/13_oauth.t t/22_split_clusters.t
                   t/23_no_offset.t t/25_rest_v2.t"
-SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds\|31_identity') t/02_message.t t/25_rest_v2.t t/26_rest_v3.t t/30_bad_input.t"
+SANITIZE_FILES="$(tr ' ' '\n' <<<"$MPM_FILES" | grep -v '42_failover\|24_bounds') t/02_message.t t/25_rest_v2.t t/26_rest_v3.t t/30_bad_input.t"
 # The files of this run (KU_TESTS, or all) that are in list $1, and
 # t/99_error_log.t.
 files_in() {
