@@ -4,7 +4,8 @@
  * (identity_cred.c) picks the caller's producer from the child's pool
  * (identity_pool.c), keyed by a hash of the Location's producer settings
  * and the credential itself; a new producer's first request waits until
- * the brokers took its login and Kafka lets it see each topic. */
+ * the brokers took its login and Kafka lets it see each topic, and the
+ * first to each topic waits for its records' delivery. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@
 #define KU_IDENTITY_CHECK_SLICE_MS 200
 /* The longest a first request waits for the brokers' verdict. */
 #define KU_IDENTITY_CHECK_MAX_MS 10000
-/* Topics a caller's producer remembers as checked. */
+/* Topics a caller's producer remembers as written. */
 #define KU_CALLER_TOPICS 16
 /* Distinct producer settings a child remembers; more are built per request. */
 #define KU_SETTINGS_CACHE 64
@@ -48,7 +49,7 @@ static int idle_seconds = KU_IDENTITY_DEFAULT_IDLE;
 static ku_idpool_t *pool;   /* this child's */
 static int uses_identity_here; /* some section of this configuration does */
 
-/* A caller's producer and the topics Kafka let it see. */
+/* A caller's producer and the topics it wrote to. */
 typedef struct {
     ku_producer_t *kp;
     pthread_mutex_t lock;
@@ -433,22 +434,34 @@ static int hold_caller(request_rec *r, const ku_dir_conf_t *conf, const ku_cred_
     return OK;
 }
 
-static int topic_checked(ku_caller_t *c, const char *topic)
+/* Under c->lock. */
+static int has_topic(const ku_caller_t *c, const char *topic)
 {
-    int i, found = 0;
+    int i;
+
+    for (i = 0; i < c->ntopics; i++)
+        if (!strcmp(c->topic[i], topic))
+            return 1;
+    return 0;
+}
+
+static int topic_written(ku_caller_t *c, const char *topic)
+{
+    int found;
 
     pthread_mutex_lock(&c->lock);
-    for (i = 0; i < c->ntopics && !found; i++)
-        found = !strcmp(c->topic[i], topic);
+    found = has_topic(c, topic);
     pthread_mutex_unlock(&c->lock);
     return found;
 }
 
-/* Remembered up to KU_CALLER_TOPICS; further ones are checked each time. */
+/* Remembered up to KU_CALLER_TOPICS; requests to further ones wait each
+ * time. Concurrent first requests may both get here. */
 static void remember_topic(ku_caller_t *c, const char *topic)
 {
     pthread_mutex_lock(&c->lock);
-    if (c->ntopics < KU_CALLER_TOPICS && (c->topic[c->ntopics] = strdup(topic)))
+    if (c->ntopics < KU_CALLER_TOPICS && !has_topic(c, topic)
+        && (c->topic[c->ntopics] = strdup(topic)))
         c->ntopics++;
     pthread_mutex_unlock(&c->lock);
 }
@@ -464,7 +477,9 @@ typedef enum { KU_CHECK_OK, KU_CHECK_LOGIN_REFUSED, KU_CHECK_ACL_REFUSED, KU_CHE
 
 /* Asks the brokers for the topic's metadata as the caller, in slices,
  * until they answer or refuse the login: Kafka answers a topic the caller
- * may not see with TOPIC_AUTHORIZATION_FAILED. */
+ * may not see with TOPIC_AUTHORIZATION_FAILED. A refused login or topic is
+ * answered at once, before anything is produced; whether the caller may
+ * write the topic only its first records' delivery tells. */
 static ku_check_t check_topic(ku_caller_t *c, const char *topic, int wait_ms)
 {
     rd_kafka_t *rk = ku_producer_handle(c->kp);
@@ -496,18 +511,86 @@ static int check_wait_ms(const ku_dir_conf_t *conf)
     return ms < KU_IDENTITY_CHECK_MAX_MS ? ms : KU_IDENTITY_CHECK_MAX_MS;
 }
 
+struct ku_identity_first {
+    ku_caller_t *caller;
+    ku_identity_mode_t mode;
+};
+
+static ku_identity_first_t *first_request(request_rec *r, ku_caller_t *caller,
+                                          ku_identity_mode_t mode)
+{
+    ku_identity_first_t *first = apr_palloc(r->pool, sizeof(*first));
+
+    first->caller = caller;
+    first->mode = mode;
+    return first;
+}
+
+/* Each topic the caller has not written yet: checked as the caller. */
+static int check_unwritten(request_rec *r, const ku_dir_conf_t *conf, ku_identity_mode_t mode,
+                           ku_caller_t *caller, ku_hold_t *hold,
+                           const apr_array_header_t *topics, int *unwritten,
+                           const char **error)
+{
+    const char *const *topic = (const char *const *)topics->elts;
+    int i;
+
+    *unwritten = 0;
+    for (i = 0; i < topics->nelts; i++) {
+        if (topic_written(caller, topic[i]))
+            continue;
+        *unwritten = 1;
+        switch (check_topic(caller, topic[i], check_wait_ms(conf))) {
+        case KU_CHECK_OK:
+            break;
+        case KU_CHECK_LOGIN_REFUSED:
+            hold->doom = 1;
+            return refuse(r, mode, HTTP_UNAUTHORIZED, "the brokers refused the caller's login",
+                          error, mode == KU_IDENTITY_BEARER);
+        case KU_CHECK_ACL_REFUSED:
+            return refuse(r, mode, HTTP_FORBIDDEN, apr_psprintf(r->pool, "Kafka does not let "
+                          "the caller write to topic %s", topic[i]), error, 0);
+        default:
+            *error = ku_producer_trouble(caller->kp) ? ku_producer_trouble(caller->kp)
+                                                       : "brokers unreachable";
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+    }
+    return OK;
+}
+
+void ku_identity_first_sent(request_rec *r, const ku_identity_first_t *first,
+                            const ku_record_t *records, ku_answer_t *answers, int n)
+{
+    const char *why = NULL, *logged;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (records[i].result.outcome == KU_SEND_DONE)
+            remember_topic(first->caller, records[i].topic);
+        else if (is_acl_refusal(records[i].result.err)) {
+            why = apr_psprintf(r->pool, "Kafka does not let the caller write to topic %s",
+                               records[i].topic);
+            answers[i].status = HTTP_FORBIDDEN;
+            answers[i].error = why;
+            answers[i].reason = KU_REJECT_TOPIC_NOT_ALLOWED;
+        }
+    }
+    if (why)
+        refuse(r, first->mode, HTTP_FORBIDDEN, why, &logged, 0);
+}
+
 int ku_identity_producer(request_rec *r, const ku_dir_conf_t *conf,
                          const apr_array_header_t *topics, ku_producer_t **kp,
-                         const char **error)
+                         ku_identity_first_t **first, const char **error)
 {
     ku_identity_mode_t mode = identity_mode(conf);
-    const char *const *topic = (const char *const *)topics->elts;
     unsigned char key[KU_CRED_KEY_LEN];
     const char *why, *mech;
     ku_caller_t *caller;
     ku_hold_t *hold;
     ku_cred_t cred;
-    int i, status;
+    int status, unwritten;
 
     if (!pool) {
         *error = "no caller producers in this child";
@@ -526,26 +609,10 @@ int ku_identity_producer(request_rec *r, const ku_dir_conf_t *conf,
         ku_cred_wipe((char *)cred.password, strlen(cred.password));
     if (status != OK)
         return status;
-    for (i = 0; i < topics->nelts; i++) {
-        if (topic_checked(caller, topic[i]))
-            continue;
-        switch (check_topic(caller, topic[i], check_wait_ms(conf))) {
-        case KU_CHECK_OK:
-            remember_topic(caller, topic[i]);
-            break;
-        case KU_CHECK_LOGIN_REFUSED:
-            hold->doom = 1;
-            return refuse(r, mode, HTTP_UNAUTHORIZED, "the brokers refused the caller's login",
-                          error, mode == KU_IDENTITY_BEARER);
-        case KU_CHECK_ACL_REFUSED:
-            return refuse(r, mode, HTTP_FORBIDDEN, apr_psprintf(r->pool, "Kafka does not let "
-                          "the caller write to topic %s", topic[i]), error, 0);
-        default:
-            *error = ku_producer_trouble(caller->kp) ? ku_producer_trouble(caller->kp)
-                                                       : "brokers unreachable";
-            return HTTP_SERVICE_UNAVAILABLE;
-        }
-    }
+    status = check_unwritten(r, conf, mode, caller, hold, topics, &unwritten, error);
+    if (status != OK)
+        return status;
     *kp = caller->kp;
+    *first = unwritten ? first_request(r, caller, mode) : NULL;
     return OK;
 }

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include "conf.h"
 #include "producer.h"
+#include "answer.h"
 
 const char *ku_identity_set_mode(cmd_parms *cmd, void *conf, const char *arg);
 const char *ku_identity_set_producers(cmd_parms *cmd, void *conf, const char *n,
@@ -21,12 +22,24 @@ int ku_identity_enabled(const ku_dir_conf_t *conf);
 /* The combinations apachectl -t refuses, or NULL. */
 const char *ku_identity_check(apr_pool_t *p, const ku_dir_conf_t *conf);
 
-/* The caller's producer, authenticated and let write each of topics
+/* A request that must wait for its records' delivery: its caller has not
+ * yet written one of its topics (README "Identity passthrough"). */
+typedef struct ku_identity_first ku_identity_first_t;
+
+/* The caller's producer, authenticated and let see each of topics
  * (const char *) by Kafka, held until r ends. OK, or the status to answer
- * (401 with WWW-Authenticate set, 403, 503 with Retry-After) and *error. */
+ * (401 with WWW-Authenticate set, 403, 503 with Retry-After) and *error.
+ * *first is NULL, or says that the request must be sent as a sync one and
+ * its outcome given to ku_identity_first_sent. */
 int ku_identity_producer(request_rec *r, const ku_dir_conf_t *conf,
                          const apr_array_header_t *topics, ku_producer_t **kp,
-                         const char **error);
+                         ku_identity_first_t **first, const char **error);
+
+/* A first request's records, delivered or not: each topic delivered to is
+ * remembered as written by the caller; a record Kafka's ACLs refused is
+ * answered 403. */
+void ku_identity_first_sent(request_rec *r, const ku_identity_first_t *first,
+                            const ku_record_t *records, ku_answer_t *answers, int n);
 
 /* The status page's "identity" object (numbers only), when some section
  * produces as its callers. */

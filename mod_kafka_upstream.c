@@ -260,6 +260,7 @@ static int kafka_upstream_handler(request_rec *r)
     const char *body;
     apr_size_t body_len;
     ku_producer_t *kp;
+    ku_identity_first_t *first = NULL;
     ku_record_t *records;
     ku_answer_t *answers;
     apr_array_header_t *topics;
@@ -290,11 +291,11 @@ static int kafka_upstream_handler(request_rec *r)
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : KU_REJECT_BAD_REQUEST, error);
     if (ku_bounds_topics(r, conf, topics, &error) != OK)
         return reject_request(r, conf, HTTP_BAD_REQUEST, KU_REJECT_BAD_REQUEST, error);
-    /* Produces as the caller: its producer, let write each topic by Kafka
+    /* Produces as the caller: its producer, let see each topic by Kafka
      * (README "Identity passthrough"); before the body is read. */
     kp = NULL;
     if (ku_identity_enabled(conf)
-        && (status = ku_identity_producer(r, conf, topics, &kp, &error)) != OK)
+        && (status = ku_identity_producer(r, conf, topics, &kp, &first, &error)) != OK)
         return reject_request(r, conf, status, status == HTTP_FORBIDDEN
                               ? KU_REJECT_TOPIC_NOT_ALLOWED : status == HTTP_SERVICE_UNAVAILABLE
                               ? KU_REJECT_UNAVAILABLE : KU_REJECT_OTHER, error);
@@ -332,7 +333,9 @@ static int kafka_upstream_handler(request_rec *r)
         return reject_request(r, conf, HTTP_SERVICE_UNAVAILABLE, KU_REJECT_UNAVAILABLE,
                               "producer unavailable");
     }
-    sync = !ku_conf_flag(conf, KU_FLAG_ASYNC);
+    /* A caller's first records to a topic wait for their delivery, in
+     * async Locations too: only it tells whether Kafka lets them write. */
+    sync = !ku_conf_flag(conf, KU_FLAG_ASYNC) || first;
     wait_ms = (apr_int64_t)ku_conf_num(conf, KU_NUM_DELIVERY_TIMEOUT) + KU_WAIT_MARGIN_MS;
     spooled = ku_spool_wanted(conf, sync);
     if (spooled)
@@ -341,8 +344,11 @@ static int kafka_upstream_handler(request_rec *r)
         ku_producer_send(kp, records, n, sync, wait_ms > INT_MAX ? INT_MAX : (int)wait_ms,
                          r->pool);
     answers = apr_palloc(r->pool, sizeof(*answers) * (size_t)n);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i++)
         answers[i] = ku_answer_of(&records[i].result);
+    if (first)
+        ku_identity_first_sent(r, first, records, answers, n);
+    for (i = 0; i < n; i++) {
         if (answers[i].status != HTTP_OK && !failed++)
             first_failed = i;
         /* The status page counts the records librdkafka would not queue

@@ -153,8 +153,8 @@ static int is_acl_refusal(rd_kafka_resp_err_t err)
         || err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
 }
 
-/* A caller's record Kafka's ACLs refused after its first request was let
- * through (README "Identity passthrough"): its own line. */
+/* A caller's record Kafka's ACLs refused after the caller had written its
+ * topic (README "Identity passthrough"): its own line. */
 static ku_log_limit_t acl_refusal_rl = KU_LOG_LIMIT("KU00075");
 
 static void count_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)

@@ -9,13 +9,14 @@
 # Ports, P = KU_IDENTITY_KAFKA_PORT (default KU_KAFKA_PORT+3100):
 #   P    PLAINTEXT       the admin: ANONYMOUS is a super user (kcat, topic and ACL tools)
 #   P+1  CONTROLLER
-#   P+2  SASL_PLAINTEXT  PLAIN alice/alice-secret, bob/bob-secret;
+#   P+2  SASL_PLAINTEXT  PLAIN alice/alice-secret, bob/bob-secret, carol/carol-secret;
 #                        SCRAM-SHA-256 and -512 alice/alice-scram, bob/bob-scram
 #   P+3  OAUTH           only with KU_OAUTH_ISSUER (t/oauth/servers.sh): JWTs of that
 #                        server, checked against its JWKS; the principal is the token's sub
 #                        PLAIN pool01/pool-secret-01 ... pool40/pool-secret-40 (the pool's callers)
 # ACLs: User:alice, User:ku-client and pool01..pool40 may WRITE and DESCRIBE topic
-# ku-orders; bob and ku-short nothing. KU_IDENTITY_KAFKA_DIR: data (default /tmp/ku-kafka-identity-$USER).
+# ku-orders; carol may only DESCRIBE it; bob and ku-short nothing.
+# KU_IDENTITY_KAFKA_DIR: data (default /tmp/ku-kafka-identity-$USER).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +37,7 @@ POOL_USERS=$(seq -f 'pool%02g' 40)
 export KU_KAFKA_PROPERTIES="authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:ANONYMOUS
 allow.everyone.if.no.acl.found=false
-listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\" user_bob=\"bob-secret\" $(for u in $POOL_USERS; do printf 'user_%s=\"pool-secret-%s\" ' "$u" "${u#pool}"; done);"
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\" user_bob=\"bob-secret\" user_carol=\"carol-secret\" $(for u in $POOL_USERS; do printf 'user_%s=\"pool-secret-%s\" ' "$u" "${u#pool}"; done);"
 # shellcheck source=t/kafka/kafka.sh
 source "$HERE/kafka.sh"
 
@@ -45,6 +46,10 @@ acls() {
         --allow-principal User:alice --allow-principal User:ku-client \
         $(for u in $POOL_USERS; do echo --allow-principal "User:$u"; done) \
         --operation Write --operation Describe --topic ku-orders >"$KU_KAFKA_DIR/acls.log" 2>&1 \
+        || { cat "$KU_KAFKA_DIR/acls.log" >&2; die "AclCommand failed"; }
+    kjava "" org.apache.kafka.tools.AclCommand --bootstrap-server "127.0.0.1:$P" --add \
+        --allow-principal User:carol --operation Describe --topic ku-orders \
+        >>"$KU_KAFKA_DIR/acls.log" 2>&1 \
         || { cat "$KU_KAFKA_DIR/acls.log" >&2; die "AclCommand failed"; }
 }
 
