@@ -115,9 +115,10 @@ sub grown_partition {
 # dialects", Record headers).
 {
     my $tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    my @request = ('X-Tenant' => 't1, t2', 'X-Request-Id' => 'r-1', 'X-Other' => 'not included',
+    # In the order they are sent (LWP sorts them by name), the trace context last.
+    my @request = ('X-Request-Id' => 'r-1', 'X-Tenant' => 't1, t2', 'X-Other' => 'not included',
                    traceparent => $tp, tracestate => 'ku=1');
-    my @from_request = ('x-tenant' => 't1', 'x-tenant' => 't2', 'request-id' => 'r-1',
+    my @from_request = ('request-id' => 'r-1', 'x-tenant' => 't1', 'x-tenant' => 't2',
                         traceparent => $tp, tracestate => 'ku=1');
     my $binary = 'application/vnd.kafka.binary.v2+json';
     my $body = json->encode({ records => [
