@@ -271,8 +271,7 @@ static int kafka_upstream_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, "kafka-upstream"))
         return DECLINED;
     conf = ap_get_module_config(r->per_dir_config, &kafka_upstream_module);
-    if (ku_conf_api(conf) == KU_API_KONG)
-        ku_trace_prepare(r, conf); /* before the request's first log line */
+    ku_trace_prepare(r, conf); /* before the request's first log line */
     if (!ku_conf_is_complete(conf)) {
         if (ku_log_allowed(&misconfigured_rl, r->server, APLOG_ERR))
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "KU00008: kafka-upstream "

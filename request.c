@@ -211,9 +211,8 @@ static int is_rename_target(const apr_table_t *rename, const char *name)
     return 0;
 }
 
-/* The record headers, or NULL for none; more than max of them (the caller
- * refuses the request then) stops the count at max + 1. */
-static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf, int max)
+apr_array_header_t *ku_request_record_headers(request_rec *r, const ku_dir_conf_t *conf,
+                                              int max)
 {
     apr_array_header_t *out = apr_array_make(r->pool, 8, sizeof(ku_header_t));
     const apr_array_header_t *in = apr_table_elts(r->headers_in);
@@ -221,7 +220,6 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
     const apr_array_header_t *include = ku_conf_headers_include(conf);
     const apr_array_header_t *exclude = ku_conf_headers_exclude(conf);
     ku_repeated_t mode = ku_conf_headers_repeated(conf);
-    const char *content_type = apr_table_get(r->headers_in, "Content-Type");
     int i;
 
     for (i = 0; ku_conf_flag(conf, KU_FLAG_RECORD_HEADERS) && i < in->nelts
@@ -248,6 +246,17 @@ static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *c
             push_elements(r->pool, out, name, e->val, mode == KU_REPEATED_TAKE_FIRST, max);
     }
     ku_trace_headers(r, conf, out);
+    return out;
+}
+
+/* The record headers of the envelope's records, or NULL for none; more
+ * than max of them (the caller refuses the request then) stops the count
+ * at max + 1. */
+static apr_array_header_t *record_headers(request_rec *r, const ku_dir_conf_t *conf, int max)
+{
+    apr_array_header_t *out = ku_request_record_headers(r, conf, max);
+    const char *content_type = apr_table_get(r->headers_in, "Content-Type");
+
     ku_idem_headers(r, conf, out);
     /* A raw value says what it is in a record header. */
     if (ku_conf_format(conf) == KU_FORMAT_RAW && content_type

@@ -19,6 +19,14 @@ int ku_topic_allowed(const ku_dir_conf_t *conf, const char *topic);
 int ku_request_topics(request_rec *r, const ku_dir_conf_t *conf,
                       apr_array_header_t **topics, const char **error);
 
+/* The request's headers the Location's record header rules select
+ * (README "Record headers": On/Off, include, exclude, rename, repeated),
+ * then its trace context (README "Trace context"), as ku_header_t in
+ * r->pool; empty for none. Past max the count stops at max + 1: the
+ * caller refuses the request then. */
+apr_array_header_t *ku_request_record_headers(request_rec *r, const ku_dir_conf_t *conf,
+                                              int max);
+
 /* Builds the records for a request whose body was read: one per topic and
  * per split element, all in r->pool. Returns OK, or with *error a short,
  * safe detail: 400 (the body does not fit its format or schema, or the key's

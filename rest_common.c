@@ -30,6 +30,36 @@ int ku_rest_lookup_refusal(apr_pool_t *p, ku_sr_status_t st, const char *why,
                           "the schema registry cannot be used (see the error log)");
 }
 
+int ku_rest_record_headers(apr_pool_t *p, const apr_array_header_t *own,
+                           const apr_array_header_t *request, int max,
+                           const apr_array_header_t **out, ku_v2_error_t *err)
+{
+    int n_own = own ? own->nelts : 0, n_request = request ? request->nelts : 0, i;
+    apr_array_header_t *all;
+
+    *out = NULL;
+    if (n_own + n_request > max)
+        return ku_rest_refuse(err, 413, 413, apr_psprintf(
+                                  p, "too many record headers: at most %d per record", max));
+    if (!n_own) {
+        *out = n_request ? request : NULL; /* shared by the request's records */
+        return 0;
+    }
+    all = apr_array_make(p, n_own + n_request, sizeof(ku_header_t));
+    for (i = 0; i < n_own; i++) {
+        const ku_v2_header_t *from = &APR_ARRAY_IDX(own, i, ku_v2_header_t);
+        ku_header_t *to = apr_array_push(all);
+
+        to->name = from->name;
+        to->value = from->value;
+        to->value_len = from->value_len;
+    }
+    for (i = 0; i < n_request; i++)
+        *(ku_header_t *)apr_array_push(all) = APR_ARRAY_IDX(request, i, ku_header_t);
+    *out = all;
+    return 0;
+}
+
 const char *ku_rest_registry_type(const char *format)
 {
     if (!strcasecmp(format, "avro"))

@@ -7,9 +7,19 @@
 #define KU_REST_COMMON_H
 
 #include "apr_pools.h"
+#include "record_header.h"
 #include "reject.h"
 #include "rest_v2_parse.h"
 #include "schema_registry.h"
+
+/* A record's headers: its own from the body (ku_v2_header_t, or NULL),
+ * then the request's a Location's record header rules selected
+ * (ku_header_t, or NULL), counted together (README "REST proxy
+ * dialects"). 0 and *out (ku_header_t, NULL for none), or 413/413 in err
+ * when they are more than max. */
+int ku_rest_record_headers(apr_pool_t *p, const apr_array_header_t *own,
+                           const apr_array_header_t *request, int max,
+                           const apr_array_header_t **out, ku_v2_error_t *err);
 
 /* Fills err and returns status. */
 int ku_rest_refuse(ku_v2_error_t *err, int status, int code, const char *message);

@@ -23,6 +23,7 @@
 #include "rest_v2_schema.h"
 #include "spool.h"
 #include "status.h"
+#include "trace_context_req.h"
 #include "urlencoded.h"
 
 /* As the Kong handler: the wait outlasts librdkafka's own timeout report. */
@@ -147,8 +148,8 @@ static int send_offsets(ku_v2_req_t *q, const ku_record_t *records, int n, int s
             failed++;
             if (ku_log_allowed(&v2_failure_rl, q->r->server, APLOG_ERR))
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, "KU00063: rest-v2 record "
-                              "for topic %s answered %d: %s", records[i].topic,
-                              outcome[i].code, outcome[i].message);
+                              "for topic %s answered %d: %s%s", records[i].topic,
+                              outcome[i].code, outcome[i].message, ku_trace_log_suffix(q->r));
         }
     }
     if (failed == n && outcome[0].status != HTTP_INTERNAL_SERVER_ERROR)
@@ -195,33 +196,27 @@ static ku_arg_t query_async(request_rec *r, int *async)
     return found;
 }
 
-/* The parsed records as the producer takes them. */
-static ku_record_t *to_records(apr_pool_t *p, const char *topic, const apr_array_header_t *in)
+/* The parsed records as the producer takes them, each with its own
+ * headers and then the request's (README "REST proxy dialects"): NULL
+ * and err when a record would have too many. */
+static ku_record_t *to_records(apr_pool_t *p, const char *topic, const apr_array_header_t *in,
+                               const apr_array_header_t *request_headers, int max_headers,
+                               ku_v2_error_t *err)
 {
     ku_record_t *out = apr_pcalloc(p, sizeof(*out) * (size_t)in->nelts);
-    int i, h;
+    int i;
 
     for (i = 0; i < in->nelts; i++) {
         const ku_v2_record_t *v = &APR_ARRAY_IDX(in, i, ku_v2_record_t);
-        apr_array_header_t *headers = NULL;
 
-        for (h = 0; v->headers && h < v->headers->nelts; h++) {
-            const ku_v2_header_t *from = &APR_ARRAY_IDX(v->headers, h, ku_v2_header_t);
-            ku_header_t *to;
-
-            if (!headers)
-                headers = apr_array_make(p, v->headers->nelts, sizeof(ku_header_t));
-            to = apr_array_push(headers);
-            to->name = from->name;
-            to->value = from->value;
-            to->value_len = from->value_len;
-        }
+        if (ku_rest_record_headers(p, v->headers, request_headers, max_headers,
+                                   &out[i].headers, err))
+            return NULL;
         out[i].topic = topic;
         out[i].key = v->key;
         out[i].key_len = v->key_len;
         out[i].value = v->value;
         out[i].len = v->value_len;
-        out[i].headers = headers;
         out[i].has_partition = v->partition >= 0;
         out[i].partition = v->partition;
         out[i].timestamp = v->timestamp;
@@ -275,8 +270,11 @@ static int produce(ku_v2_req_t *q, ku_record_t *records, int n, int sync)
 int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
 {
     ku_v2_req_t q = { r, conf, "application/vnd.kafka.v2+json", -1, -1 };
+    int max_headers = ku_conf_num(conf, KU_NUM_MAX_RECORD_HEADERS);
     const char *topic, *body;
-    apr_array_header_t *parsed;
+    apr_array_header_t *parsed, *headers;
+    const apr_array_header_t *checked;
+    ku_record_t *records;
     ku_v2_schemas_t schemas;
     ku_v2_format_t format;
     ku_v2_error_t err;
@@ -300,6 +298,9 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
         return refuse(&q, HTTP_BAD_REQUEST, 400, "query argument async cannot be decoded");
     if (ku_v2_content_type(apr_table_get(r->headers_in, "Content-Type"), &format, &err))
         return send_error(&q, &err);
+    headers = ku_request_record_headers(r, conf, max_headers);
+    if (ku_rest_record_headers(r->pool, NULL, headers, max_headers, &checked, &err))
+        return send_error(&q, &err); /* too many before the body's own: not read */
     status = ku_read_body(r, ku_conf_num(conf, KU_NUM_MAX_BODY_SIZE), &body, &len);
     if (status != OK)
         return refuse(&q, status, status, status == HTTP_BAD_REQUEST
@@ -309,5 +310,7 @@ int ku_rest_v2_handle(request_rec *r, const ku_dir_conf_t *conf)
         || ku_v2_apply_schemas(r, conf, topic, format, &schemas, parsed, &q.key_schema_id,
                                &q.value_schema_id, &err))
         return send_error(&q, &err);
-    return produce(&q, to_records(r->pool, topic, parsed), parsed->nelts, !async);
+    if (!(records = to_records(r->pool, topic, parsed, headers, max_headers, &err)))
+        return send_error(&q, &err);
+    return produce(&q, records, parsed->nelts, !async);
 }

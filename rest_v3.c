@@ -22,11 +22,13 @@
 #include "log_limit.h"
 #include "producer.h"
 #include "request.h"
+#include "rest_common.h"
 #include "rest_v2.h"
 #include "rest_v3.h"
 #include "rest_v3_parse.h"
 #include "rest_v3_schema.h"
 #include "status.h"
+#include "trace_context_req.h"
 
 /* As the v2 dialect: the wait outlasts librdkafka's own timeout report. */
 #define KU_V3_WAIT_MARGIN_MS 2000
@@ -42,6 +44,8 @@ typedef struct {
     ku_producer_t *kp;
     const char *cluster_id;
     const char *topic;
+    const apr_array_header_t *headers;  /* the request's, for every record (ku_header_t) */
+    int max_headers;
     int started;            /* the answer's head is out: errors go into the stream */
 } ku_v3_req_t;
 
@@ -157,19 +161,22 @@ static void log_failure(const ku_v3_req_t *q, const ku_v2_error_t *e)
 {
     if (ku_log_allowed(&v3_failure_rl, q->r->server, APLOG_ERR))
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, "KU00071: rest-v3 record for topic %s "
-                      "answered %d: %s", q->topic, e->code, e->message);
+                      "answered %d: %s%s", q->topic, e->code, e->message,
+                      ku_trace_log_suffix(q->r));
 }
 
 /* --- producing ------------------------------------------------------------------ */
 
-static void to_record(apr_pool_t *p, const char *topic, const ku_v3_record_t *in,
-                      ku_record_t *out)
+/* The record as the producer takes it, with its own headers and then the
+ * request's (README "REST proxy dialects"): 0, or 413 in err when they
+ * are too many. */
+static int to_record(apr_pool_t *p, const ku_v3_req_t *q, const ku_v3_record_t *in,
+                     ku_record_t *out, ku_v2_error_t *err)
 {
     const ku_v2_record_t *v = &in->rec;
-    int h;
 
     memset(out, 0, sizeof(*out));
-    out->topic = topic;
+    out->topic = q->topic;
     out->key = v->key;
     out->key_len = v->key_len;
     out->value = v->value;
@@ -177,19 +184,8 @@ static void to_record(apr_pool_t *p, const char *topic, const ku_v3_record_t *in
     out->has_partition = v->partition >= 0;
     out->partition = v->partition;
     out->timestamp = v->timestamp;
-    if (v->headers && v->headers->nelts) {
-        apr_array_header_t *headers = apr_array_make(p, v->headers->nelts, sizeof(ku_header_t));
-
-        for (h = 0; h < v->headers->nelts; h++) {
-            const ku_v2_header_t *from = &APR_ARRAY_IDX(v->headers, h, ku_v2_header_t);
-            ku_header_t *to = apr_array_push(headers);
-
-            to->name = from->name;
-            to->value = from->value;
-            to->value_len = from->value_len;
-        }
-        out->headers = headers;
-    }
+    return ku_rest_record_headers(p, v->headers, q->headers, q->max_headers, &out->headers,
+                                  err);
 }
 
 /* Sends the records and waits for every delivery report. */
@@ -235,11 +231,11 @@ static apr_status_t stream_record(ku_v3_req_t *q, json_object *o, apr_pool_t *p)
     json_object *answer;
 
     if (ku_v3_parse_record(p, o, 0, &in, &e)
-        || ku_v3_apply_schemas(q->r, q->conf, q->topic, &in, &e)) {
+        || ku_v3_apply_schemas(q->r, q->conf, q->topic, &in, &e)
+        || to_record(p, q, &in, &rec, &e)) {
         ku_producer_count_rejected(q->kp, ku_rest_reject_reason(e.status));
         return stream_error(q, &e, p);
     }
-    to_record(p, q->topic, &in, &rec);
     produce(q, &rec, 1, p);
     e = record_outcome(q, &rec);
     if (e.status != HTTP_OK)
@@ -391,8 +387,8 @@ static int batch_records(ku_v3_req_t *q)
 
         if (!e->err.status)
             ku_v3_apply_schemas(r, q->conf, q->topic, e, &e->err);
-        if (!e->err.status)
-            to_record(r->pool, q->topic, e, &records[n++]);
+        if (!e->err.status && !to_record(r->pool, q, e, &records[n], &e->err))
+            n++;
     }
     if (n)
         produce(q, records, n, r->pool);
@@ -540,6 +536,8 @@ static int json_content_type(const char *type)
 static int produce_route(ku_v3_req_t *q, const ku_v3_route_t *route)
 {
     const char *type = apr_table_get(q->r->headers_in, "Content-Type");
+    const apr_array_header_t *checked;
+    ku_v2_error_t err;
 
     if (q->r->method_number != M_POST)
         return refuse_method(q, "POST");
@@ -550,6 +548,10 @@ static int produce_route(ku_v3_req_t *q, const ku_v3_route_t *route)
         return refuse(q, HTTP_FORBIDDEN, 40301, "topic not allowed");
     if (type && !json_content_type(type))
         return refuse(q, HTTP_UNSUPPORTED_MEDIA_TYPE, 415, "HTTP 415 Unsupported Media Type");
+    q->max_headers = ku_conf_num(q->conf, KU_NUM_MAX_RECORD_HEADERS);
+    q->headers = ku_request_record_headers(q->r, q->conf, q->max_headers);
+    if (ku_rest_record_headers(q->r->pool, NULL, q->headers, q->max_headers, &checked, &err))
+        return refuse(q, err.status, err.code, err.message); /* every record would be */
     q->topic = route->topic;
     return route->kind == KU_V3_BATCH ? batch_records(q) : stream_records(q);
 }
@@ -567,7 +569,7 @@ static const char *cluster_id(apr_pool_t *p, ku_producer_t *kp)
 
 int ku_rest_v3_handle(request_rec *r, const ku_dir_conf_t *conf)
 {
-    ku_v3_req_t q = { r, conf, NULL, NULL, NULL, 0 };
+    ku_v3_req_t q = { r, conf, NULL, NULL, NULL, NULL, 0, 0 };
     const char *error = NULL;
     ku_v3_route_t route;
     ku_v2_error_t err;

@@ -19,7 +19,7 @@ use KafkaTest;
 use KafkaProtobuf;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 154, need_lwp, need { 'jsonschema venv' => -x $python,
+plan tests => 164, need_lwp, need { 'jsonschema venv' => -x $python,
     'protoc (protobuf-compiler)' => !system('protoc --version >/dev/null 2>&1'),
     'confluent-kafka (python3-confluent-kafka)' =>
         !system('/usr/bin/python3 -c "import confluent_kafka.schema_registry.protobuf" 2>/dev/null') };
@@ -107,6 +107,57 @@ sub grown_partition {
              'binary: the header, bytes and all');
     ok t_cmp(kcat_field(1, $before, '%T'), '1700000000123', 'binary: the timestamp');
     ok t_cmp(kcat_field(1, $before + 1, '%s'), 'second', 'binary: the second record');
+}
+
+# --- the Location's record header rules ------------------------------------------------
+# The request's headers the rules select (and its trace context) follow
+# each record's own, on every record; counted together (README "REST proxy
+# dialects", Record headers).
+{
+    my $tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    # In the order they are sent (LWP sorts them by name), the trace context last.
+    my @request = ('X-Request-Id' => 'r-1', 'X-Tenant' => 't1, t2', 'X-Other' => 'not included',
+                   traceparent => $tp, tracestate => 'ku=1');
+    my @from_request = ('request-id' => 'r-1', 'x-tenant' => 't1', 'x-tenant' => 't2',
+                        traceparent => $tp, tracestate => 'ku=1');
+    my $binary = 'application/vnd.kafka.binary.v2+json';
+    my $body = json->encode({ records => [
+        { value => b64('with own'), headers => [ { key => 'h1', value => b64("x\0y") } ] },
+        { value => b64('without') } ] });
+    my $before = end_offset($topic, 1);
+    my $res = post("/rest-v2-headers/topics/$topic/partitions/1", $binary, $body, @request);
+    ok t_cmp($res->code, 200, 'record header rules: 200');
+    ok t_cmp(schema_check('rest-v2-produce-answer', $res->content), 'valid',
+             'record header rules: the answer validates');
+    ok t_cmp(json->encode(headers_of(1, $before)), json->encode([ h1 => "x\0y", @from_request ]),
+             'record header rules: the record\'s own header, then the request\'s selected '
+             . '(split, renamed) and its trace context');
+    ok t_cmp(json->encode(headers_of(1, $before + 1)), json->encode(\@from_request),
+             'record header rules: the request\'s on the second record too');
+
+    # Six at most: two of its own and the request's five are seven.
+    my $offsets = end_offsets();
+    $res = post("/rest-v2-headers/topics/$topic/partitions/1", $binary, json->encode({ records => [
+        { value => b64('within') },
+        { value => b64('seven'), headers => [ map { { key => "h$_", value => b64('v') } } 1 .. 2 ] } ] }),
+                @request);
+    ok t_cmp($res->code . ' ' . (answer_of($res)->{error_code} // 'none'), '413 413',
+             'record headers over KafkaUpstreamMaxRecordHeaders together: 413, error_code 413');
+    ok t_cmp(answer_of($res)->{message} // '', 'too many record headers: at most 6 per record',
+             'record headers over the limit: the message names it');
+    ok t_cmp(schema_check('rest-v2-error', $res->content), 'valid',
+             'record headers over the limit: the error validates');
+    ok t_cmp(end_offsets(), $offsets, 'record headers over the limit: nothing produced, '
+             . 'not even the record within it');
+
+    # KafkaUpstreamRecordHeaders Off (/rest-v2): the request's headers stay
+    # out; its trace context comes whatever the rules say, as on the Kong path.
+    $before = end_offset($topic, 1);
+    $res = post("/rest-v2/topics/$topic/partitions/1", $binary, $body, @request);
+    ok t_cmp($res->code, 200, 'record headers Off: 200');
+    ok t_cmp(json->encode(headers_of(1, $before)),
+             json->encode([ h1 => "x\0y", traceparent => $tp, tracestate => 'ku=1' ]),
+             'record headers Off: the record\'s own header and the trace context only');
 }
 
 # --- json on the partition route ------------------------------------------------------

@@ -21,7 +21,7 @@ use KafkaTest;
 use KafkaProtobuf;
 
 chomp(my $python = `bash t/tools/sr-venv.sh`);
-plan tests => 147, need_lwp, need { 'jsonschema venv' => -x $python,
+plan tests => 165, need_lwp, need { 'jsonschema venv' => -x $python,
     'protoc (protobuf-compiler)' => !system('protoc --version >/dev/null 2>&1'),
     'confluent-kafka (python3-confluent-kafka)' =>
         !system('/usr/bin/python3 -c "import confluent_kafka.schema_registry.protobuf" 2>/dev/null') };
@@ -79,9 +79,18 @@ sub end_offsets { join ',', map { end_offset($topic, $_) } 0 .. 2 }
 # one by one on one request.
 sub stream {
     my ($records, @options) = @_;
+    return stream_to("/rest-v3/v3/clusters/$main::cluster/topics/$topic/records", $records,
+                     @options);
+}
+
+# The same to another path; the options may add request headers
+# (--header 'Name: value').
+sub stream_to {
+    my ($path, $records, @options) = @_;
     my $arg = json->encode($records);
     $arg =~ s/'/'\\''/g;
-    my $out = `/usr/bin/python3 t/tools/v3-stream.py @options $hostport /rest-v3/v3/clusters/$main::cluster/topics/$topic/records '$arg' 2>t/logs/v3-stream.err`;
+    my $opts = join ' ', map { my $o = $_; $o =~ s/'/'\\''/g; "'$o'" } @options;
+    my $out = `/usr/bin/python3 t/tools/v3-stream.py $opts $hostport $path '$arg' 2>t/logs/v3-stream.err`;
     return eval { json->decode($out) } // { answers => [], error => $out };
 }
 
@@ -239,6 +248,83 @@ for my $h2 (0, 1) {
     ok t_cmp(kcat_field(2, $before, '%k|%s|%h'), "ka|\0a|h=hv", 'batch: entry a in Kafka');
     ok t_cmp(kcat_field(2, $before + 1, '%s|%T'), '[1]|1709204400000', 'batch: entry d, its time');
     ok t_cmp(end_offset($topic, 2), $before + 2, 'batch: nothing else');
+}
+
+# --- the Location's record header rules ------------------------------------------------
+# The request's headers the rules select (and its trace context) follow
+# each record's own, on every record of a stream or a batch; counted
+# together, a record over the limit is refused in its place (README "REST
+# proxy dialects", Record headers).
+{
+    my $tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    # In the order they are sent (LWP sorts them by name: so does this list,
+    # for v3-stream.py), the trace context last.
+    my @request = ('X-Request-Id' => 'r-3', 'X-Tenant' => 't3', 'X-Other' => 'not included',
+                   traceparent => $tp);
+    my @from_request = ('request-id' => 'r-3', 'x-tenant' => 't3', traceparent => $tp);
+    my @header_options = map { ('--header', "$request[2 * $_]: $request[2 * $_ + 1]") }
+                         0 .. $#request / 2;
+    my $path = "/rest-v3-headers/v3/clusters/$cluster/topics/$topic/records";
+    my @own = map { { name => "h$_", value => b64('v') } } 1 .. 4;
+    for my $h2 (0, 1) {
+        my $how = $h2 ? 'HTTP/2' : 'HTTP/1.1';
+        my $before = end_offset($topic, 0);
+        my $out = stream_to($path, [
+            { partition_id => 0, value => { data => b64('own') },
+              headers => [ { name => 'h1', value => b64("x\0y") } ] },
+            { partition_id => 0, value => { data => b64('none') } },
+            { partition_id => 0, value => { data => b64('seven') }, headers => \@own },
+            { partition_id => 0, value => { data => b64('last') } } ],
+                            ($h2 ? ('--h2') : ()), @header_options);
+        my @answers = @{ $out->{answers} };
+        ok t_cmp(join(',', map { $_->{error_code} } @answers), '200,200,413,200',
+                 "record header rules, stream over $how: seven headers 413 in its place");
+        ok t_cmp($answers[2]{message} // '', 'too many record headers: at most 6 per record',
+                 "record header rules, stream over $how: the message names the limit");
+        ok t_cmp(all_valid('rest-v3-delivery', @answers), 'valid',
+                 "record header rules, stream over $how: each answer validates");
+        ok t_cmp(json->encode([ map { headers_of(0, $before + $_) } 0 .. 2 ]),
+                 json->encode([ [ h1 => "x\0y", @from_request ], \@from_request,
+                                \@from_request ]),
+                 "record header rules, stream over $how: the record's own, then the request's, "
+                 . 'on every record (lower-case names either way)');
+        ok t_cmp(end_offset($topic, 0), $before + 3,
+                 "record header rules, stream over $how: the one over the limit not produced");
+    }
+
+    my $before = end_offset($topic, 2);
+    my $body = json->encode({ entries => [
+        { id => 'six', partition_id => 2, value => { data => b64('six') },
+          headers => [ @own[0 .. 2] ] },
+        { id => 'seven', partition_id => 2, value => { data => b64('seven') }, headers => \@own },
+        { id => 'none', partition_id => 2, value => { data => b64('none') } } ] });
+    ok t_cmp(schema_check('rest-v3-batch-request', $body), 'valid',
+             'record header rules, batch: the request validates');
+    my $res = post("$path:batch", $body, @request);
+    ok t_cmp($res->code, 207, 'record header rules, batch: 207');
+    ok t_cmp(schema_check('rest-v3-batch-answer', $res->content), 'valid',
+             'record header rules, batch: validates');
+    my $a = answer_of($res);
+    ok t_cmp(join(',', map { "$_->{id}:$_->{offset}" } @{ $a->{successes} }) . ' '
+             . join(',', map { "$_->{id}:$_->{error_code}:$_->{message}" } @{ $a->{failures} }),
+             "six:$before,none:" . ($before + 1)
+             . ' seven:413:too many record headers: at most 6 per record',
+             'record header rules, batch: six at the limit written, seven refused');
+    ok t_cmp(json->encode([ map { headers_of(2, $before + $_) } 0 .. 1 ]),
+             json->encode([ [ h1 => 'v', h2 => 'v', h3 => 'v', @from_request ],
+                            \@from_request ]),
+             'record header rules, batch: the entries\' own, then the request\'s');
+    ok t_cmp(end_offset($topic, 2), $before + 2, 'record header rules, batch: nothing else');
+
+    # KafkaUpstreamRecordHeaders Off (/rest-v3): the request's headers stay
+    # out; its trace context comes whatever the rules say, as on the Kong path.
+    $before = end_offset($topic, 1);
+    $res = post($records, json->encode({ partition_id => 1, value => { data => b64('off') },
+                                         headers => [ { name => 'h1', value => b64('x') } ] }),
+                @request);
+    ok t_cmp($res->code, 200, 'record headers Off: 200');
+    ok t_cmp(json->encode(headers_of(1, $before)), json->encode([ h1 => 'x', traceparent => $tp ]),
+             'record headers Off: the record\'s own header and the trace context only');
 }
 
 # --- AVRO and JSONSCHEMA through the registry ----------------------------------------------

@@ -51,8 +51,9 @@ my @allowed = (
     # Message functions that fail or go beyond a bound on purpose: t/27_lua.t.
     qr/KU0006[678]: KafkaUpstreamMessageLua: message function (?:failed|exceeded its (?:instruction|memory) limit) \(.*\), nothing produced/,
     # rest-v3 records refused on purpose: bad base64, an unknown partition and
-    # topic, one record too many, malformed JSON after a record (t/26_rest_v3.t).
-    qr/KU00071: rest-v3 record for topic ku-rest-v3(?:-missing)? answered (?:400: (?:value\.data: not a base64 string|the body is not JSON)|40403: This server does not host this topic-partition\.|413: more than 5 records in one request)$/,
+    # topic, one record too many, malformed JSON after a record, a record
+    # with too many headers in a request carrying a traceparent (t/26_rest_v3.t).
+    qr/KU00071: rest-v3 record for topic ku-rest-v3(?:-missing)? answered (?:400: (?:value\.data: not a base64 string|the body is not JSON)|40403: This server does not host this topic-partition\.|413: (?:more than 5 records in one request|too many record headers: at most 6 per record(?: \(traceparent 00-[0-9a-f]{32}-[0-9a-f]{16}-01\))?))$/,
     # rest-v3 AVRO, JSONSCHEMA and PROTOBUF records refused on purpose: data
     # the schema refuses, an unknown schema id, a schema of another type or
     # without the record name its strategy needs, a record-name strategy

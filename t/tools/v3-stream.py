@@ -5,9 +5,10 @@
 # body goes on, over HTTP/1.1 (chunked, raw socket) or HTTP/2 (h2c, prior
 # knowledge): each record is sent only after the answer object of the one
 # before was read. With --cut N, after N records half of the next one is
-# sent and the connection is closed. Prints JSON: {"status", "content_type",
-# "answers": [...]} (the answer objects read, each as parsed).
-#   v3-stream.py [--h2] [--cut N] HOST:PORT PATH RECORDS
+# sent and the connection is closed. Each --header "Name: value" is sent
+# as a request header. Prints JSON: {"status", "content_type", "answers":
+# [...]} (the answer objects read, each as parsed).
+#   v3-stream.py [--h2] [--cut N] [--header H]... HOST:PORT PATH RECORDS
 import json
 import socket
 import sys
@@ -16,11 +17,12 @@ TIMEOUT = 30
 
 
 class Http1:
-    def __init__(self, hostport, path):
+    def __init__(self, hostport, path, headers):
         host, port = hostport.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        extra = "".join("%s: %s\r\n" % h for h in headers)
         self.sock.sendall(("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                           "Transfer-Encoding: chunked\r\n\r\n" % (path, hostport)).encode())
+                           "%sTransfer-Encoding: chunked\r\n\r\n" % (path, hostport, extra)).encode())
         self.raw = b""
         self.body = b""
         self.status = None
@@ -84,7 +86,7 @@ class Http1:
 
 
 class Http2:
-    def __init__(self, hostport, path):
+    def __init__(self, hostport, path, headers):
         import h2.config
         import h2.connection
         host, port = hostport.rsplit(":", 1)
@@ -95,7 +97,8 @@ class Http2:
         self.stream = self.conn.get_next_available_stream_id()
         self.conn.send_headers(self.stream, [(":method", "POST"), (":path", path),
                                              (":scheme", "http"), (":authority", hostport),
-                                             ("content-type", "application/json")])
+                                             ("content-type", "application/json")]
+                               + [(n.lower(), v) for n, v in headers])
         self.sock.sendall(self.conn.data_to_send())
         self.body = b""
         self.ended = False
@@ -149,13 +152,18 @@ class Http2:
 def main():
     args = sys.argv[1:]
     h2 = cut = None
-    if args and args[0] == "--h2":
-        h2 = args.pop(0)
-    if args and args[0] == "--cut":
-        args.pop(0)
-        cut = int(args.pop(0))
+    headers = []
+    while args and args[0] in ("--h2", "--cut", "--header"):
+        option = args.pop(0)
+        if option == "--h2":
+            h2 = option
+        elif option == "--cut":
+            cut = int(args.pop(0))
+        else:
+            name, _, value = args.pop(0).partition(":")
+            headers.append((name.strip(), value.strip()))
     hostport, path, records = args[0], args[1], json.loads(args[2])
-    client = (Http2 if h2 else Http1)(hostport, path)
+    client = (Http2 if h2 else Http1)(hostport, path, headers)
     answers = []
     for i, record in enumerate(records):
         text = json.dumps(record).encode()

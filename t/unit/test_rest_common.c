@@ -3,7 +3,8 @@
  * Unit tests for rest_common.c (README "REST proxy dialects"): the record
  * name each schema type gives a subject name strategy, the subjects the
  * strategies name, the refusal a registry lookup becomes in each dialect,
- * and the status page's reasons. Ends with "N passed, M failed".
+ * the status page's reasons, and a record's headers (its own, then the
+ * request's, counted together). Ends with "N passed, M failed".
  */
 #include <string.h>
 
@@ -132,6 +133,64 @@ static void test_refusals(void)
           && ku_rest_reject_reason(415) == KU_REJECT_OTHER);
 }
 
+static apr_array_header_t *own_headers(int n)
+{
+    apr_array_header_t *a = apr_array_make(pool, n, sizeof(ku_v2_header_t));
+    int i;
+
+    for (i = 0; i < n; i++) {
+        ku_v2_header_t *h = apr_array_push(a);
+
+        h->name = "own";
+        h->value = "a\0b";
+        h->value_len = 3;
+    }
+    return a;
+}
+
+static apr_array_header_t *request_headers(int n)
+{
+    apr_array_header_t *a = apr_array_make(pool, n, sizeof(ku_header_t));
+    int i;
+
+    for (i = 0; i < n; i++) {
+        ku_header_t *h = apr_array_push(a);
+
+        h->name = "x-tenant";
+        h->value = "t1";
+        h->value_len = 0;
+    }
+    return a;
+}
+
+static void test_record_headers(void)
+{
+    const apr_array_header_t *out = NULL;
+    const apr_array_header_t *request = request_headers(2);
+    ku_v2_error_t err = { 0, 0, NULL };
+    const ku_header_t *h;
+
+    CHECK("headers: none at all is NULL",
+          !ku_rest_record_headers(pool, NULL, NULL, 3, &out, &err) && !out);
+    CHECK("headers: the request's alone are shared",
+          !ku_rest_record_headers(pool, own_headers(0), request, 3, &out, &err)
+          && out == request);
+    CHECK("headers: the record's own first, then the request's, bytes kept",
+          !ku_rest_record_headers(pool, own_headers(1), request, 3, &out, &err)
+          && out && out->nelts == 3 && (h = (const ku_header_t *)out->elts)
+          && is(h[0].name, "own") && h[0].value_len == 3 && !memcmp(h[0].value, "a\0b", 3)
+          && is(h[1].name, "x-tenant") && is(h[2].value, "t1"));
+    CHECK("headers: the request's array is left as it was", request->nelts == 2);
+    CHECK("headers: one more than max together is 413/413",
+          ku_rest_record_headers(pool, own_headers(2), request, 3, &out, &err) == 413
+          && err.status == 413 && err.code == 413 && !out
+          && is(err.message, "too many record headers: at most 3 per record"));
+    CHECK("headers: the body's own alone are counted too",
+          ku_rest_record_headers(pool, own_headers(4), NULL, 3, &out, &err) == 413);
+    CHECK("headers: the request's alone are counted too",
+          ku_rest_record_headers(pool, NULL, request_headers(4), 3, &out, &err) == 413);
+}
+
 int main(void)
 {
     apr_initialize();
@@ -139,6 +198,7 @@ int main(void)
     test_record_names();
     test_subjects();
     test_refusals();
+    test_record_headers();
     apr_pool_destroy(pool);
     apr_terminate();
     printf("%d passed, %d failed\n", passed, failed);
