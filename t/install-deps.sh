@@ -16,7 +16,9 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends \
     libluajit2-5.1-dev lua-cjson \
     libprotobuf-dev libprotoc-dev protobuf-compiler \
     python3-confluent-kafka python3-protobuf python3-requests \
-    python3 python3-venv python3-h2 unzip debhelper lintian >/dev/null
+    python3 python3-venv python3-h2 unzip debhelper lintian gdb >/dev/null
+# gdb: t/tools/core-backtraces.sh prints the stack of a child that dumped
+# core, so that a crash CI met can be read from its output.
 # KafkaUpstreamMessageLua: OpenResty's LuaJIT (libluajit2-5.1-dev, not
 # libluajit-5.1-dev, which conflicts with the libluajit2-5.1-2 the side by
 # side benchmark's nginx Lua module needs) and lua-cjson, linked.

@@ -310,6 +310,7 @@ for mpm in $MPMS; do
     # A test that restarts httpd itself (t/40_faults.t) can leave one whose
     # pid file Apache::Test no longer knows; the next pass needs the port.
     pkill -f -- "-f $PWD/t/conf/httpd.conf" 2>/dev/null || true
+    bash t/tools/core-backtraces.sh t "$(apxs -q SBINDIR)/$(apxs -q PROGNAME)"
     count "$out" "$status" "t/logs-$mpm.error_log"
 done
 # The pinned current librdkafka (t/tokens.sh): the module once more, linked

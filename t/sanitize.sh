@@ -288,6 +288,7 @@ if step suite; then
     died=$(deaths t/logs-sanitize.error_log)
     if [ -n "$died" ]; then
         echo "FAIL: children died (t/logs-sanitize.error_log):"; echo "$died" | head -20; fail=1
+        bash t/tools/core-backtraces.sh t "$HTTPD"
     else
         echo "   children killed by a signal: none"
     fi

@@ -113,6 +113,7 @@ suite() { # defines test-files...
     cat t/logs/error_log >>"$SRC/t/logs-tokens.error_log" 2>/dev/null || true
     # As in t/run-tests.sh: no httpd of this run may outlive it.
     pkill -f -- "-f $PWD/t/conf/httpd.conf" 2>/dev/null || true
+    bash t/tools/core-backtraces.sh t "$(apxs -q SBINDIR)/$(apxs -q PROGNAME)" >>"$OUT"
 }
 : >"$SRC/t/logs-tokens.error_log"
 with_vhosts='/(09_tokens|13_oauth)\.t$'
