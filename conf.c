@@ -400,8 +400,8 @@ const command_rec ku_cmds[] = {
                    "Off|On|Required [ttl-seconds]: a retried Idempotency-Key gets the kept "
                    "answer and produces nothing; Required: 400 without a key"),
     AP_INIT_TAKE1("KafkaUpstreamIdempotencyTableSize", ku_idem_set_table_size, NULL, RSRC_CONF,
-                  "server config: Idempotency-Key entries kept in shared memory, the oldest "
-                  "evicted when full"),
+                  "server config: Idempotency-Key entries kept in shared memory, the least "
+                  "recently used evicted when full"),
     /* Identity passthrough (identity.c) */
     AP_INIT_TAKE1("KafkaUpstreamIdentity", ku_identity_set_mode, NULL, KU_CONTEXT,
                   "Off|Bearer|Basic: produce as the caller, with the request's Bearer token "
