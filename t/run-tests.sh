@@ -70,7 +70,12 @@ if [ "$(id -u)" = 0 ]; then
                       "$WORK.root.out" | tail -1)
         [ -n "$root_result" ] || root_result="0 1"
     fi
-    exec runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
+    # The kernel's line for each process that died of a fault during the
+    # run (its library and offset), as root can read it: with the stacks
+    # t/tools/core-backtraces.sh prints, a crash is readable from CI's output.
+    faults_before=$(dmesg 2>/dev/null | grep -c 'segfault at\|general protection\|traps:' || true)
+    rc=0
+    runuser -u "$TEST_USER" -- env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" \
         KU_MPMS="$MPMS" KU_TEST_PORT="$PORT" KU_TESTS="${KU_TESTS:-}" \
         KU_PACKAGE_RESULT="$package_result" KU_ROOT_RESULT="$root_result" \
         ${KU_KAFKA_PORT:+KU_KAFKA_PORT=$KU_KAFKA_PORT} \
@@ -88,7 +93,10 @@ if [ "$(id -u)" = 0 ]; then
         ${KU_REGISTRY_PORT:+KU_REGISTRY_PORT=$KU_REGISTRY_PORT} \
         ${KU_REGISTRY_DIR:+KU_REGISTRY_DIR=$KU_REGISTRY_DIR} \
         ${KU_OAUTH_DIR:+KU_OAUTH_DIR=$KU_OAUTH_DIR} \
-        bash "$WORK/t/run-tests.sh"
+        bash "$WORK/t/run-tests.sh" || rc=$?
+    dmesg 2>/dev/null | grep 'segfault at\|general protection\|traps:' \
+        | tail -n +$(( ${faults_before:-0} + 1 )) | sed 's/^/kernel: /' | tail -20 || true
+    exit $rc
 fi
 
 cd "$SRC"
