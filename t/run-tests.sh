@@ -255,21 +255,36 @@ export KU_SR_OAUTH_REGISTRY_URL=http://127.0.0.1:$KU_SR_OAUTH_REGISTRY_PORT/apis
 printf 'ku-registry-secret\n' > "$KU_SECRETS/sr-oauth-secret"
 export KU_SR_OAUTH_STALE_SECRET=ku-stale-secret
 
+# What failed, by pass, printed again just before the closing line: CI
+# keeps only the end of the output.
+: > t/failures.txt
+# Adds the failed tests of Apache::Test output $2 to t/failures.txt,
+# each line led by the pass's name $1: Test.pm's "# Failed test N in FILE
+# at line L" with the comment line after it (a test's own diagnosis, if
+# any), and the harness's summary of each file.
+note_failures() {
+    local pass=$1 out=$2
+    grep -E -A1 '^# Failed test |^t/[^ ]+\.t +\(Wstat: |^  Failed tests?: ' "$out" \
+        | grep -E '^#|^t/|^  Failed' | cut -c1-300 | sed "s|^|$pass: |" >> t/failures.txt || true
+}
 # Counts for the closing "N passed, N failed" line.
 passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_*.log | paste -sd+) \
           + $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/fuzz.out) ))
 failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' t/fuzz.out)
 fail=$fuzz_failed
-if [ "$spdx_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1; fi
-if [ "$cycles_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1; fi
+[ "$fuzz_failed" = 0 ] || echo "fuzz: failed (see '== fuzz' above)" >> t/failures.txt
+if [ "$spdx_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1
+    echo "spdx-check: failed" >> t/failures.txt; fi
+if [ "$cycles_failed" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)) fail=1
+    echo "include-cycles: failed" >> t/failures.txt; fi
 # The package test's figures (the root part, t/package.sh).
 read -r package_passed package_failed <<<"${KU_PACKAGE_RESULT:-0 0}"
 passed=$((passed + package_passed)) failed=$((failed + package_failed))
-[ "$package_failed" = 0 ] || fail=1
+[ "$package_failed" = 0 ] || { fail=1; echo "package (t/package.sh): $package_failed failed" >> t/failures.txt; }
 # The root checks' figures (t/root-checks.sh).
 read -r root_passed root_failed <<<"${KU_ROOT_RESULT:-0 0}"
 passed=$((passed + root_passed)) failed=$((failed + root_failed))
-[ "$root_failed" = 0 ] || fail=1
+[ "$root_failed" = 0 ] || { fail=1; echo "root (t/root-checks.sh): $root_failed failed" >> t/failures.txt; }
 # The test files of an Apache::Test output ($1) that skipped whole: they
 # checked nothing, so each is a failure, but for the skip the README lists
 # ("Tests"): t/42_failover.t under an MPM not in KU_FAILOVER_MPMS.
@@ -278,9 +293,10 @@ whole_skips() {
         | grep -Ev '^t/42_failover\.t \.+ skipped: mpm_[a-z]+ is not in KU_FAILOVER_MPMS$' || true
 }
 # Adds an Apache::Test run's figures (its output $1, its status $2, its
-# error log $3) to the counts.
+# error log $3) to the counts; its failures to t/failures.txt as pass $4.
 count() {
-    local out=$1 status=$2 log=$3 total bad skips
+    local out=$1 status=$2 log=$3 pass=$4 total bad skips
+    note_failures "$pass" "$out"
     # Summed: t/tokens.sh runs Apache::Test twice into one file.
     total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
     bad=$(sed -n 's/.* \([0-9]*\)\/[0-9]* subtests failed.*/\1/p' "$out" | awk '{ s += $1 } END { print s + 0 }')
@@ -288,13 +304,15 @@ count() {
     if [ -n "$skips" ]; then
         echo "---- test files that skipped whole, each counted as a failure:"
         echo "$skips"
+        sed "s|^|$pass: |" <<<"$skips" >> t/failures.txt
         fail=1
         bad=$(( ${bad:-0} + $(wc -l <<<"$skips") ))
         total=$(( ${total:-0} + $(wc -l <<<"$skips") ))
     fi
     if [ "$status" != 0 ]; then
         fail=1
-        [ "${bad:-0}" != 0 ] || bad=1   # the suite died before counting
+        # the suite died before counting
+        [ "${bad:-0}" != 0 ] || { bad=1; echo "$pass: Apache::Test ended with status $status" >> t/failures.txt; }
         echo "---- $log"; tail -50 "$log" || true
     fi
     passed=$(( passed + ${total:-0} - ${bad:-0} ))
@@ -319,7 +337,7 @@ for mpm in $MPMS; do
     # pid file Apache::Test no longer knows; the next pass needs the port.
     pkill -f -- "-f $PWD/t/conf/httpd.conf" 2>/dev/null || true
     bash t/tools/core-backtraces.sh t "$(apxs -q SBINDIR)/$(apxs -q PROGNAME)"
-    count "$out" "$status" "t/logs-$mpm.error_log"
+    count "$out" "$status" "t/logs-$mpm.error_log" "mpm_$mpm"
 done
 # The pinned current librdkafka (t/tokens.sh): the module once more, linked
 # against librdkafka 2.15.1 as librdkafka/build.sh patched it, and
@@ -331,14 +349,25 @@ if [ "${KU_TOKENS_PASS:-1}" != 0 ]; then
     # In $SRC.tokens; the librdkafka in /tmp/ku-librdkafka, kept between runs.
     KU_TOKENS_TESTS="$(for_mpm event $(files_for "$LIBRDKAFKA_FILES"))" KU_KAFKA3_PORT=$KAFKA3_PORT KU_KAFKA3_DIR=$KAFKA3_DIR bash t/tokens.sh || status=$?
     cat t/logs-tokens.out
-    count t/logs-tokens.out "$status" t/logs-tokens.error_log
+    count t/logs-tokens.out "$status" t/logs-tokens.error_log "librdkafka 2.15.1"
 fi
 # Memory checks (t/sanitize.sh): the suite once more against an ASan+UBSan
 # build of the module, then memory growth per request. KU_SANITIZE=0 skips.
 if [ "${KU_SANITIZE:-1}" != 0 ]; then
     echo "== sanitizers and leak check"
-    if KU_SANITIZE_TESTS="$(files_for "$SANITIZE_FILES")" bash t/sanitize.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fail=1; fi
+    # (pipefail: the pipeline's status is t/sanitize.sh's)
+    if KU_SANITIZE_TESTS="$(files_for "$SANITIZE_FILES")" bash t/sanitize.sh | tee t/sanitize.out
+    then passed=$((passed + 1))
+    else
+        failed=$((failed + 1)) fail=1
+        grep '^FAIL' t/sanitize.out | sed 's/^/sanitizers: /' >> t/failures.txt || true
+        [ ! -f "$PWD.sanitize/t/logs-sanitize.out" ] || note_failures sanitizers "$PWD.sanitize/t/logs-sanitize.out"
+    fi
 fi
 echo "== done in $(( $(date +%s) - start )) s (MPMs: $MPMS)"
+if [ -s t/failures.txt ]; then
+    echo "---- what failed (pass: what):"
+    head -80 t/failures.txt
+fi
 echo "$passed passed, $failed failed"
 exit $fail
