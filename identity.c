@@ -466,10 +466,10 @@ static void remember_topic(ku_caller_t *c, const char *topic)
     pthread_mutex_unlock(&c->lock);
 }
 
-static int is_acl_refusal(rd_kafka_resp_err_t err)
+/* The 403's text for a topic Kafka's ACLs keep the caller from. */
+static const char *acl_refusal_text(apr_pool_t *p, const char *topic)
 {
-    return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
-        || err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+    return apr_psprintf(p, "Kafka does not let the caller write to topic %s", topic);
 }
 
 typedef enum { KU_CHECK_OK, KU_CHECK_LOGIN_REFUSED, KU_CHECK_ACL_REFUSED, KU_CHECK_NO_ANSWER }
@@ -493,7 +493,7 @@ static ku_check_t check_topic(ku_caller_t *c, const char *topic, int wait_ms)
     do {
         if (rd_kafka_metadata(rk, 0, rkt, &md, KU_IDENTITY_CHECK_SLICE_MS)
             == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            result = md->topic_cnt && is_acl_refusal(md->topics[0].err)
+            result = md->topic_cnt && ku_producer_is_acl_refusal(md->topics[0].err)
                      ? KU_CHECK_ACL_REFUSED : KU_CHECK_OK;
             rd_kafka_metadata_destroy(md);
         }
@@ -548,8 +548,8 @@ static int check_unwritten(request_rec *r, const ku_dir_conf_t *conf, ku_identit
             return refuse(r, mode, HTTP_UNAUTHORIZED, "the brokers refused the caller's login",
                           error, mode == KU_IDENTITY_BEARER);
         case KU_CHECK_ACL_REFUSED:
-            return refuse(r, mode, HTTP_FORBIDDEN, apr_psprintf(r->pool, "Kafka does not let "
-                          "the caller write to topic %s", topic[i]), error, 0);
+            return refuse(r, mode, HTTP_FORBIDDEN, acl_refusal_text(r->pool, topic[i]), error,
+                          0);
         default:
             *error = ku_producer_trouble(caller->kp) ? ku_producer_trouble(caller->kp)
                                                        : "brokers unreachable";
@@ -568,9 +568,8 @@ void ku_identity_first_sent(request_rec *r, const ku_identity_first_t *first,
     for (i = 0; i < n; i++) {
         if (records[i].result.outcome == KU_SEND_DONE)
             remember_topic(first->caller, records[i].topic);
-        else if (is_acl_refusal(records[i].result.err)) {
-            why = apr_psprintf(r->pool, "Kafka does not let the caller write to topic %s",
-                               records[i].topic);
+        else if (ku_producer_is_acl_refusal(records[i].result.err)) {
+            why = acl_refusal_text(r->pool, records[i].topic);
             answers[i].status = HTTP_FORBIDDEN;
             answers[i].error = why;
             answers[i].reason = KU_REJECT_TOPIC_NOT_ALLOWED;

@@ -147,7 +147,7 @@ static void log_async_failures(ku_producer_t *kp, int now_or_never)
     kp->failed_unlogged = 0;
 }
 
-static int is_acl_refusal(rd_kafka_resp_err_t err)
+int ku_producer_is_acl_refusal(rd_kafka_resp_err_t err)
 {
     return err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
         || err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
@@ -159,7 +159,7 @@ static ku_log_limit_t acl_refusal_rl = KU_LOG_LIMIT("KU00075");
 
 static void count_async_failure(ku_producer_t *kp, const rd_kafka_message_t *m)
 {
-    if (kp->own_pool && is_acl_refusal(m->err)
+    if (kp->own_pool && ku_producer_is_acl_refusal(m->err)
         && ku_log_allowed(&acl_refusal_rl, kp->server, APLOG_ERR))
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, kp->server,
                      "KU00075: an accepted record for topic %s was refused by Kafka's ACLs "

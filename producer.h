@@ -90,6 +90,8 @@ int ku_producer_in_flight(ku_producer_t *kp);
 const char *ku_producer_trouble(ku_producer_t *kp);
 /* The brokers refused its login (SASL, or the OAuth token). */
 int ku_producer_login_refused(ku_producer_t *kp);
+/* Kafka's ACLs refused the write (topic or cluster authorization). */
+int ku_producer_is_acl_refusal(rd_kafka_resp_err_t err);
 
 /* librdkafka's handle of this producer (an rd_kafka_t), for code beside
  * the module that calls librdkafka itself: the test-only module
