@@ -95,6 +95,18 @@ sub ku_offsets {
 
 sub graceful { kill 'USR1', httpd_pid() or die "graceful restart: $!" }
 
+# A refused answer whose record arrived: each one's answer (status, when),
+# and the module's own account of the refusals (KU00007 names librdkafka's
+# error), for the failure to be understood from the output alone.
+sub explain_unexpected {
+    my ($f, $answers, $from) = @_;
+    my %unexpected = map { $_ => 1 } @{ $f->{unexpected_ids} };
+    printf STDERR "# unexpected: %s answered %d%s at %.3f-%.3f\n", $_->[0], $_->[1],
+        $_->[2] ? " ($_->[2])" : '', $_->[3], $_->[4]
+        for grep { $unexpected{ $_->[0] } } @$answers;
+    print STDERR "# $_" for grep { /KU00007: .*ku-fault-sync/ } log_lines_since($from);
+}
+
 my $t_all = time;
 kafka('start');
 kafka('create-topics', qw(ku-fault-sync:3 ku-fault-async:3 ku-fault-graceful:3
@@ -236,7 +248,7 @@ kafka('create-topics', qw(ku-fault-sync:3 ku-fault-async:3 ku-fault-graceful:3
     ok t_cmp($s->{duplicated}, 0, 'sync: exactly once (idempotent producer)')
         or print STDERR "# duplicated: @{ $s->{duplicated_ids} }\n";
     ok t_cmp($s->{unexpected}, 0, 'sync: no 503 ever arrives')
-        or print STDERR "# unexpected: @{ $s->{unexpected_ids} }\n";
+        or explain_unexpected($s, $sa, $from);
     ok t_cmp($s->{unanswered}, 0, 'sync: every request was answered');
 
     my $a = load_end($async);
