@@ -69,12 +69,21 @@ EOF
     : >"$RUN/error_log"
     "$HTTPD" -f "$conf" -k start >"$RUN/start.out" 2>&1
 }
+# Stops it, and whatever is left of it: a server still starting may not
+# have written its pid file yet, and none may outlive the checks (the next
+# run's would find the port taken).
 stop() {
-    local pid
-    pid=$(cat "$RUN/httpd.pid" 2>/dev/null) || return 0
-    "$HTTPD" -f "$RUN/httpd.conf" -k stop >/dev/null 2>&1 || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    local pid=
+    for _ in $(seq 25); do
+        pid=$(cat "$RUN/httpd.pid" 2>/dev/null) && break
+        pgrep -f -- "-f $RUN/httpd.conf" >/dev/null || return 0
+        sleep 0.2
+    done
+    if [ -n "$pid" ]; then
+        "$HTTPD" -f "$RUN/httpd.conf" -k stop >/dev/null 2>&1 || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    fi
+    pkill -9 -f -- "-f $RUN/httpd.conf" 2>/dev/null || true
 }
 trap stop EXIT
 refused() {   # refused NAME SPOOL PATTERN: no start, a KU00045 line matching PATTERN
