@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "apr_allocator.h"
 #include "apr_atomic.h"
 #include "apr_strings.h"
+#include "apr_thread_mutex.h"
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -442,6 +444,24 @@ static int create_producer(const ku_dir_conf_t *conf, server_rec *s, apr_pool_t 
     return OK;
 }
 
+/* prefork gives pchild an allocator of its own without a mutex, and its
+ * request pools draw from it (the threaded MPMs share the process's
+ * allocator, which has one). The module's threads (poll, spool replay)
+ * allocate from pchild's subpools while requests run: a mutex, set before
+ * any of them starts, makes that allocator safe for them. It lives in the
+ * process pool, which outlives pchild (whose end unsets it). */
+static void lock_child_allocator(apr_pool_t *pchild, server_rec *s)
+{
+    apr_allocator_t *allocator = apr_pool_allocator_get(pchild);
+    apr_thread_mutex_t *mutex;
+
+    if (!allocator || apr_allocator_mutex_get(allocator))
+        return;
+    if (apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, s->process->pool)
+        == APR_SUCCESS)
+        apr_allocator_mutex_set(allocator, mutex);
+}
+
 /* Producers are made after the fork: librdkafka's threads do not survive one. */
 static void kafka_upstream_child_init(apr_pool_t *pchild, server_rec *s)
 {
@@ -458,6 +478,7 @@ static void kafka_upstream_register_hooks(apr_pool_t *p)
 {
     ap_hook_check_config(kafka_upstream_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(kafka_upstream_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(lock_child_allocator, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_child_init(kafka_upstream_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(kafka_upstream_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ku_status_register_hooks(p);

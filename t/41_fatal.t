@@ -6,6 +6,8 @@
 # raises it, through the handler of a test-only module loaded beside the
 # module as shipped (t/modules/mod_ku_test_hooks.c, t/conf/41_fatal.inc).
 # Without that module (./configure --enable-test-hooks) the file skips.
+# The same module says whether the child pool's allocator has a mutex
+# (prefork's has none unless the module sets one; README "Internals").
 use strict;
 use warnings FATAL => 'all';
 
@@ -17,7 +19,7 @@ use KafkaTest;
 use HttpdLog;
 
 my $hooks = Apache::Test::vars('t_dir') . '/modules/.libs/mod_ku_test_hooks.so';
-plan tests => 7, need need_lwp,
+plan tests => 8, need need_lwp,
     { "the test-only module $hooks is not built (./configure --enable-test-hooks)" => -e $hooks };
 
 # One keep-alive connection: every request below is served by one child.
@@ -28,6 +30,11 @@ sub post { POST(shift, content => shift, 'Content-Type' => 'text/plain') }
 
 my $res = post('/fatal', 'before');
 ok t_cmp($res->code, 200, 'the idempotent producer works');
+# prefork's child pool has an allocator of its own, without a mutex unless
+# the module gives it one; its poll and replay threads allocate from it
+# while requests do (README "Internals").
+ok t_cmp($res->header('X-Ku-Test-Child-Allocator') // 'no header', 'locked',
+         "the child pool's allocator has a mutex");
 
 my $offset = end_offset('ku-sync');
 $res = post('/fatal/trigger', 'x');

@@ -265,7 +265,7 @@ export KU_SR_OAUTH_STALE_SECRET=ku-stale-secret
 note_failures() {
     local pass=$1 out=$2
     grep -E -A1 '^# Failed test |^t/[^ ]+\.t +\(Wstat: |^  Failed tests?: ' "$out" \
-        | grep -E '^#|^t/|^  Failed' | cut -c1-300 | sed "s|^|$pass: |" >> t/failures.txt || true
+        | grep -E '^#|^t/[^ ]+\.t +\(Wstat: |^  Failed' | cut -c1-300 | sed "s|^|$pass: |" >> t/failures.txt || true
 }
 # Counts for the closing "N passed, N failed" line.
 passed=$(( $(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' t/unit/test_*.log | paste -sd+) \

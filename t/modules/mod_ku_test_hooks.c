@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "apr_allocator.h"
 #include "apr_strings.h"
 
 #include "httpd.h"
@@ -64,12 +65,25 @@ static int test_fatal_handler(request_rec *r)
                                            said.status, said.error ? said.error : ""));
 }
 
+static apr_pool_t *child_pool;
+
+static void keep_child_pool(apr_pool_t *pchild, server_rec *s)
+{
+    child_pool = pchild;
+}
+
 /* Every answer names the child that served it (X-Ku-Test-Pid, kept on
  * error answers too), so that a test can read that child's memory in
- * /proc whatever the MPM (t/24_bounds.t). */
+ * /proc whatever the MPM (t/24_bounds.t), and says whether that child's
+ * pool allocator has a mutex (X-Ku-Test-Child-Allocator: locked or
+ * unlocked): the module's threads allocate from it (t/41_fatal.t). */
 static int name_the_child(request_rec *r)
 {
+    apr_allocator_t *a = child_pool ? apr_pool_allocator_get(child_pool) : NULL;
+
     apr_table_setn(r->err_headers_out, "X-Ku-Test-Pid", apr_itoa(r->pool, (int)getpid()));
+    apr_table_setn(r->err_headers_out, "X-Ku-Test-Child-Allocator",
+                   a && apr_allocator_mutex_get(a) ? "locked" : "unlocked");
     return DECLINED;
 }
 
@@ -101,6 +115,7 @@ static void insert_answer_delay(request_rec *r)
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(test_fatal_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(keep_child_pool, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(name_the_child, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(insert_answer_delay, NULL, NULL, APR_HOOK_MIDDLE);
     /* Before every resource filter, the module's answer-keeping one too. */
