@@ -26,6 +26,7 @@
 #include "mod_kafka_upstream.h"
 #include "idempotency.h"
 #include "idempotency_table.h"
+#include "proc_identity.h"
 #include "record_header.h"
 
 #define KU_IDEM_FILTER "KU_IDEMPOTENCY"
@@ -331,7 +332,7 @@ static int idem_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 static void idem_child_init(apr_pool_t *pchild, server_rec *s)
 {
     child_pid = (apr_uint32_t)getpid();
-    ku_idem_set_pid(child_pid);
+    ku_idem_set_pid(child_pid, ku_proc_start_time((pid_t)child_pid));
 }
 
 void ku_idem_register_hooks(apr_pool_t *p)

@@ -9,18 +9,17 @@
  * key in a full table takes the first entry of that list that is not in
  * flight. Every walk is bounded by the table's size, so that memory left
  * half-updated by a process that died holding the lock cannot loop. */
-#include <errno.h>
 #include <sched.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "idempotency_table.h"
+#include "proc_identity.h"
 
 /* The layout's version: another one makes a new table at a restart. */
-#define KU_IDEM_MAGIC 0x6b756964656d3032ULL   /* "kuidem02" */
+#define KU_IDEM_MAGIC 0x6b756964656d3033ULL   /* "kuidem03" */
 #define KU_NONE UINT32_MAX
 
 enum { KU_ENTRY_FREE, KU_ENTRY_IN_FLIGHT, KU_ENTRY_DONE };
@@ -28,6 +27,7 @@ enum { KU_ENTRY_FREE, KU_ENTRY_IN_FLIGHT, KU_ENTRY_DONE };
 typedef struct {
     uint32_t state;
     uint32_t owner;               /* in flight: the claiming process */
+    uint64_t owner_started;       /* and its start time (0: unknown) */
     uint32_t prev, next;          /* the use list; next: the free list too */
     uint64_t key_hash;
     uint64_t serial;              /* claim number: tells a ticket's claim */
@@ -58,10 +58,12 @@ struct ku_idem_table {
 };
 
 static uint32_t own_pid;
+static uint64_t own_started;
 
-void ku_idem_set_pid(uint32_t pid)
+void ku_idem_set_pid(uint32_t pid, uint64_t started)
 {
     own_pid = pid;
+    own_started = started;
 }
 
 static uint32_t self(void)
@@ -69,16 +71,25 @@ static uint32_t self(void)
     return own_pid ? own_pid : (uint32_t)getpid();
 }
 
-static int pid_alive(uint32_t pid)
-{
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-static int (*alive_check)(uint32_t pid) = pid_alive;
+/* The unit test's stand-in for the process table, or NULL. */
+static int (*alive_check)(uint32_t pid);
 
 void ku_idem_set_alive_check(int (*alive)(uint32_t pid))
 {
-    alive_check = alive ? alive : pid_alive;
+    alive_check = alive;
+}
+
+/* Whether the lock's holder may still run: by pid alone (the lock word). */
+static int holder_alive(uint32_t pid)
+{
+    return alive_check ? alive_check(pid) : ku_proc_exists((pid_t)pid);
+}
+
+/* Whether a claim's process still runs, and is not another that got its pid. */
+static int claimer_alive(const ku_idem_entry_t *e)
+{
+    return alive_check ? alive_check(e->owner)
+                       : ku_proc_is_running((pid_t)e->owner, e->owner_started);
 }
 
 /* Index slots for n entries: a power of two, at least twice n. */
@@ -158,7 +169,7 @@ static void lock(ku_idem_table_t *t)
         if (__atomic_compare_exchange_n(&t->lock, &holder, pid, 0, __ATOMIC_ACQUIRE,
                                         __ATOMIC_RELAXED))
             return;
-        if (++spins % 1024 == 0 && holder != pid && !alive_check(holder)
+        if (++spins % 1024 == 0 && holder != pid && !holder_alive(holder)
             && __atomic_compare_exchange_n(&t->lock, &holder, pid, 0, __ATOMIC_ACQUIRE,
                                            __ATOMIC_RELAXED))
             return;
@@ -294,7 +305,7 @@ static int entry_live(const ku_idem_entry_t *e, int64_t now)
     if (e->state == KU_ENTRY_DONE)
         return e->expires > now;
     if (e->state == KU_ENTRY_IN_FLIGHT)
-        return alive_check(e->owner);
+        return claimer_alive(e);
     return 0;
 }
 
@@ -333,7 +344,7 @@ static ku_idem_entry_t *room(ku_idem_table_t *t, int64_t now)
          i = t->entries[i].next, n++) {
         ku_idem_entry_t *e = &t->entries[i];
 
-        if (e->state == KU_ENTRY_DONE || !alive_check(e->owner)) {
+        if (e->state == KU_ENTRY_DONE || !claimer_alive(e)) {
             if (e->state == KU_ENTRY_DONE && e->expires > now)
                 t->evictions++;
             drop(t, i);
@@ -378,6 +389,7 @@ ku_idem_claim_t ku_idem_claim(ku_idem_table_t *t, const char *key,
 
         e->state = KU_ENTRY_IN_FLIGHT;
         e->owner = pid;
+        e->owner_started = pid == self() ? own_started : 0;
         e->key_hash = h;
         e->serial = t->next_serial++;
         memcpy(e->fingerprint, fingerprint, KU_IDEM_FINGERPRINT);

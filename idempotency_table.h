@@ -87,12 +87,14 @@ void ku_idem_release(ku_idem_table_t *t, const ku_idem_ticket_t *ticket);
 
 void ku_idem_counts(ku_idem_table_t *t, int64_t now, ku_idem_counts_t *out);
 
-/* Says this process's pid, once per process (after fork): the lock's
- * word. Unset (0), every lock asks getpid(). */
-void ku_idem_set_pid(uint32_t pid);
+/* Says this process's pid and start time (proc_identity.h), once per
+ * process (after fork): the pid is the lock's word, and both mark its
+ * claims, so that a claim is not kept alive by another process that got
+ * the pid after its claimer died. Unset (0), every lock asks getpid(). */
+void ku_idem_set_pid(uint32_t pid, uint64_t started);
 
 /* Sets the function that says whether a process still runs (default:
- * kill(pid, 0)); for the unit test. */
+ * proc_identity.h, by pid and start time); for the unit test. */
 void ku_idem_set_alive_check(int (*alive)(uint32_t pid));
 
 #endif

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The Idempotency-Key table (README "Idempotency-Key"): claims, replays,
- * conflicts, expiry, eviction of the least recently used, dead claimers,
- * key rules; its hash index against a model of the table under random
- * claims, answers, releases and expiries (collisions, removals from probe
- * chains, a full table). */
+ * conflicts, expiry, eviction of the least recently used, dead claimers
+ * (also one whose pid another process got), key rules; its hash index
+ * against a model of the table under random claims, answers, releases and
+ * expiries (collisions, removals from probe chains, a full table). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "idempotency_table.h"
+#include "proc_identity.h"
 #include "check.h"
 
 static uint32_t dead_pid;
@@ -21,6 +23,36 @@ static int alive(uint32_t pid)
 static ku_idem_table_t *make(uint32_t n)
 {
     return ku_idem_table_init(calloc(1, ku_idem_table_size(n)), n);
+}
+
+/* With the real process table: a claim made under this process's pid and
+ * start time stands; one made under its pid and another start time (the
+ * pid's earlier owner, dead) gives way to the next claim of its key. */
+static int claims_know_their_process(void)
+{
+    ku_idem_table_t *t = make(2);
+    unsigned char fp[KU_IDEM_FINGERPRINT];
+    uint32_t me = (uint32_t)getpid();
+    uint64_t started = ku_proc_start_time((pid_t)me);
+    ku_idem_ticket_t a;
+    ku_idem_answer_t got;
+    int ok;
+
+    memset(fp, 1, sizeof(fp));
+    ku_idem_set_alive_check(NULL);
+    ku_idem_set_pid(me, started);
+    ok = started != 0
+         && ku_idem_claim(t, "mine", fp, 1000, me, &a, &got) == KU_IDEM_NEW
+         && ku_idem_claim(t, "mine", fp, 1001, me, &a, &got) == KU_IDEM_IN_FLIGHT;
+    ku_idem_set_pid(me, started + 1);
+    ok = ok && ku_idem_claim(t, "theirs", fp, 1002, me, &a, &got) == KU_IDEM_NEW;
+    ku_idem_set_pid(me, started);
+    ok = ok && ku_idem_claim(t, "theirs", fp, 1003, me, &a, &got) == KU_IDEM_NEW
+         && ku_idem_claim(t, "mine", fp, 1004, me, &a, &got) == KU_IDEM_IN_FLIGHT;
+    ku_idem_set_pid(0, 0);
+    ku_idem_set_alive_check(alive);
+    free(t);
+    return ok;
 }
 
 static void print(unsigned char fp[KU_IDEM_FINGERPRINT], int seed)
@@ -323,6 +355,9 @@ int main(void)
     CHECK("released: d7 claims", ku_idem_claim(t, "d7", fp, 2000, 22, &c, &got) == KU_IDEM_NEW);
     free(t);
     dead_pid = 0;
+
+    CHECK("a claim whose pid another process got is dead; its own claimer's lives",
+          claims_know_their_process());
 
     CHECK("index: 1 entry, random use, as the model", random_against_model(1, 5000));
     CHECK("index: 8 entries, random use, as the model", random_against_model(8, 40000));
