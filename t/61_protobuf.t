@@ -22,7 +22,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use lib 't/lib';
 use KafkaTest;
-use File::Temp qw(tempdir);
+use KafkaProtobuf;
 
 my $host = Apache::Test::vars('remote_addr') . ':' . Apache::Test::vars('port');
 my $registry = $ENV{KU_REGISTRY_URL} or die "KU_REGISTRY_URL is not set: run t/run-tests.sh\n";
@@ -54,45 +54,9 @@ sub register {
 
 sub offset_of { $_[0]{headers}{'kafka-offset'} // 'none' }
 
-# The record's value (%s) or key (%k) at offset: magic, id, the message
-# indexes (zig-zag varints) and protoc's decoding of the rest as message.
-my $protos = tempdir(CLEANUP => 1);
-sub pb_decoded {
-    my ($offset, $fmt, $file, $message) = @_;
-    my $b = broker();
-    my $raw = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o $offset -c 1 -e -f '$fmt'`;
-    return { error => 'no record' } if length($raw) < 6;
-    my ($magic, $id) = unpack('C N', $raw);
-    my @varints;
-    my $pos = 5;
-    my $count;
-    while (!defined $count || @varints < $count) {
-        my ($v, $shift) = (0, 0);
-        while (1) {
-            my $byte = ord(substr($raw, $pos++, 1));
-            $v |= ($byte & 0x7f) << $shift;
-            $shift += 7;
-            last unless $byte & 0x80;
-        }
-        $v = ($v >> 1) ^ -($v & 1);
-        if (defined $count) { push @varints, $v } else { $count = $v; last if $v == 0 }
-    }
-    my @indexes = $count ? @varints : (0);
-    open my $fh, '>:raw', "$protos/bytes" or die;
-    print $fh substr($raw, $pos);
-    close $fh;
-    my $text = `protoc -I'$protos' -I/usr/include --decode=$message '$protos/$file' < '$protos/bytes' 2>&1`;
-    $text =~ s/\s+/ /g;
-    $text =~ s/^ | $//g;
-    return { magic => $magic, id => $id, indexes => join(',', @indexes), text => $text };
-}
-
-sub write_proto {
-    my ($name, $text) = @_;
-    open my $fh, '>', "$protos/$name" or die;
-    print $fh $text;
-    close $fh;
-}
+# The record's value (%s) or key (%k) at offset, partition 0
+# (t/lib/KafkaProtobuf.pm: magic, id, message indexes, protoc's decoding).
+sub pb_decoded { pb_record($topic, 0, @_) }
 
 # --- schemas ------------------------------------------------------------------------
 
@@ -129,9 +93,9 @@ package ku.shop;
 message Other { bool x = 1; }
 message Key { string id = 1; }
 EOF_PROTO
-write_proto('common.proto', $common);
-write_proto('shop.proto', $shop);
-write_proto('keys.proto', $keys);
+pb_write_proto('common.proto', $common);
+pb_write_proto('shop.proto', $shop);
+pb_write_proto('keys.proto', $keys);
 register('ku-pb-common', 'PROTOBUF', $common);
 my $order_id = register('ku-pb-order-value', 'PROTOBUF', $shop,
                         { name => 'common.proto', subject => 'ku-pb-common', version => 1 });
@@ -152,8 +116,7 @@ ok t_cmp($rec->{text}, 'id: 12345678901 total { currency: "EUR" cents: 250 } '
                      . 'at { seconds: 1700000000 nanos: 500000000 } lines { sku: "a" qty: 2 } '
                      . 'lines { sku: "b" } tags { key: "gift" value: "yes" }',
          'protoc decodes every field as sent (import, Timestamp, repeated nested, map)');
-my $b = broker();
-my $confluent = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o @{[offset_of($res)]} -c 1 -e -f '%s' | /usr/bin/python3 t/tools/pb-confluent-decode.py '$protos' shop.proto ku.shop.Order 2>&1`;
+my $confluent = pb_confluent($topic, 0, offset_of($res), 'shop.proto', 'ku.shop.Order');
 ok t_cmp(json->canonical->encode(eval { json->decode($confluent) } // { error => $confluent }),
          json->canonical->encode({ id => '12345678901', total => { currency => 'EUR', cents => '250' },
                                    at => '2023-11-14T22:13:20.500Z',
@@ -214,7 +177,8 @@ my $avro_id = register('ku-pb-avro-order-value', 'AVRO', json->encode({
 $res = post('/pb-avro-ref', '{"buyer":{"name":"Zo\u00eb","vip":true},'
                           . '"seller":{"ku.t.Customer":{"name":"B","vip":false}}}');
 ok t_cmp($res->{status}, 200, 'Avro with a reference: 200');
-my $raw = `timeout 15 kcat -C -q -b $b -t $topic -p 0 -o @{[offset_of($res)]} -c 1 -e -f '%s'`;
+my $brokers = broker();
+my $raw = `timeout 15 kcat -C -q -b $brokers -t $topic -p 0 -o @{[offset_of($res)]} -c 1 -e -f '%s'`;
 ok t_cmp(unpack('H*', $raw), unpack('H*', pack('C N', 0, $avro_id) . "\x08Zo\xc3\xab\x01\x02\x02B\x00"),
          'Avro binary as the spec writes it: buyer (the referenced record), seller (its union branch 1)');
 $res = post('/pb-avro-ref', '{"buyer":{"name":"x"},"seller":null}');

@@ -78,10 +78,12 @@ if step build; then
     echo "== sanitize: build with --enable-sanitizers in $SAN"
     rm -rf "$SAN"
     mkdir -p "$SAN"
-    # The sources, without .git, build output or Apache::Test's generated
-    # files (apache_test_config.pm holds the original tree's paths).
+    # The sources, without .git, build output, Apache::Test's generated
+    # files (apache_test_config.pm holds the original tree's paths) or the
+    # spool the MPM passes left (t/conf/43_spool.inc: t/spool).
     excl=(--exclude=./.git --exclude=./autom4te.cache --exclude=./t/logs
           --exclude='./t/logs-*' --exclude=./t/state --exclude=./t/htdocs/index.html
+          --exclude=./t/spool
           --exclude=./t/conf/apache_test_config.pm --exclude=./t/conf/httpd.conf
           --exclude=./t/conf/extra.conf)
     case $SAN in "$SRC"/*) excl+=(--exclude="./${SAN#"$SRC"/}") ;; esac

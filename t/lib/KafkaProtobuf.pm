@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 package KafkaProtobuf;
-# A record in the Confluent Protobuf wire format read back for the REST
-# dialects' tests (t/25_rest_v2.t, t/26_rest_v3.t): magic byte, schema id,
+# A record in the Confluent Protobuf wire format read back for the tests
+# (t/25_rest_v2.t, t/26_rest_v3.t, t/61_protobuf.t): magic byte, schema id,
 # message indexes (zig-zag varints), and protoc --decode's text of the rest
 # (an independent decoder) against the .proto the test wrote.
 use strict;
