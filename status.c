@@ -17,13 +17,14 @@
  * broker states), written only by that child and summed over live children
  * by the page: a child claims a free entry (pid 0) or one whose process is
  * gone, and gives it back at exit; an entry whose process died without
- * doing so is skipped by the page and taken by the next child.
+ * doing so is skipped by the page and taken by the next child. An entry
+ * keeps its child's start time beside the pid (proc_identity.h), as the
+ * spool's slots do: the pid of a child killed with SIGKILL soon belongs
+ * to another process, which must not keep the entry alive.
  *
  * A restart (graceful or not) runs post_config again: a new segment, all
  * counters from zero; children of the old generation still finishing
  * count into the old one, which nobody shows. */
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 #include "mod_kafka_upstream.h"
 #include "status.h"
 #include "status_shm.h"
+#include "proc_identity.h"
 
 #define KU_TICK apr_time_from_msec(100)
 
@@ -149,9 +151,31 @@ ku_gauge_t *ku_status_gauge_of(ku_child_t *c, apr_uint32_t slot)
     return (ku_gauge_t *)(c + 1) + slot;
 }
 
-int ku_status_pid_alive(apr_uint32_t pid)
+int ku_status_child_alive(const ku_child_t *c)
 {
-    return pid && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    apr_uint32_t pid = __atomic_load_n(&c->pid, __ATOMIC_ACQUIRE);
+
+    return pid && !(pid & KU_CHILD_CLAIMING)
+           && ku_proc_is_running((pid_t)pid, __atomic_load_n(&c->started, __ATOMIC_RELAXED));
+}
+
+/* A free entry, or a gone child's: taken in two steps, so that no other
+ * child takes it meanwhile for a gone one's (the pid marked while the
+ * start time and gauges are written, then the pid). */
+static int claim_entry(ku_child_t *c, apr_uint32_t me, apr_uint64_t started)
+{
+    apr_uint32_t pid = __atomic_load_n(&c->pid, __ATOMIC_ACQUIRE);
+
+    if (pid & KU_CHILD_CLAIMING ? ku_proc_exists((pid_t)(pid & ~KU_CHILD_CLAIMING))
+                                : pid && ku_status_child_alive(c))
+        return 0;
+    if (!__atomic_compare_exchange_n(&c->pid, &pid, me | KU_CHILD_CLAIMING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return 0;
+    __atomic_store_n(&c->started, started, __ATOMIC_RELAXED);
+    memset(c + 1, 0, ku_shm.child_size - sizeof(*c));
+    __atomic_store_n(&c->pid, me, __ATOMIC_RELEASE);
+    return 1;
 }
 
 static apr_status_t child_exit(void *data)
@@ -165,26 +189,20 @@ static apr_status_t child_exit(void *data)
 
 void ku_status_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    apr_uint32_t me = (apr_uint32_t)getpid(), i, pid;
+    apr_uint32_t me = (apr_uint32_t)getpid(), i;
+    apr_uint64_t started = ku_proc_start_time((pid_t)me);
 
     if (!ku_shm.header)
         return;
-    for (i = 0; i < ku_shm.header->nchildren && !ku_shm.me; i++) {
-        ku_child_t *c = ku_status_child_at(i);
-
-        pid = __atomic_load_n(&c->pid, __ATOMIC_ACQUIRE);
-        if ((!pid || !ku_status_pid_alive(pid))
-            && __atomic_compare_exchange_n(&c->pid, &pid, me, 0, __ATOMIC_ACQ_REL,
-                                           __ATOMIC_RELAXED))
-            ku_shm.me = c;
-    }
+    for (i = 0; i < ku_shm.header->nchildren && !ku_shm.me; i++)
+        if (claim_entry(ku_status_child_at(i), me, started))
+            ku_shm.me = ku_status_child_at(i);
     if (!ku_shm.me) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00055: no entry left in the "
                      "status page for child %u: its queue depth and broker states "
                      "are not shown", me);
         return;
     }
-    memset(ku_shm.me + 1, 0, ku_shm.child_size - sizeof(*ku_shm.me));
     /* Registered before the producers: runs after they closed. */
     apr_pool_cleanup_register(pchild, ku_shm.me, child_exit, apr_pool_cleanup_null);
 }

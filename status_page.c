@@ -101,7 +101,7 @@ static ku_view_t *snapshot(apr_pool_t *p, apr_uint32_t *nviews, int *processes)
     for (c = 0; c < ku_shm.header->nchildren; c++) {
         ku_child_t *child = ku_status_child_at(c);
 
-        if (!ku_status_pid_alive(__atomic_load_n(&child->pid, __ATOMIC_ACQUIRE)))
+        if (!ku_status_child_alive(child))
             continue;
         ++*processes;
         for (i = 0; i < n; i++) {

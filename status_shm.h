@@ -49,10 +49,14 @@ typedef struct {
 } ku_gauge_t;
 
 typedef struct {
-    apr_uint32_t pid;           /* 0: free */
+    apr_uint32_t pid;           /* 0: free; | KU_CHILD_CLAIMING while taken */
     apr_uint32_t pad;
+    apr_uint64_t started;       /* the child's start time (proc_identity.h) */
     /* ku_gauge_t gauges[nslots + 1] follow */
 } ku_child_t;
+
+/* Set in an entry's pid while a child takes it (pids stay below 2^22). */
+#define KU_CHILD_CLAIMING 0x80000000u
 
 typedef struct {
     apr_uint32_t nslots;        /* slots found by the walk; slot nslots: the rest */
@@ -82,7 +86,9 @@ extern ku_shm_t ku_shm;
 /* Child entry i, and its gauges for a slot. */
 ku_child_t *ku_status_child_at(apr_uint32_t i);
 ku_gauge_t *ku_status_gauge_of(ku_child_t *c, apr_uint32_t slot);
-/* Whether the process holding an entry still runs. */
-int ku_status_pid_alive(apr_uint32_t pid);
+/* Whether the child holding an entry still runs: a gone child's pid may
+ * belong to another process by now (one killed with SIGKILL never frees
+ * its entry), so its start time must match too. */
+int ku_status_child_alive(const ku_child_t *c);
 
 #endif
