@@ -434,7 +434,9 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
     rd_kafka_conf_set_stats_cb(rkc, on_stats);
     if (kp->bearer)
         rd_kafka_conf_set_oauthbearer_token_refresh_cb(rkc, on_token_refresh);
-    ku_status_conf(rkc);
+    /* Broker states for the status page: a caller's producer shows none. */
+    if (!kp->bearer && !extra)
+        ku_status_conf(rkc);
     return rkc;
 }
 
@@ -456,7 +458,7 @@ ku_producer_t *ku_producer_make_in(apr_pool_t *p, const ku_dir_conf_t *conf, con
     kp->name = name;
     kp->bearer = bearer;
     kp->shutdown_timeout_ms = ku_conf_num(conf, KU_NUM_SHUTDOWN_TIMEOUT);
-    kp->stats = ku_status_attach(p, key, kp->name, s);
+    kp->stats = ku_status_attach(p, key, kp->name, s, !bearer && !extra);
     kp->error_rl.what = apr_psprintf(p, "KU00003 (producer %s)", kp->name);
     kp->log_rl.what = apr_psprintf(p, "KU00004 (producer %s)", kp->name);
     kp->error_limit = bearer || extra ? &callers_error_rl : &kp->error_rl;

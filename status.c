@@ -55,6 +55,7 @@ struct ku_stats {
     server_rec *server;
     const char *name;
     apr_time_t ticked;
+    int gauges;                 /* publishes queue depth and broker states */
 };
 
 /* --- post_config: one slot per producer configuration --------------------------- */
@@ -210,13 +211,14 @@ void ku_status_child_init(apr_pool_t *pchild, server_rec *s)
 /* --- counting ------------------------------------------------------------------ */
 
 ku_stats_t *ku_status_attach(apr_pool_t *p, const char *key, const char *name,
-                             server_rec *s)
+                             server_rec *s, int gauges)
 {
     ku_stats_t *st = apr_pcalloc(p, sizeof(*st));
     void *found;
 
     st->server = s;
     st->name = name;
+    st->gauges = gauges;
     if (ku_shm.header) {
         found = apr_hash_get(ku_shm.slot_by_key, key, APR_HASH_KEY_STRING);
         st->index = found ? (apr_uint32_t)(apr_uintptr_t)found - 1 : ku_shm.header->nslots;
@@ -313,7 +315,7 @@ void ku_status_tick(ku_stats_t *st, apr_uint32_t queued)
     if (now - st->ticked < KU_TICK)
         return;
     st->ticked = now;
-    if (st->slot && ku_shm.me)
+    if (st->slot && ku_shm.me && st->gauges)
         __atomic_store_n(&ku_status_gauge_of(ku_shm.me, st->index)->queue_depth,
                          (apr_int64_t)queued, __ATOMIC_RELAXED);
 }
@@ -328,7 +330,8 @@ void ku_status_stats(ku_stats_t *st, const char *json, size_t len)
     ku_gauge_t *g;
     apr_uint32_t n = 0, i, k;
 
-    if (!st->slot || !ku_shm.me || len > INT32_MAX || !(tok = json_tokener_new()))
+    if (!st->slot || !ku_shm.me || !st->gauges || len > INT32_MAX
+        || !(tok = json_tokener_new()))
         return;
     root = json_tokener_parse_ex(tok, json, (int)len);
     json_tokener_free(tok);

@@ -35,9 +35,12 @@ void ku_status_child_init(apr_pool_t *pchild, server_rec *s);
 typedef struct ku_stats ku_stats_t;
 
 /* The counters for the producer with this key (ku_conf_producer_key), in p.
- * Never NULL; without shared memory its counts go nowhere. */
+ * Never NULL; without shared memory its counts go nowhere. With gauges 0
+ * (a caller's producer, which shares its section's slot) it counts but
+ * publishes no queue depth or broker states: those are the section's own
+ * producer's. */
 ku_stats_t *ku_status_attach(apr_pool_t *p, const char *key, const char *name,
-                             server_rec *s);
+                             server_rec *s, int gauges);
 
 /* Asks librdkafka for statistics (broker states) unless the configuration
  * already set statistics.interval.ms. */
