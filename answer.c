@@ -38,13 +38,26 @@ static ku_answer_t refused(rd_kafka_resp_err_t err)
     }
 }
 
+/* Known never sent, so it will not arrive. librdkafka's "not persisted"
+ * alone is not enough: it also says so of a message whose request the
+ * broker answered NOT_LEADER_OR_FOLLOWER (or another error it takes for
+ * "rejected before writing"), and Kafka can answer that after writing the
+ * batch, when it loses leadership between the write and the answer, as in
+ * a controlled shutdown (README "Responses"). A message no Produce request
+ * can have carried was never sent. */
+static int never_sent(const ku_send_result_t *res)
+{
+    return res->persisted == RD_KAFKA_MSG_STATUS_NOT_PERSISTED && !res->maybe_sent;
+}
+
 /* A sync message's delivery report said err. */
 static ku_answer_t failed(const ku_send_result_t *res)
 {
     switch (res->err) {
     case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
-        /* Never sent: the brokers could not be reached; nothing will arrive. */
-        if (res->persisted == RD_KAFKA_MSG_STATUS_NOT_PERSISTED)
+        /* Never sent, the brokers could not be reached: nothing will
+         * arrive. Else it may have been written. */
+        if (never_sent(res))
             return answer(HTTP_SERVICE_UNAVAILABLE,
                           res->broker_trouble ? res->broker_trouble : "brokers unreachable",
                           res->err, KU_REJECT_OTHER);
@@ -52,8 +65,12 @@ static ku_answer_t failed(const ku_send_result_t *res)
                       KU_REJECT_OTHER);
     case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
     case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
-        return answer(HTTP_SERVICE_UNAVAILABLE, "producer shutting down", res->err,
-                      KU_REJECT_OTHER);
+        /* Purged before any send: nothing will arrive. Purged in flight,
+         * or queued again after a send: it may have been written. */
+        if (never_sent(res))
+            return answer(HTTP_SERVICE_UNAVAILABLE, "producer shutting down", res->err,
+                          KU_REJECT_OTHER);
+        return answer(HTTP_GATEWAY_TIME_OUT, "delivery uncertain", res->err, KU_REJECT_OTHER);
     default:
         if (res->persisted == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
             return answer(HTTP_GATEWAY_TIME_OUT, "delivery uncertain", res->err,

@@ -26,6 +26,7 @@
 #include "log_limit.h"
 #include "producer.h"
 #include "producer_int.h"
+#include "produce_sent.h"
 #include "status.h"
 
 /* How often async delivery failures may be logged, once each. */
@@ -47,6 +48,8 @@ typedef struct {
     int32_t partition;
     int64_t offset;
     int64_t timestamp;
+    uint64_t sent_before;       /* the producer's Produce requests sent when queued */
+    int maybe_sent;             /* one was sent before the report: it may have carried it */
 } ku_waiter_t;
 
 static struct {
@@ -96,9 +99,10 @@ static void waiter_release(ku_waiter_t *w)
     free(w);
 }
 
-static void waiter_complete(ku_waiter_t *w, const rd_kafka_message_t *m)
+static void waiter_complete(ku_waiter_t *w, const rd_kafka_message_t *m, uint64_t sent_now)
 {
     w->err = m->err;
+    w->maybe_sent = sent_now != w->sent_before;
     w->status = rd_kafka_message_status(m);
     w->partition = m->partition;
     w->offset = m->offset;
@@ -216,7 +220,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     if (m->_private && is_observed(m->_private))
         observer->delivered(observed_entry(m->_private), m->err);
     else if (m->_private)
-        waiter_complete(m->_private, m);
+        waiter_complete(m->_private, m, ku_produce_sent_count(&kp->produce_sent));
     else if (m->err && !is_purged(m->err))
         count_async_failure(kp, m);
 }
@@ -432,6 +436,11 @@ static rd_kafka_conf_t *producer_conf(apr_pool_t *p, const ku_dir_conf_t *conf,
     rd_kafka_conf_set_error_cb(rkc, on_error);
     rd_kafka_conf_set_log_cb(rkc, on_log);
     rd_kafka_conf_set_stats_cb(rkc, on_stats);
+    if (ku_produce_sent_attach(rkc, &kp->produce_sent) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *error = "cannot count the producer's requests (librdkafka interceptor)";
+        rd_kafka_conf_destroy(rkc);
+        return NULL;
+    }
     if (kp->bearer)
         rd_kafka_conf_set_oauthbearer_token_refresh_cb(rkc, on_token_refresh);
     /* Broker states for the status page: a caller's producer shows none. */
@@ -609,6 +618,7 @@ static void delivered(ku_send_result_t *res, const ku_waiter_t *w,
 {
     set_result(res, w->err ? KU_SEND_FAILED : KU_SEND_DONE, w->err);
     res->persisted = w->status;
+    res->maybe_sent = w->maybe_sent;
     res->broker_trouble = broker_trouble;
     res->partition = w->partition;
     res->offset = w->offset;
@@ -707,6 +717,8 @@ static ku_waiter_t *queue_record(ku_producer_t *kp, ku_record_t *rec, int sync)
         return NULL;
     }
     apr_atomic_inc32(&kp->in_queue); /* before: its report may come at once */
+    if (w) /* before too: a request sent from now on may carry it */
+        w->sent_before = ku_produce_sent_count(&kp->produce_sent);
     err = produce(kp, rec, w);
     if (err) {
         apr_atomic_dec32(&kp->in_queue);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include "apr_thread_proc.h"
 #include "log_limit.h"
+#include "produce_sent.h"
 #include "producer.h"
 
 /* Topic handles a producer keeps; further topics are sent by name. */
@@ -52,6 +53,7 @@ struct ku_producer {
     apr_pool_t *own_pool;
     ku_producer_bearer_t *bearer;
     volatile int login_refused; /* a SASL login failed (the OAuth token's too) */
+    ku_produce_sent_t produce_sent; /* its Produce requests sent (answer.c's 503 or 504) */
 };
 
 /* Makes a producer in p: the conf's properties and extra ones (which

@@ -22,6 +22,9 @@ typedef struct {
     ku_send_outcome_t outcome;
     rd_kafka_resp_err_t err;        /* librdkafka's error, 0 when none */
     rd_kafka_msg_status_t persisted; /* KU_SEND_FAILED: whether the broker may have it */
+    int maybe_sent;                 /* KU_SEND_FAILED: a Produce request left the producer
+                                     * while it waited, so it may have carried it
+                                     * (produce_sent.h), whatever persisted says */
     const char *broker_trouble;     /* KU_SEND_FAILED: why the brokers cannot be used,
                                      * as the last connection error said, or NULL */
     const char *unavailable;        /* KU_SEND_UNAVAILABLE: "spool full", ... */
