@@ -12,10 +12,8 @@
 #include <time.h>
 
 #include "apr_atomic.h"
-#include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
-#include "apr_thread_rwlock.h"
 #include "httpd.h"
 #include "http_log.h"
 #include "librdkafka/rdkafka.h"
@@ -51,30 +49,6 @@ typedef struct {
     uint64_t sent_before;       /* the producer's Produce requests sent when queued */
     int maybe_sent;             /* one was sent before the report: it may have carried it */
 } ku_waiter_t;
-
-static struct {
-    apr_pool_t *pool;           /* pchild */
-    apr_hash_t *by_key;         /* producer key -> ku_producer_t */
-    apr_array_header_t *all;    /* every producer made, replaced ones too */
-    apr_thread_rwlock_t *lock;
-} registry;
-
-/* The request path's way to a producer, without building the producer key
- * (some 25 properties joined) and without a lock: the conf's producer id
- * (conf.h), compared byte for byte. Entries are only added (under the
- * registry's write lock) and published by the count; a full cache sends
- * further confs down the keyed path. */
-#define KU_CACHE_SIZE 64
-
-typedef struct {
-    ku_conf_producer_id_t id;
-    ku_producer_t *volatile kp;
-} ku_cache_entry_t;
-
-static struct {
-    ku_cache_entry_t entry[KU_CACHE_SIZE];
-    volatile apr_uint32_t n;
-} cache;
 
 /* --- sync waiters ---------------------------------------------------------- */
 
@@ -189,6 +163,12 @@ static const ku_producer_observer_t *observer;
 void ku_producer_observe(const ku_producer_observer_t *o)
 {
     observer = o;
+}
+
+void ku_producer_announce(ku_producer_t *kp, const char *key, server_rec *s)
+{
+    if (observer)
+        observer->producer_added(kp, key, s, kp->name);
 }
 
 /* The observer's entries travel as librdkafka's opaque with bit 0 set: a
@@ -373,25 +353,20 @@ static void close_producer(ku_producer_t *kp)
                  kp->name, undelivered);
 }
 
-void ku_producer_shut(ku_producer_t *kp)
+void ku_producers_shut(ku_producer_t **kps, int n)
 {
-    stop_poll_thread(kp);
-    flush_all(&kp, 1);
-    close_producer(kp);
-}
-
-/* Child exit: stop the poll threads, flush (bounded), purge, destroy. */
-static apr_status_t close_producers(void *unused)
-{
-    ku_producer_t **kps = (ku_producer_t **)registry.all->elts;
-    int i, n = registry.all->nelts;
+    int i;
 
     for (i = 0; i < n; i++)
         stop_poll_thread(kps[i]);
     flush_all(kps, n);
     for (i = 0; i < n; i++)
         close_producer(kps[i]);
-    return APR_SUCCESS;
+}
+
+void ku_producer_shut(ku_producer_t *kp)
+{
+    ku_producers_shut(&kp, 1);
 }
 
 /* A caller's Bearer token as librdkafka's OAUTHBEARER token: asked for
@@ -489,120 +464,12 @@ ku_producer_t *ku_producer_make_in(apr_pool_t *p, const ku_dir_conf_t *conf, con
     return kp;
 }
 
-/* Creates a producer in the registry pool. Caller holds the write lock. */
-static ku_producer_t *producer_create(const ku_dir_conf_t *conf, const char *key,
-                                      server_rec *s, const char **error)
-{
-    apr_pool_t *p = registry.pool;
-    ku_producer_t *kp = ku_producer_make_in(p, conf, key, ku_conf_producer_name(p, conf), s,
-                                      NULL, NULL, error);
+/* --- sending ----------------------------------------------------------------- */
 
-    if (!kp)
-        return NULL;
-    if (observer)
-        observer->producer_added(kp, key, s, kp->name);
-    APR_ARRAY_PUSH(registry.all, ku_producer_t *) = kp;
-    apr_hash_set(registry.by_key, apr_pstrdup(p, key), APR_HASH_KEY_STRING, kp);
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, kp->server,
-                 "KU00006: producer %s created", kp->name);
-    return kp;
-}
-
-void ku_producers_init(apr_pool_t *pchild)
-{
-    apr_atomic_set32(&cache.n, 0);
-    registry.pool = pchild;
-    registry.by_key = apr_hash_make(pchild);
-    registry.all = apr_array_make(pchild, 8, sizeof(ku_producer_t *));
-    apr_thread_rwlock_create(&registry.lock, pchild);
-    apr_pool_cleanup_register(pchild, NULL, close_producers, apr_pool_cleanup_null);
-}
-
-/* A producer librdkafka declared unusable (idempotence state lost). */
-static int is_fatal(ku_producer_t *kp)
+int ku_producer_is_fatal(ku_producer_t *kp)
 {
     return rd_kafka_fatal_error(kp->rk, NULL, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
 }
-
-/* Creates the producer for key, in place of a fatally failed one if any.
- * The failed one is left to child exit: other threads may still hold it,
- * and its queued messages have already failed. Caller holds the write lock. */
-static ku_producer_t *replace_producer(const ku_dir_conf_t *conf, const char *key,
-                                       server_rec *s, ku_producer_t *failed,
-                                       const char **error)
-{
-    ku_producer_t *kp = producer_create(conf, key, s, error);
-
-    if (kp && failed)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, "KU00015: producer %s replaced "
-                     "after a fatal error", kp->name);
-    return kp;
-}
-
-static ku_cache_entry_t *cache_find(const ku_conf_producer_id_t *id)
-{
-    apr_uint32_t i, n = apr_atomic_read32(&cache.n);
-
-    for (i = 0; i < n; i++)
-        if (!memcmp(&cache.entry[i].id, id, sizeof(*id)))
-            return &cache.entry[i];
-    return NULL;
-}
-
-/* Caller holds the write lock. Points the entry for id, and every entry
- * that pointed to the failed producer, to kp. */
-static void cache_store(const ku_conf_producer_id_t *id, ku_producer_t *kp,
-                        ku_producer_t *failed)
-{
-    apr_uint32_t i, n = apr_atomic_read32(&cache.n);
-    ku_cache_entry_t *e = cache_find(id);
-
-    for (i = 0; failed && i < n; i++)
-        if (cache.entry[i].kp == failed)
-            apr_atomic_xchgptr((volatile void **)(void *)&cache.entry[i].kp, kp);
-    if (e) {
-        apr_atomic_xchgptr((volatile void **)(void *)&e->kp, kp);
-        return;
-    }
-    if (n == KU_CACHE_SIZE)
-        return;
-    cache.entry[n].id = *id;
-    cache.entry[n].kp = kp;
-    apr_atomic_set32(&cache.n, n + 1); /* publishes the entry */
-}
-
-ku_producer_t *ku_producer_for(apr_pool_t *p, const ku_dir_conf_t *conf,
-                               server_rec *s, const char **error)
-{
-    ku_conf_producer_id_t id;
-    ku_cache_entry_t *e;
-    ku_producer_t *kp, *failed;
-    const char *key;
-
-    ku_conf_producer_id(conf, &id);
-    if ((e = cache_find(&id)) && (kp = e->kp) && !is_fatal(kp))
-        return kp;
-
-    key = ku_conf_producer_key(p, conf);
-    apr_thread_rwlock_rdlock(registry.lock);
-    kp = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
-    apr_thread_rwlock_unlock(registry.lock);
-    if (kp && !is_fatal(kp) && apr_atomic_read32(&cache.n) == KU_CACHE_SIZE)
-        return kp;
-
-    apr_thread_rwlock_wrlock(registry.lock);
-    kp = failed = apr_hash_get(registry.by_key, key, APR_HASH_KEY_STRING);
-    if (!kp || is_fatal(kp))
-        kp = replace_producer(conf, key, s, kp, error);
-    else
-        failed = NULL;
-    if (kp)
-        cache_store(&id, kp, failed);
-    apr_thread_rwlock_unlock(registry.lock);
-    return kp;
-}
-
-/* --- sending ----------------------------------------------------------------- */
 
 static void set_result(ku_send_result_t *res, ku_send_outcome_t outcome,
                        rd_kafka_resp_err_t err)
@@ -745,7 +612,7 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
      * it is at once: trying each would only fill the queue's gaps with
      * records of this request while the others wait (README "Limits"). */
     for (i = 0; i < n; i++) {
-        if (is_fatal(kp))
+        if (ku_producer_is_fatal(kp))
             set_result(&records[i].result, KU_SEND_REFUSED, RD_KAFKA_RESP_ERR__FATAL);
         else if (queue_full)
             set_result(&records[i].result, KU_SEND_REFUSED, RD_KAFKA_RESP_ERR__QUEUE_FULL);
@@ -772,7 +639,8 @@ void ku_producer_send(ku_producer_t *kp, ku_record_t *records, int n, int sync,
 
 int ku_producer_queue_spooled(ku_producer_t *kp, ku_record_t *rec, void *entry, int first)
 {
-    rd_kafka_resp_err_t err = is_fatal(kp) ? RD_KAFKA_RESP_ERR__FATAL : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_resp_err_t err = ku_producer_is_fatal(kp) ? RD_KAFKA_RESP_ERR__FATAL
+                                                       : RD_KAFKA_RESP_ERR_NO_ERROR;
 
     apr_atomic_inc32(&kp->in_queue); /* before: its report may come at once */
     if (!err)

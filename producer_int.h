@@ -67,5 +67,15 @@ ku_producer_t *ku_producer_make_in(apr_pool_t *p, const ku_dir_conf_t *conf, con
 /* Stops its poll thread, flushes within its shutdown timeout, purges and
  * destroys it (its pool is the caller's to free). */
 void ku_producer_shut(ku_producer_t *kp);
+/* The same for n producers at once: flushed side by side, each within its
+ * own shutdown timeout from the same start (child exit). */
+void ku_producers_shut(ku_producer_t **kps, int n);
+
+/* librdkafka declared it unusable (idempotence state lost). */
+int ku_producer_is_fatal(ku_producer_t *kp);
+
+/* Tells the observer (the spool), if any, of a new producer of the
+ * registry (producer_registry.c). */
+void ku_producer_announce(ku_producer_t *kp, const char *key, server_rec *s);
 
 #endif
